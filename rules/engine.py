@@ -1,0 +1,88 @@
+"""Assessment: from an answer set to a disposition, reasons, advice and what is still open."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rules.answers import validate_answers
+from rules.loader import DISPOSITION, load_protocol
+from rules.model import Protocol
+
+DEFAULT_EMERGENCY_NUMBER = "911"
+
+__all__ = ["DEFAULT_EMERGENCY_NUMBER", "assess", "evaluate", "validate_answers"]
+
+
+def _fill(text: str, emergency_number: str) -> str:
+    """Put the configured emergency number into a text."""
+    return text.replace("{emergency_number}", emergency_number)
+
+
+def evaluate(protocol: Protocol, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Disposition, matched rules, decidedness and open questions for validated values."""
+    rank = protocol.rank
+    matched = []
+    undecided = []
+    for rule in protocol.rules:
+        state = rule.when.evaluate(values)
+        if state is True:
+            matched.append(rule)
+        elif state is None:
+            undecided.append(rule)
+    best = min((rank[r.disposition] for r in matched), default=len(protocol.dispositions) - 1)
+    disposition = protocol.dispositions[best]
+    open_rules = [r for r in undecided if rank[r.disposition] < best]
+    unknown: set[str] = set()
+    for rule in open_rules:
+        unknown.update(rule.when.unknowns(values))
+    matched.sort(key=lambda r: rank[r.disposition])  # stable: file order within a level
+    return {
+        "disposition": disposition,
+        "matched": matched,
+        "decided": not open_rules,
+        "could_raise": [q.id for q in protocol.questions if q.id in unknown],
+    }
+
+
+def assess(
+    answers: Any,
+    protocol: Protocol | None = None,
+    *,
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER,
+) -> dict[str, Any]:
+    """The assessment JSON for one answer set; raises AnswerError for invalid answers."""
+    protocol = protocol or load_protocol()
+    values = validate_answers(protocol, answers)
+    result = evaluate(protocol, values)
+    disposition = result["disposition"]
+
+    reasons = []
+    for rule in result["matched"]:
+        names = dict.fromkeys(a.name for a in rule.when.matched_atoms(values))
+        reasons.append({
+            "rule": rule.id,
+            "text": _fill(rule.explain, emergency_number),
+            "answers": {name: answers[name] for name in names if name in answers},
+        })
+
+    context = dict(values)
+    context[DISPOSITION] = disposition.id
+    only = disposition.only_advice
+    advice = [
+        {"id": item.id, "text": _fill(item.text, emergency_number)}
+        for item in protocol.advice
+        if (only is None or item.id in only) and item.when.evaluate(context) is True
+    ]
+    call_back = (
+        [_fill(t, emergency_number) for t in protocol.call_back] if disposition.call_back else []
+    )
+    return {
+        "disposition": disposition.id,
+        "decided": result["decided"],
+        "reasons": reasons,
+        "advice": advice,
+        "call_back_if": call_back,
+        "could_raise": result["could_raise"],
+        "protocol": protocol.identity,
+    }

@@ -1,0 +1,135 @@
+"""The protocol's parts as typed, immutable values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from rules.conditions import Condition
+
+YES_NO = "yes_no"
+INTEGER = "integer"
+CHOICE = "choice"
+TEMPERATURE = "temperature"
+QUESTION_TYPES = (YES_NO, INTEGER, CHOICE, TEMPERATURE)
+TEMPERATURE_UNITS = ("C", "F")
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One answer a choice question offers."""
+
+    id: str
+    text: str
+    severity: int
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """One question: its answer id, type, allowed values and wording."""
+
+    id: str
+    group: str
+    type: str
+    text: str
+    hint: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Choice, ...] = ()
+    severe_answer: bool = True
+    asked_when: Condition | None = None
+    context: bool = False
+
+    def choice(self, choice_id: str) -> Choice | None:
+        """The choice with this id, if the question offers it."""
+        return next((c for c in self.choices if c.id == choice_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A titled group of questions, as shown on a form."""
+
+    id: str
+    title: str
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """What the person is told to do; rank 0 is the most urgent."""
+
+    id: str
+    rank: int
+    headline: str
+    detail: str = ""
+    only_advice: tuple[str, ...] | None = None
+    call_back: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A condition that sets a disposition, with its plain explanation and source."""
+
+    id: str
+    disposition: str
+    when: Condition
+    explain: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """A piece of care advice given when its condition holds."""
+
+    id: str
+    when: Condition
+    text: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A loaded and validated protocol."""
+
+    id: str
+    version: str
+    title: str
+    language: str
+    sha256: str
+    file: str
+    sources: dict[str, dict[str, object]]
+    groups: tuple[Group, ...]
+    questions: tuple[Question, ...]
+    dispositions: tuple[Disposition, ...]
+    rules: tuple[Rule, ...]
+    advice: tuple[Advice, ...]
+    call_back: tuple[str, ...]
+    call_back_source: str
+
+    @cached_property
+    def by_id(self) -> dict[str, Question]:
+        """Question id to question."""
+        return {q.id: q for q in self.questions}
+
+    @cached_property
+    def rank(self) -> dict[str, int]:
+        """Disposition id to rank, 0 being the most urgent."""
+        return {d.id: d.rank for d in self.dispositions}
+
+    @property
+    def default_disposition(self) -> Disposition:
+        """The disposition given when no rule matches: the least urgent."""
+        return self.dispositions[-1]
+
+    def disposition(self, disposition_id: str) -> Disposition:
+        """The disposition with this id."""
+        return self.dispositions[self.rank[disposition_id]]
+
+    def questions_in(self, group_id: str) -> tuple[Question, ...]:
+        """The questions of one group, in asking order."""
+        return tuple(q for q in self.questions if q.group == group_id)
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """The protocol's id, version and file hash, as recorded with every assessment."""
+        return {"id": self.id, "version": self.version, "sha256": self.sha256}
