@@ -1,11 +1,56 @@
-"""Recovery Check: the Flask application (placeholder until the factory lands)."""
+"""Recovery Check: the patient's self-check, the JSON API and the nurse's triage console."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
 
 from flask import Flask
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Create the application."""
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the application."""
+    from checker import settings
+
     app = Flask(__name__, instance_relative_config=True)
-    if test_config:
+    app.config.from_mapping(settings.defaults())
+    if test_config is None:
+        app.config.from_mapping(settings.from_environment())
+    else:
         app.config.from_mapping(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "recovery-check.db")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    settings.check(app.config)
+
+    from checker import errors, security
+    from checker.extensions import babel, csrf, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from checker import api, nurse, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(api.bp)
+    nurse.init_app(app)
+
+    @app.context_processor
+    def contacts() -> dict[str, Any]:
+        """The numbers every page shows: emergency, clinic and after-hours."""
+        config = app.config
+        return {
+            "clinic_name": config["CLINIC_NAME"],
+            "clinic_phone": config["CLINIC_PHONE"],
+            "after_hours_phone": config["AFTER_HOURS_PHONE"],
+            "emergency_number": config["EMERGENCY_NUMBER"],
+            "tel": settings.tel,
+        }
+
     return app

@@ -1,0 +1,100 @@
+"""Configuration from the environment, checked at start with a clear message."""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+DEVELOPMENT = "development"
+TEMPERATURE_UNITS = ("F", "C")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{1,30}$")
+
+
+class ConfigError(RuntimeError):
+    """A setting that is missing or malformed; the app refuses to start."""
+
+
+def defaults() -> dict[str, Any]:
+    """Settings every app starts from."""
+    return {
+        "CLINIC_NAME": "your doctor's office",
+        "CLINIC_PHONE": "",
+        "AFTER_HOURS_PHONE": "",
+        "EMERGENCY_NUMBER": "911",
+        "DEFAULT_TEMPERATURE_UNIT": "F",
+        "MAX_CONTENT_LENGTH": 64 * 1024,  # a whole answer set is well under 4 KB
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance folder
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "NURSE_IDLE_MINUTES": 15,
+        "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+    }
+
+
+def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """Settings read from environment variables, validated."""
+    env = environ.get("RECOVERY_CHECK_ENV", "production")
+    config: dict[str, Any] = {"ENV_NAME": env}
+    secret = environ.get("SECRET_KEY", "")
+    if not secret:
+        if env != DEVELOPMENT:
+            raise ConfigError(
+                "SECRET_KEY is required: set it to a long random string "
+                "(or set RECOVERY_CHECK_ENV=development on a developer's machine)."
+            )
+        secret = secrets.token_hex(32)
+    config["SECRET_KEY"] = secret
+    for name in ("CLINIC_NAME", "CLINIC_PHONE", "AFTER_HOURS_PHONE", "EMERGENCY_NUMBER"):
+        if name in environ:
+            config[name] = environ[name].strip()
+    if "DEFAULT_TEMPERATURE_UNIT" in environ:
+        config["DEFAULT_TEMPERATURE_UNIT"] = environ["DEFAULT_TEMPERATURE_UNIT"].strip().upper()
+    if environ.get("DATABASE_URL"):
+        config["SQLALCHEMY_DATABASE_URI"] = _database_url(environ["DATABASE_URL"])
+    if environ.get("RATELIMIT_STORAGE_URI"):
+        config["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
+    if environ.get("NURSE_IDLE_MINUTES"):
+        config["NURSE_IDLE_MINUTES"] = _positive_int("NURSE_IDLE_MINUTES", environ)
+    if environ.get("SESSION_COOKIE_SECURE"):
+        config["SESSION_COOKIE_SECURE"] = environ["SESSION_COOKIE_SECURE"].lower() == "true"
+    return config
+
+
+def _positive_int(name: str, environ: Mapping[str, str]) -> int:
+    """A whole number above zero, or a ConfigError naming the variable."""
+    raw = environ[name].strip()
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(f"{name} must be a whole number of 1 or more, not {raw!r}.")
+    return int(raw)
+
+
+def _database_url(url: str) -> str:
+    """Use psycopg 3 for PostgreSQL URLs written the usual way."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def check(config: Mapping[str, Any]) -> None:
+    """Refuse to start on a setting that would mislead a patient."""
+    for name in ("CLINIC_PHONE", "AFTER_HOURS_PHONE"):
+        value = config.get(name) or ""
+        if value and not _PHONE.match(value):
+            raise ConfigError(f"{name} must be a phone number (digits, spaces, + - . ( )), not {value!r}.")
+    number = config.get("EMERGENCY_NUMBER") or ""
+    if not _PHONE.match(number):
+        raise ConfigError(f"EMERGENCY_NUMBER must be a phone number such as 911, not {number!r}.")
+    if config.get("DEFAULT_TEMPERATURE_UNIT") not in TEMPERATURE_UNITS:
+        raise ConfigError("DEFAULT_TEMPERATURE_UNIT must be F or C.")
+    if not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is required.")
+
+
+def tel(number: str) -> str:
+    """A phone number as a tel: URI (digits and a leading +)."""
+    return "tel:" + re.sub(r"[^0-9+]", "", number)
