@@ -1,0 +1,22 @@
+"""Settings shared by every test; feature folders add their own fixtures."""
+
+import os
+
+import pytest
+
+from tests.support import CHROMIUM, in_ci, require_chromium, require_postgres_url
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """Say which slow resources this run has, so a skip is never a surprise."""
+    chromium = CHROMIUM if os.path.isfile(CHROMIUM) else "missing"
+    postgres = "set" if os.environ.get("TEST_DATABASE_URL") else "not set"
+    return [f"CI: {in_ci()}, chromium: {chromium}, TEST_DATABASE_URL: {postgres}"]
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Check a marked test's resource first, so a missing one skips it (or fails it in CI)."""
+    if item.get_closest_marker("browser"):
+        require_chromium()
+    if item.get_closest_marker("postgres"):
+        require_postgres_url()

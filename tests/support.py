@@ -1,0 +1,35 @@
+"""Helpers that find the browser and database the slower tests need."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+def in_ci() -> bool:
+    """Tell whether this run is CI, where nothing may be silently skipped."""
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def _unavailable(reason: str) -> None:
+    """Skip on a developer's machine, but fail in CI so a missing install cannot pass."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true, so this is an error rather than a skip)")
+    pytest.skip(reason)
+
+
+def require_chromium() -> str:
+    """Return the path of Debian's Chromium, or skip (fail in CI) when it is missing."""
+    if not Path(CHROMIUM).is_file():
+        _unavailable(f"{CHROMIUM} is missing: run scripts/test to install it")
+    return CHROMIUM
+
+
+def require_postgres_url() -> str:
+    """Return TEST_DATABASE_URL, or skip (fail in CI) when it is not set."""
+    url = os.environ.get("TEST_DATABASE_URL", "")
+    if not url:
+        _unavailable("TEST_DATABASE_URL is not set: run scripts/test to start PostgreSQL")
+    return url
