@@ -60,11 +60,13 @@ def assess(
     reasons = []
     for rule in result["matched"]:
         names = dict.fromkeys(a.name for a in rule.when.matched_atoms(values))
-        reasons.append({
-            "rule": rule.id,
-            "text": _fill(rule.explain, emergency_number),
-            "answers": {name: answers[name] for name in names if name in answers},
-        })
+        reasons.append(
+            {
+                "rule": rule.id,
+                "text": _fill(rule.explain, emergency_number),
+                "answers": {name: answers[name] for name in names if name in answers},
+            }
+        )
 
     context = dict(values)
     context[DISPOSITION] = disposition.id

@@ -150,7 +150,9 @@ class _ConditionTyper:
         equality = raw.op in ("=", "!=")
         if raw.op == conditions.NOT_MEASURED:
             if question.type != TEMPERATURE:
-                fail(BadOperatorError, item, field, f"{shown}: only a temperature can be unmeasured")
+                fail(
+                    BadOperatorError, item, field, f"{shown}: only a temperature can be unmeasured"
+                )
             value: Any = None
         elif question.type == YES_NO:
             if not equality:
@@ -183,7 +185,12 @@ class _ConditionTyper:
             typed: Any = int(number)
         else:
             if raw.op in ("=", "!="):
-                fail(BadOperatorError, item, field, f"{shown}: compare a temperature with >, >=, < or <=")
+                fail(
+                    BadOperatorError,
+                    item,
+                    field,
+                    f"{shown}: compare a temperature with >, >=, < or <=",
+                )
             if number.as_tuple().exponent < -1:
                 fail(ImpossibleValueError, item, field, f"{shown}: use one decimal (°C)")
             low, high = Decimal(str(question.minimum)), Decimal(str(question.maximum))
@@ -212,7 +219,7 @@ def _source(reader: _Reader, data: dict, item: str, sources: dict[str, dict]) ->
             reader.fail(MissingSourceError, item, "source", f"{words!r} names no source ({known})")
         sections = sources[key].get("sections")
         if sections:
-            rest = words[len(key):].strip()
+            rest = words[len(key) :].strip()
             if not any(rest == s or rest.startswith(s + " (") for s in sections):
                 reader.fail(
                     MissingSourceError,
@@ -243,8 +250,17 @@ def _question(reader: _Reader, data: dict, groups: set[str], earlier: dict) -> Q
         data,
         item,
         {"id", "group", "type", "text"},
-        {"hint", "min", "max", "choices", "severe", "asked_when", "context",
-         "min_celsius", "max_celsius"},
+        {
+            "hint",
+            "min",
+            "max",
+            "choices",
+            "severe",
+            "asked_when",
+            "context",
+            "min_celsius",
+            "max_celsius",
+        },
     )
     qid = reader.ident(data, item)
     kind = data["type"]
@@ -308,7 +324,9 @@ def _choices(reader: _Reader, raw: Any, item: str) -> tuple[Choice, ...]:
         severity = entry.get("severity", index)
         if not isinstance(severity, int) or isinstance(severity, bool) or severity < 0:
             reader.fail(SchemaError, item, "choices", "a severity is a whole number, 0 or more")
-        choices.append(Choice(reader.ident(entry, item), reader.text(entry, item, "text"), severity))
+        choices.append(
+            Choice(reader.ident(entry, item), reader.text(entry, item, "text"), severity)
+        )
     _unique(reader, f"{item} choice", [c.id for c in choices])
     return tuple(choices)
 
@@ -333,8 +351,13 @@ def parse_protocol(content: bytes, file: str = "<protocol>") -> Protocol:
     for entry in reader.array(data, "group"):
         item = f"group {entry.get('id', '?') if isinstance(entry, dict) else '?'}"
         reader.table(entry, item, {"id", "title"}, {"hint"})
-        groups.append(Group(reader.ident(entry, item), reader.text(entry, item, "title"),
-                            reader.text(entry, item, "hint", "")))
+        groups.append(
+            Group(
+                reader.ident(entry, item),
+                reader.text(entry, item, "title"),
+                reader.text(entry, item, "hint", ""),
+            )
+        )
     _unique(reader, "group", [g.id for g in groups])
 
     dispositions = []
@@ -348,11 +371,16 @@ def parse_protocol(content: bytes, file: str = "<protocol>") -> Protocol:
             reader.fail(SchemaError, item, "only_advice", "must be a list of advice ids")
         if not isinstance(entry.get("call_back", True), bool):
             reader.fail(SchemaError, item, "call_back", "must be true or false")
-        dispositions.append(Disposition(
-            reader.ident(entry, item), rank, reader.text(entry, item, "headline"),
-            reader.text(entry, item, "detail", ""), None if only is None else tuple(only),
-            entry.get("call_back", True),
-        ))
+        dispositions.append(
+            Disposition(
+                reader.ident(entry, item),
+                rank,
+                reader.text(entry, item, "headline"),
+                reader.text(entry, item, "detail", ""),
+                None if only is None else tuple(only),
+                entry.get("call_back", True),
+            )
+        )
     if len(dispositions) < 2:
         reader.fail(SchemaError, "disposition", "-", "at least two dispositions are required")
     _unique(reader, "disposition", [d.id for d in dispositions])
@@ -374,27 +402,40 @@ def parse_protocol(content: bytes, file: str = "<protocol>") -> Protocol:
         reader.table(entry, item, {"id", "disposition", "when", "explain"}, {"source"})
         rule_id = reader.ident(entry, item)
         if entry["disposition"] not in disposition_ids:
-            reader.fail(SchemaError, item, "disposition", f"no disposition '{entry['disposition']}'")
-        rules.append(Rule(
-            rule_id, entry["disposition"], typer.condition(entry["when"], item, "when", False),
-            reader.text(entry, item, "explain"), _source(reader, entry, item, sources),
-        ))
+            reader.fail(
+                SchemaError, item, "disposition", f"no disposition '{entry['disposition']}'"
+            )
+        rules.append(
+            Rule(
+                rule_id,
+                entry["disposition"],
+                typer.condition(entry["when"], item, "when", False),
+                reader.text(entry, item, "explain"),
+                _source(reader, entry, item, sources),
+            )
+        )
     _unique(reader, "rule", [r.id for r in rules])
 
     advice = []
     for entry in reader.array(data, "advice"):
         item = f"advice {entry.get('id', '?') if isinstance(entry, dict) else '?'}"
         reader.table(entry, item, {"id", "when", "text"}, {"source"})
-        advice.append(Advice(
-            reader.ident(entry, item), typer.condition(entry["when"], item, "when", True),
-            reader.text(entry, item, "text"), _source(reader, entry, item, sources),
-        ))
+        advice.append(
+            Advice(
+                reader.ident(entry, item),
+                typer.condition(entry["when"], item, "when", True),
+                reader.text(entry, item, "text"),
+                _source(reader, entry, item, sources),
+            )
+        )
     advice_ids = [a.id for a in advice]
     _unique(reader, "advice", advice_ids)
     for d in dispositions:
         for advice_id in d.only_advice or ():
             if advice_id not in advice_ids:
-                reader.fail(SchemaError, f"disposition {d.id}", "only_advice", f"no advice '{advice_id}'")
+                reader.fail(
+                    SchemaError, f"disposition {d.id}", "only_advice", f"no advice '{advice_id}'"
+                )
 
     call_back = reader.table(data["call_back"], "call_back", {"items"}, {"source"})
     items = call_back["items"]

@@ -1,0 +1,136 @@
+"""The command line: assess answers, verify the protocol, print the review sheet."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any, TextIO
+
+from rules import table
+from rules.engine import DEFAULT_EMERGENCY_NUMBER, assess
+from rules.errors import AnswerError, ProtocolError
+from rules.jsonio import loads_strict
+from rules.loader import load_protocol
+from rules.model import Protocol
+from rules.verify import PROPERTIES, Finding, Verifier, load_failure
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _dump(value: Any) -> str:
+    """One line of JSON, keeping non-ASCII text readable."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _assess_text(text: str, protocol: Protocol, number: str) -> tuple[dict, bool]:
+    """The assessment, or the errors, for one JSON text; the flag says whether it was valid."""
+    try:
+        answers = loads_strict(text)
+    except ValueError as exc:
+        return {"errors": {"answers": str(exc)}}, False
+    try:
+        return assess(answers, protocol, emergency_number=number), True
+    except AnswerError as exc:
+        return {"errors": exc.errors}, False
+
+
+def cmd_assess(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Read answer sets on stdin, print assessments on stdout."""
+    protocol = load_protocol(args.protocol)
+    if not args.jsonl:
+        result, valid = _assess_text(stdin.read(), protocol, args.emergency_number)
+        stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+        return EXIT_OK if valid else EXIT_INVALID
+    all_valid = True
+    for line in stdin:
+        if not line.strip():
+            result, valid = {"errors": {"answers": "the line is empty"}}, False
+        else:
+            result, valid = _assess_text(line, protocol, args.emergency_number)
+        all_valid &= valid
+        stdout.write(_dump(result) + "\n")
+    return EXIT_OK if all_valid else EXIT_INVALID
+
+
+def _report(findings: list[Finding], covered: int, seconds: float, out: TextIO) -> int:
+    """Print what was checked; on a failure, the smallest counterexample as JSON."""
+    for finding in findings:
+        mark = "ok  " if finding.holds else "FAIL"
+        label = f"{finding.number}. {finding.name}" if finding.number else finding.name
+        out.write(f"{mark} {label}: {finding.cases:,} cases checked\n")
+        if not finding.holds:
+            out.write(f"     {finding.failure}\n")
+            out.write("     smallest counterexample:\n")
+            out.write(_dump(finding.counterexample) + "\n")
+            if finding.more_severe is not None:
+                out.write("     the same answers, one made more severe:\n")
+                out.write(_dump(finding.more_severe) + "\n")
+    failed = [f for f in findings if not f.holds]
+    if failed:
+        out.write(f"FAILED: {len(failed)} of the safety properties do not hold.\n")
+        return EXIT_FAILED
+    out.write(
+        f"All {len(PROPERTIES)} safety properties hold for every valid answer set "
+        f"({covered:,} answer-set classes) in {seconds:.2f} s.\n"
+    )
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Prove the safety properties of a protocol file."""
+    started = time.perf_counter()
+    try:
+        protocol = load_protocol(args.protocol)
+    except ProtocolError as exc:
+        return _report(load_failure(exc), 0, 0.0, stdout)
+    stdout.write(
+        f"Protocol {protocol.id} {protocol.version} ({protocol.file}, "
+        f"sha256 {protocol.sha256[:12]}): {len(protocol.questions)} questions, "
+        f"{len(protocol.rules)} rules, {len(protocol.advice)} advice items.\n"
+    )
+    verifier = Verifier(protocol)
+    parts = ", ".join("+".join(p.names) for p in verifier.parts)
+    stdout.write(f"Independent components: {parts}.\n")
+    findings = verifier.run()
+    return _report(findings, verifier.covered(), time.perf_counter() - started, stdout)
+
+
+def cmd_table(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Print the review sheet."""
+    stdout.write(table.render(load_protocol(args.protocol)))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m rules`."""
+    top = argparse.ArgumentParser(prog="python -m rules", description=__doc__)
+    sub = top.add_subparsers(dest="command", required=True)
+    commands = {
+        "assess": (cmd_assess, "read answers (JSON) on stdin, print the assessment (JSON)"),
+        "verify": (cmd_verify, "prove the protocol's safety properties"),
+        "table": (cmd_table, "print the protocol as a Markdown review sheet"),
+    }
+    for name, (handler, text) in commands.items():
+        command = sub.add_parser(name, help=text, description=text)
+        command.add_argument(
+            "--protocol", metavar="FILE", help="a protocol file (default: shipped)"
+        )
+        command.set_defaults(handler=handler)
+        if name == "assess":
+            command.add_argument("--jsonl", action="store_true", help="one answer set per line")
+            command.add_argument("--emergency-number", default=DEFAULT_EMERGENCY_NUMBER)
+    return top
+
+
+def main(
+    argv: list[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
+    """Run one command; returns the exit code."""
+    args = parser().parse_args(argv)
+    try:
+        return args.handler(args, stdin, stdout)
+    except ProtocolError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return EXIT_FAILED

@@ -1,0 +1,97 @@
+"""The protocol as a Markdown review sheet, for clinicians to sign off."""
+
+from __future__ import annotations
+
+from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO, Protocol, Question
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _values(question: Question) -> str:
+    """The answers a question allows, mildest first."""
+    if question.type == YES_NO:
+        return "yes / no" + ("" if question.severe_answer else " (no is the more severe)")
+    if question.type == INTEGER:
+        return f"{int(question.minimum)}–{int(question.maximum)}"
+    if question.type == TEMPERATURE:
+        return (
+            f"°C or °F, {question.minimum:.1f}–{question.maximum:.1f} °C after conversion; "
+            "or not measured"
+        )
+    if question.type == CHOICE:
+        levels = {c.severity for c in question.choices}
+        order = " < " if len(levels) == len(question.choices) else ", "
+        return order.join(
+            f"`{c.id}`"
+            + ("" if len(levels) == len(question.choices) else f" (severity {c.severity})")
+            for c in question.choices
+        )
+    return question.type
+
+
+def render(protocol: Protocol) -> str:
+    """The whole review sheet."""
+    out = [
+        f"# {protocol.title}",
+        "",
+        f"Protocol `{protocol.id}` version {protocol.version}, file sha256 `{protocol.sha256}`.",
+        "",
+        "## Sources",
+        "",
+    ]
+    for key, source in protocol.sources.items():
+        sections = source.get("sections")
+        extra = f" Sections: {', '.join(sections)}." if sections else ""
+        out.append(f"- **{key}**: {source['title']}.{extra}")
+    out += [
+        "",
+        "## Questions, in asking order",
+        "",
+        "| # | id | question | answers | asked |",
+        "|---|---|---|---|---|",
+    ]
+    for number, q in enumerate(protocol.questions, 1):
+        asked = "always" if q.asked_when is None else f"when `{q.asked_when.text}`"
+        if q.context:
+            asked += " (context, not severity)"
+        out.append(f"| {number} | `{q.id}` | {_cell(q.text)} | {_values(q)} | {asked} |")
+    out += ["", "## Rules, by disposition (most urgent first; the most urgent match wins)", ""]
+    for disposition in protocol.dispositions:
+        out += [f"### `{disposition.id}`: {_cell(disposition.headline)}", ""]
+        rules = [r for r in protocol.rules if r.disposition == disposition.id]
+        if not rules:
+            out += ["When no rule matches.", ""]
+            continue
+        out += ["| rule | when | why (shown to the person) | source |", "|---|---|---|---|"]
+        for rule in rules:
+            out.append(
+                f"| {rule.id} | `{rule.when.text}` | {_cell(rule.explain)} | {_cell(rule.source)} |"
+            )
+        out.append("")
+    out += ["## Advice (every matching item is given)", ""]
+    only = [d for d in protocol.dispositions if d.only_advice is not None]
+    for d in only:
+        out.append(f"With `{d.id}`, only: {', '.join(f'`{a}`' for a in d.only_advice)}.")
+    out += ["", "| id | when | text | source |", "|---|---|---|---|"]
+    for item in protocol.advice:
+        out.append(
+            f"| `{item.id}` | `{item.when.text}` | {_cell(item.text)} | {_cell(item.source)} |"
+        )
+    out += ["", "## When to call back", "", f"Source: {protocol.call_back_source}.", ""]
+    quiet = [d.id for d in protocol.dispositions if not d.call_back]
+    if quiet:
+        out += [f"Not shown with: {', '.join(f'`{d}`' for d in quiet)}.", ""]
+    out += [f"- {text}" for text in protocol.call_back]
+    out += [
+        "",
+        "## Sign-off",
+        "",
+        "| reviewer | role | date | decision |",
+        "|---|---|---|---|",
+        "|  |  |  |  |",
+        "",
+    ]
+    return "\n".join(out)
