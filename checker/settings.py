@@ -85,7 +85,9 @@ def check(config: Mapping[str, Any]) -> None:
     for name in ("CLINIC_PHONE", "AFTER_HOURS_PHONE"):
         value = config.get(name) or ""
         if value and not _PHONE.match(value):
-            raise ConfigError(f"{name} must be a phone number (digits, spaces, + - . ( )), not {value!r}.")
+            raise ConfigError(
+                f"{name} must be a phone number (digits, spaces, + - . ( )), not {value!r}."
+            )
     number = config.get("EMERGENCY_NUMBER") or ""
     if not _PHONE.match(number):
         raise ConfigError(f"EMERGENCY_NUMBER must be a phone number such as 911, not {number!r}.")
