@@ -16,8 +16,12 @@ class ValueClass:
     """Answers to one question that every rule treats alike; `value` is the mildest of them."""
 
     value: Any
-    severities: frozenset[int]
-    size: int
+    members: tuple[tuple[Any, int], ...]  # (answer, severity level), mildest first
+
+    @property
+    def severities(self) -> set[int]:
+        """The severity levels of the class's answers."""
+        return {severity for _, severity in self.members}
 
 
 def domain(question: Question) -> list[tuple[Any, int]]:
@@ -60,10 +64,7 @@ def classes(question: Question, atoms: list[Atom]) -> list[ValueClass]:
     groups: dict[tuple[bool, ...], list[tuple[Any, int]]] = {}
     for value, severity in domain(question):
         groups.setdefault(_signature(value, atoms), []).append((value, severity))
-    return [
-        ValueClass(members[0][0], frozenset(s for _, s in members), len(members))
-        for members in groups.values()
-    ]
+    return [ValueClass(members[0][0], tuple(members)) for members in groups.values()]
 
 
 def components(protocol: Protocol) -> list[list[str]]:

@@ -168,7 +168,7 @@ class Verifier:
         finding = Finding(2, "monotone")
         for index, part in enumerate(self.parts):
             quiet = self.others(index, self.quiet, min)
-            for q, (name, value_classes) in enumerate(zip(part.names, part.classes, strict=True)):
+            for q, value_classes in enumerate(part.classes):
                 pairs = [
                     (a, b)
                     for a, low in enumerate(value_classes)
@@ -183,21 +183,27 @@ class Verifier:
                         worse = combo[:q] + (b,) + combo[q + 1 :]
                         before, after = part.result[combo], part.result[worse]
                         if after > before and before < quiet:
-                            return self._monotone_failure(finding, index, combo, worse, name)
+                            pair = (value_classes[a], value_classes[b])
+                            return self._monotone_failure(finding, index, combo, worse, q, pair)
         return finding
 
-    def _monotone_failure(self, finding: Finding, index: int, combo, worse, name: str) -> Finding:
-        """Describe a drop in urgency, checked again with the engine itself."""
-        pick = lambda i: self.quiet[i]  # noqa: E731
-        before = self.answer_set({index: combo}, pick)
-        after = self.answer_set({index: worse}, pick)
+    def _monotone_failure(self, finding: Finding, index: int, combo, worse, q, pair) -> Finding:
+        """Describe a drop in urgency with two real answers, checked again with the engine."""
+        part = self.parts[index]
+        question = self.protocol.by_id[part.names[q]]
+        mild, mild_level = pair[0].members[0]
+        severe = next(value for value, level in pair[1].members if level > mild_level)
+        before = self.answer_set({index: combo}, lambda i: self.quiet[i])
+        after = self.answer_set({index: worse}, lambda i: self.quiet[i])
+        before[question.id] = answer_json(question, mild)
+        after[question.id] = answer_json(question, severe)
         got = (
             assess(before, self.protocol)["disposition"],
             assess(after, self.protocol)["disposition"],
         )
         finding.failure = (
-            f"making '{name}' more severe ({before[name]!r} -> {after[name]!r}) "
-            f"lowers the disposition from {got[0]} to {got[1]}"
+            f"making '{question.id}' more severe ({before[question.id]!r} -> "
+            f"{after[question.id]!r}) lowers the disposition from {got[0]} to {got[1]}"
         )
         finding.counterexample = before
         finding.more_severe = after
@@ -215,13 +221,24 @@ class Verifier:
                     if rule.when.evaluate(part.values(combo)) is not True:
                         continue
                     finding.cases += 1
-                    result = min(part.result[combo], loudest)
-                    if result != self.emergency:
-                        answers = self.answer_set({index: combo}, lambda i: self.loud[i])
-                        got = assess(answers, self.protocol)["disposition"]
-                        finding.failure = f"rule {rule.id} matches but the disposition is {got}"
-                        finding.counterexample = answers
-                        return finding
+                    if min(part.result[combo], loudest) != self.emergency:
+                        return self._red_flag_failure(finding, rule, index, combo)
+        return finding
+
+    def _red_flag_failure(self, finding: Finding, rule: Rule, index: int, combo) -> Finding:
+        """The mildest answers where a red flag matches and the result is not an emergency."""
+        chosen = {index: combo}
+        if self.parts[index].result[combo] == self.emergency:
+            # Another component outranks the emergency: add its mildest such answers.
+            other = next(
+                i for i, lvl in enumerate(self.loud) if i != index and lvl < self.emergency
+            )
+            part = self.parts[other]
+            chosen[other] = next(c for c in part.combos if part.result[c] < self.emergency)
+        answers = self.answer_set(chosen, lambda i: self.quiet[i])
+        got = assess(answers, self.protocol)["disposition"]
+        finding.failure = f"rule {rule.id} matches but the disposition is {got}"
+        finding.counterexample = answers
         return finding
 
     def dead_rules(self) -> Finding:
