@@ -1,5 +1,5 @@
-"""Placeholder blueprint, replaced by the real one."""
+"""The patient's self-check pages."""
 
-from flask import Blueprint
+from checker.public.views import bp
 
-bp = Blueprint("public", __name__)
+__all__ = ["bp"]

@@ -1,0 +1,108 @@
+"""The patient's self-check: the form at / and the result it leads to."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template, request
+
+from checker.public.forms import CheckForm, fill, form_class, hint_for
+from rules import AnswerError, Protocol, assess, load_protocol
+
+bp = Blueprint("public", __name__)
+
+EMERGENCY = "emergency"
+EMERGENCY_ACTION = "emergency"
+NOT_ALL_ANSWERED = (
+    "Answer each of these with yes or no. If any answer is yes, press the button again."
+)
+NONE_YES = (
+    "None of these is answered yes. If you have one of these signs, choose Yes for it and "
+    "press the button again. If not, answer the questions below."
+)
+
+
+def _new_form(protocol: Protocol) -> CheckForm:
+    """The form for the loaded protocol and this clinic's settings."""
+    config = current_app.config
+    cls = form_class(protocol, config["EMERGENCY_NUMBER"], config["DEFAULT_TEMPERATURE_UNIT"])
+    return cls()
+
+
+def _assess(answers: dict[str, Any]) -> dict[str, Any]:
+    """The assessment with the clinic's emergency number."""
+    return assess(answers, emergency_number=current_app.config["EMERGENCY_NUMBER"])
+
+
+def _emergency_so_far(answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The assessment if the answers given so far already mean an emergency."""
+    try:
+        result = _assess(answers)
+    except AnswerError as exc:
+        valid = {k: v for k, v in answers.items() if k not in exc.errors}
+        result = _assess(valid)
+    return result if result["disposition"] == EMERGENCY else None
+
+
+@bp.route("/", methods=["GET", "POST"])
+def check() -> Any:
+    """Show the questions; on submit, show the result or the answers that need fixing."""
+    protocol = load_protocol()
+    form = _new_form(protocol)
+    if request.method == "GET":
+        return _form_page(protocol, form)
+    form.validate()  # the format of each answer; CSRF was checked before the view
+    answers = form.answers()
+    # An emergency answer ends the form at once, whatever else is missing or wrong.
+    emergency = _emergency_so_far(answers)
+    if emergency is not None:
+        return _result_page(protocol, emergency)
+    if request.form.get("action") == EMERGENCY_ACTION:
+        group = [q.id for q in protocol.questions_in(EMERGENCY)]
+        message = NONE_YES if all(q in answers for q in group) else NOT_ALL_ANSWERED
+        return _form_page(protocol, form, emergency_error=message), 422
+    form.require_answers(answers)
+    if form.errors or form.form_errors:
+        return _form_page(protocol, form), 422
+    try:
+        result = _assess(answers)
+    except AnswerError as exc:
+        form.add_errors(exc.errors)
+        return _form_page(protocol, form), 422
+    if not result["decided"]:
+        # A patient's result must be decided; ask for whatever could still raise it.
+        form.add_errors({q: "Please answer this question" for q in result["could_raise"]})
+        return _form_page(protocol, form), 422
+    return _result_page(protocol, result)
+
+
+def _form_page(protocol: Protocol, form: CheckForm, emergency_error: str = "") -> str:
+    """Render the questions, with any errors beside their fields and in a summary."""
+    number = current_app.config["EMERGENCY_NUMBER"]
+    summary = form.error_summary()
+    if emergency_error:
+        first = protocol.questions_in(EMERGENCY)[0].id
+        summary.insert(0, (f"{first}-0", emergency_error))
+    summary += [("questions", message) for message in form.form_errors]
+    groups = [(group, fill(group.hint, number)) for group in protocol.groups]
+    return render_template(
+        "public/form.html",
+        form=form,
+        groups=groups,
+        summary=summary,
+        emergency_error=emergency_error,
+        hint_for=hint_for,
+    )
+
+
+def _result_page(protocol: Protocol, result: dict[str, Any]) -> str:
+    """Render what to do, why, the advice and when to call back."""
+    disposition = protocol.disposition(result["disposition"])
+    number = current_app.config["EMERGENCY_NUMBER"]
+    return render_template(
+        "public/result.html",
+        result=result,
+        disposition=disposition,
+        headline=fill(disposition.headline, number),
+        detail=fill(disposition.detail, number),
+    )
