@@ -1,0 +1,109 @@
+"""Hypothesis strategies for answer sets: complete, partial and invalid."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+YES_NO = (
+    "chest_symptoms",
+    "leg_weakness",
+    "bladder_bowel",
+    "fainted",
+    "numbness_tingling",
+    "pain_relieved",
+    "new_back_pain",
+    "drainage",
+    "feels_feverish",
+    "osteoporosis",
+    "blood_thinner",
+)
+CHOICES = {
+    "pain_trend": ("better", "same", "worse"),
+    "swelling": ("none", "stable", "increasing"),
+    "redness": ("none", "small", "spreading"),
+    "bleeding": ("none", "spotting", "soaking", "uncontrolled"),
+    "headache": ("none", "mild", "severe"),
+    "activity": ("unable", "resting", "light", "normal", "strenuous"),
+}
+WHOLE = {"days_since_procedure": (0, 365), "pain_score": (0, 10)}
+
+# Tenths and hundredths near the thresholds find rounding mistakes; wide floats find range ones.
+celsius = st.one_of(
+    st.integers(min_value=330, max_value=440).map(lambda t: t / 10),
+    st.integers(min_value=3350, max_value=4350).map(lambda t: t / 100),
+    st.floats(min_value=33.0, max_value=44.0),
+    st.integers(min_value=33, max_value=44),
+)
+fahrenheit = st.one_of(
+    st.integers(min_value=920, max_value=1110).map(lambda t: t / 10),
+    st.integers(min_value=9200, max_value=11100).map(lambda t: t / 100),
+    st.floats(min_value=92.0, max_value=111.0),
+    st.integers(min_value=92, max_value=111),
+)
+temperature = st.one_of(
+    st.none(),
+    celsius.map(lambda v: {"value": v, "unit": "C"}),
+    fahrenheit.map(lambda v: {"value": v, "unit": "F"}),
+)
+# Inside the range once converted and rounded, so the answer set stays valid.
+valid_temperature = st.one_of(
+    st.none(),
+    st.integers(min_value=340, max_value=430).map(lambda t: {"value": t / 10, "unit": "C"}),
+    st.integers(min_value=932, max_value=1094).map(lambda t: {"value": t / 10, "unit": "F"}),
+)
+
+
+def _values(temperatures: st.SearchStrategy) -> dict[str, st.SearchStrategy]:
+    """One strategy per question id."""
+    values: dict[str, st.SearchStrategy] = {key: st.booleans() for key in YES_NO}
+    values.update({key: st.sampled_from(choices) for key, choices in CHOICES.items()})
+    values.update({key: st.integers(low, high) for key, (low, high) in WHOLE.items()})
+    values["temperature"] = temperatures
+    return values
+
+
+@st.composite
+def complete_answers(draw: st.DrawFn, temperatures: st.SearchStrategy = valid_temperature):
+    """Every question answered; pain_relieved left out sometimes when there is no pain."""
+    answers = st.fixed_dictionaries(_values(temperatures))
+    drawn = draw(answers)
+    if drawn["pain_score"] == 0 and draw(st.booleans()):
+        del drawn["pain_relieved"]
+    return drawn
+
+
+@st.composite
+def partial_answers(draw: st.DrawFn, temperatures: st.SearchStrategy = valid_temperature):
+    """Any subset of the questions answered, as on a call a nurse has not finished."""
+    drawn = draw(complete_answers(temperatures))
+    keep = draw(st.sets(st.sampled_from(sorted(drawn))))
+    return {key: value for key, value in drawn.items() if key in keep}
+
+
+wrong_value = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**6), max_value=10**6),
+    st.floats(max_value=1e6, min_value=-1e6),
+    st.just(float("nan")),
+    st.just(float("inf")),
+    st.text(max_size=12),
+    st.sampled_from(["yes", "no", "true", "C", "F", "none", "mild", "worse", "better"]),
+    st.lists(st.integers(), max_size=2),
+    st.fixed_dictionaries(
+        {"value": st.one_of(st.floats(-1e6, 1e6), st.text(max_size=3), st.none()),
+         "unit": st.sampled_from(["C", "F", "c", "K", ""])}
+    ),
+    st.dictionaries(st.sampled_from(["value", "unit", "scale"]), st.integers(0, 120)),
+)
+
+
+@st.composite
+def any_answers(draw: st.DrawFn):
+    """A partial answer set with some answers possibly wrong and unknown keys added."""
+    drawn = draw(partial_answers(temperature))
+    for key in draw(st.sets(st.sampled_from(sorted(drawn)), max_size=3)) if drawn else ():
+        drawn[key] = draw(wrong_value)
+    for key in draw(st.sets(st.sampled_from(["pain", "Fainted", "", "temp", "notes"]), max_size=2)):
+        drawn[key] = draw(wrong_value)
+    return drawn
