@@ -1,0 +1,230 @@
+"""The call console: caller details, questions in order of urgency, closing and saving."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from werkzeug.wrappers import Response
+
+from checker.extensions import db
+from checker.nurse import bp
+from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm
+from checker.nurse.models import Encounter, utcnow
+from checker.nurse.note import NoteFacts, build_note, disposition_label
+from checker.nurse.questions import (
+    Triage,
+    asked_questions,
+    days_between,
+    is_lower,
+    read_triage,
+    still_to_ask,
+)
+from rules import Protocol, load_protocol
+
+log = logging.getLogger(__name__)
+OUTAGE = (
+    "The call could not be saved because the record system is unavailable. Nothing on this "
+    "screen is lost: copy the note below into the hospital record, and try saving again later."
+)
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="nurse-call")
+
+
+def fresh_call() -> tuple[str, datetime]:
+    """A new call's one-time token and start time."""
+    return uuid.uuid4().hex, utcnow()
+
+
+def sign_call(call: tuple[str, datetime]) -> str:
+    """The token and start time, signed so the form cannot forge either."""
+    return _serializer().dumps({"token": call[0], "started": call[1].isoformat()})
+
+
+def read_call(value: str | None) -> tuple[str, datetime] | None:
+    """The token and start time of a call form, or None if it was tampered with."""
+    try:
+        data = _serializer().loads(value or "")
+        return str(data["token"]), datetime.fromisoformat(data["started"]).astimezone(UTC)
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def _local_date(moment: datetime) -> date:
+    """The calendar date of a moment where the clinic is (the server's time zone)."""
+    return moment.astimezone().date()
+
+
+def _read(protocol: Protocol) -> tuple[CallForm, CloseForm, Triage, tuple[str, datetime]]:
+    """Read the whole console form and assess the answers given so far."""
+    # A form without a valid token (or a new call) gets a fresh one and keeps its answers.
+    call = read_call(request.form.get("call")) or fresh_call()
+    form = CallForm(call_date=_local_date(call[1]))
+    form.call.data = sign_call(call)
+    config = current_app.config
+    triage = read_triage(
+        request.form,
+        protocol,
+        days=days_between(form.procedure_date.data, _local_date(call[1])),
+        default_unit=config["DEFAULT_TEMPERATURE_UNIT"],
+        emergency_number=config["EMERGENCY_NUMBER"],
+    )
+    close = CloseForm()
+    _close_choices(close, protocol, triage)
+    return form, close, triage, call
+
+
+def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None:
+    """Dispositions to choose from, and the advice the protocol gives for these answers."""
+    engine = triage.assessment["disposition"]
+    close.final_disposition.choices = [
+        (SAME_AS_ENGINE, f"As the protocol says: {disposition_label(engine)}")
+    ] + [(d.id, disposition_label(d.id)) for d in protocol.dispositions]
+    close.advice_given.choices = [(a["id"], a["text"]) for a in triage.assessment["advice"]]
+
+
+def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol,
+            **extra: Any) -> str:
+    """The console page."""
+    number = current_app.config["EMERGENCY_NUMBER"]
+    disposition = protocol.disposition(triage.assessment["disposition"])
+    return render_template(
+        "nurse/console.html",
+        form=form,
+        close=close,
+        triage=triage,
+        questions=asked_questions(protocol),
+        protocol=protocol,
+        disposition=disposition,
+        headline=disposition.headline.replace("{emergency_number}", number),
+        label=disposition_label(disposition.id),
+        still_to_ask=still_to_ask(protocol, triage),
+        default_unit=current_app.config["DEFAULT_TEMPERATURE_UNIT"],
+        **extra,
+    )
+
+
+@bp.route("/")
+@login_required
+def home() -> str:
+    """The console's start page: start a call or find one."""
+    return render_template("nurse/home.html")
+
+
+@bp.route("/call", methods=["GET"])
+@login_required
+def console() -> str:
+    """A new, empty call."""
+    protocol = load_protocol()
+    form, close, triage, _ = _read(protocol)
+    return _render(form, close, triage, protocol)
+
+
+@bp.route("/call/assess", methods=["POST"])
+@login_required
+def assess_call() -> Response:
+    """The current assessment as JSON, for the console's live update."""
+    protocol = load_protocol()
+    form, close, triage, _ = _read(protocol)
+    context = {"triage": triage, "protocol": protocol, "close": close}
+    number = current_app.config["EMERGENCY_NUMBER"]
+    disposition = protocol.disposition(triage.assessment["disposition"])
+    return jsonify(
+        assessment=triage.assessment,
+        status={q.id: triage.status(q.id) for q in asked_questions(protocol)},
+        errors=triage.errors,
+        panel=render_template(
+            "nurse/_assessment.html", **context,
+            headline=disposition.headline.replace("{emergency_number}", number),
+            label=disposition_label(disposition.id),
+            still_to_ask=still_to_ask(protocol, triage),
+        ),
+        advice=render_template("nurse/_advice.html", **context),
+    )
+
+
+@bp.route("/call", methods=["POST"])
+@login_required
+def save_call() -> Response | str | tuple[str, int]:
+    """Update the assessment, or close the call and save the encounter once."""
+    protocol = load_protocol()
+    form, close, triage, (token, started) = _read(protocol)
+    if request.form.get("action") != "save":
+        return _render(form, close, triage, protocol)
+    valid = form.validate() & close.validate()
+    if not triage.decided:
+        close.final_disposition.errors = list(close.final_disposition.errors) + [
+            "This call is not decided yet, so it cannot be closed. Still to ask: "
+            + "; ".join(still_to_ask(protocol, triage))
+        ]
+        valid = False
+    engine = triage.assessment["disposition"]
+    final = close.final_disposition.data or engine
+    if is_lower(protocol, final, engine) and not (close.override_reason.data or "").strip():
+        close.override_reason.errors = list(close.override_reason.errors) + [
+            "Give a reason for choosing a less urgent disposition than the protocol's."
+        ]
+        valid = False
+    if not valid or triage.errors:
+        return _render(form, close, triage, protocol, tried_to_save=True)
+
+    ended = utcnow()
+    facts = NoteFacts(
+        nurse=current_user.username, started_at=started, ended_at=ended,
+        patient_name=form.patient_name.data.strip(), date_of_birth=form.date_of_birth.data,
+        record_number=(form.record_number.data or "").strip(),
+        callback_number=form.callback_number.data.strip(), caller=form.caller.data,
+        procedure_type=form.procedure_type.data, procedure_date=form.procedure_date.data,
+        answers=triage.answers, assessment=triage.assessment, final_disposition=final,
+        override_reason=(close.override_reason.data or "").strip(),
+        advice_given=list(close.advice_given.data or []), notes=close.notes.data or "",
+    )
+    note = build_note(facts, protocol)
+    try:
+        existing = db.session.scalar(select(Encounter.id).filter_by(submit_token=token))
+        if existing is not None:
+            flash("This call was already saved; here is the saved record.")
+            return redirect(url_for("nurse.encounter", encounter_id=existing))
+        encounter = _encounter(facts, token, note, protocol)
+        db.session.add(encounter)
+        db.session.commit()
+    except IntegrityError:
+        # The same form arrived twice at once: the first insert won, so show that one.
+        db.session.rollback()
+        existing = db.session.scalar(select(Encounter.id).filter_by(submit_token=token))
+        if existing is None:
+            raise
+        return redirect(url_for("nurse.encounter", encounter_id=existing))
+    except DBAPIError:
+        db.session.rollback()
+        log.error("saving a call failed: the database is unavailable")
+        return _render(form, close, triage, protocol, outage=OUTAGE, note=note), 503
+    log.info("encounter %s saved by nurse %s", encounter.id, current_user.id)
+    flash("The call is saved.")
+    return redirect(url_for("nurse.encounter", encounter_id=encounter.id))
+
+
+def _encounter(facts: NoteFacts, token: str, note: str, protocol: Protocol) -> Encounter:
+    """The encounter row for a closed call."""
+    identity = facts.assessment["protocol"]
+    return Encounter(
+        submit_token=token, nurse_id=current_user.id, started_at=facts.started_at,
+        ended_at=facts.ended_at, patient_name=facts.patient_name,
+        date_of_birth=facts.date_of_birth, record_number=facts.record_number,
+        callback_number=facts.callback_number, caller=facts.caller,
+        procedure_type=facts.procedure_type, procedure_date=facts.procedure_date,
+        answers=dict(facts.answers), assessment=dict(facts.assessment),
+        protocol_id=identity["id"], protocol_version=identity["version"],
+        protocol_sha256=identity["sha256"], engine_disposition=facts.assessment["disposition"],
+        final_disposition=facts.final_disposition, override_reason=facts.override_reason,
+        advice_given=list(facts.advice_given), notes=facts.notes, note=note,
+    )

@@ -1,0 +1,105 @@
+"""The nurse's forms: sign-in, the caller's details, closing a call, and addenda."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+PHONE = r"^\+?[0-9][0-9 ().\-]{1,30}$"
+CALLERS = [
+    ("patient", "The patient"),
+    ("family", "A family member or carer"),
+    ("professional", "A health professional"),
+]
+PROCEDURES = [("vertebroplasty", "Vertebroplasty"), ("kyphoplasty", "Kyphoplasty")]
+SAME_AS_ENGINE = ""
+MAX_DAYS = 365  # the protocol's range for days_since_procedure
+
+
+class LoginForm(FlaskForm):
+    """A nurse's username and password."""
+
+    username = StringField("Username", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+
+
+class CallForm(FlaskForm):
+    """Who is calling, about whom, and which procedure."""
+
+    call = HiddenField()
+    patient_name = StringField("Patient's name", validators=[DataRequired(), Length(max=200)])
+    date_of_birth = DateField("Date of birth", validators=[DataRequired()])
+    record_number = StringField(
+        "Record number (optional)", validators=[Optional(), Length(max=64)]
+    )
+    callback_number = StringField(
+        "Callback number",
+        validators=[
+            DataRequired(),
+            Regexp(PHONE, message="Enter a phone number: digits, spaces, + - . ( )."),
+        ],
+    )
+    caller = RadioField("Who is calling", choices=CALLERS, validators=[DataRequired()])
+    procedure_type = RadioField("Procedure", choices=PROCEDURES, validators=[DataRequired()])
+    procedure_date = DateField("Date of the procedure", validators=[DataRequired()])
+
+    def __init__(self, *args: object, call_date: date | None = None, **kwargs: object) -> None:
+        """Remember the call's date, which the procedure date is checked against."""
+        super().__init__(*args, **kwargs)
+        self.call_date = call_date or date.today()
+
+    def validate_date_of_birth(self, field: DateField) -> None:
+        """A birth date in the future is a typing slip."""
+        if field.data and field.data > self.call_date:
+            raise ValidationError("The date of birth cannot be in the future.")
+
+    def validate_procedure_date(self, field: DateField) -> None:
+        """The protocol covers the year after the procedure."""
+        if not field.data:
+            return
+        if field.data > self.call_date:
+            raise ValidationError("The procedure date cannot be after the call.")
+        if field.data < self.call_date - timedelta(days=MAX_DAYS):
+            raise ValidationError("This protocol covers the first 365 days after the procedure.")
+        if self.date_of_birth.data and field.data < self.date_of_birth.data:
+            raise ValidationError("The procedure date cannot be before the date of birth.")
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class CloseForm(FlaskForm):
+    """The nurse's final disposition, advice given and notes."""
+
+    class Meta:
+        csrf = False  # part of the console form, whose CallForm carries the token
+
+    final_disposition = SelectField("Final disposition", default=SAME_AS_ENGINE)
+    override_reason = TextAreaField(
+        "Reason for a less urgent disposition", validators=[Length(max=2000)]
+    )
+    advice_given = CheckboxListField("Advice given", validate_choice=True)
+    notes = TextAreaField("Notes (optional)", validators=[Length(max=5000)])
+
+
+class AddendumForm(FlaskForm):
+    """A correction or addition to a saved encounter."""
+
+    text = TextAreaField("Addendum", validators=[DataRequired(), Length(max=5000)])

@@ -1,0 +1,155 @@
+"""The nurse's records: accounts, encounters, addenda and the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, event
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from checker.extensions import db
+
+# scrypt is slow by design, so a stolen table of hashes is expensive to guess through.
+PASSWORD_METHOD = "scrypt"
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Refuse naive times, so no local time is ever stored as if it were UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        """Attach UTC to what SQLite returns without a zone."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class ImmutableRecord(RuntimeError):
+    """A saved clinical record was about to be changed or deleted."""
+
+
+class Nurse(UserMixin, db.Model):
+    """A nurse who may sign in; administrators may also read the audit log."""
+
+    __tablename__ = "nurse"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        """Store a slow, salted hash of the password."""
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+
+    def check_password(self, password: str) -> bool:
+        """Tell whether the password matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """A disabled account cannot sign in."""
+        return bool(self.active)
+
+
+class Encounter(db.Model):
+    """One telephone call: what was asked, what the engine said and what the nurse decided."""
+
+    __tablename__ = "encounter"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # UNIQUE, so two submits of the same form cannot both insert, even in a race.
+    submit_token: Mapped[str] = mapped_column(String(64), unique=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    patient_name: Mapped[str] = mapped_column(String(200), index=True)
+    date_of_birth: Mapped[date] = mapped_column(Date)
+    record_number: Mapped[str] = mapped_column(String(64), default="", index=True)
+    callback_number: Mapped[str] = mapped_column(String(40))
+    caller: Mapped[str] = mapped_column(String(40))
+    procedure_type: Mapped[str] = mapped_column(String(40))
+    procedure_date: Mapped[date] = mapped_column(Date)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+    assessment: Mapped[dict[str, Any]] = mapped_column(JSON)
+    protocol_id: Mapped[str] = mapped_column(String(100))
+    protocol_version: Mapped[str] = mapped_column(String(40))
+    protocol_sha256: Mapped[str] = mapped_column(String(64))
+    engine_disposition: Mapped[str] = mapped_column(String(40))
+    final_disposition: Mapped[str] = mapped_column(String(40))
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    advice_given: Mapped[list[str]] = mapped_column(JSON)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    # The note exactly as the nurse saw it, so what was pasted can always be shown again.
+    note: Mapped[str] = mapped_column(Text)
+
+    nurse: Mapped[Nurse] = relationship(lazy="joined")
+    addenda: Mapped[list[Addendum]] = relationship(
+        back_populates="encounter", order_by="Addendum.created_at"
+    )
+
+
+class Addendum(db.Model):
+    """A later correction or addition to an encounter, with its own author and time."""
+
+    __tablename__ = "addendum"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"), index=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    text: Mapped[str] = mapped_column(Text)
+
+    encounter: Mapped[Encounter] = relationship(back_populates="addenda")
+    nurse: Mapped[Nurse] = relationship(lazy="joined")
+
+
+class AuditEvent(db.Model):
+    """Who looked at which encounter, and when."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounter.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    nurse: Mapped[Nurse] = relationship(lazy="joined")
+
+
+def _refuse(mapper: Any, connection: Any, target: Any) -> None:
+    """Stop any change to a saved record: corrections are addenda."""
+    raise ImmutableRecord(
+        f"{type(target).__name__} {target.id} is part of the record and cannot be changed; "
+        "add an addendum instead"
+    )
+
+
+for _model in (Encounter, Addendum, AuditEvent):
+    event.listen(_model, "before_update", _refuse)
+    event.listen(_model, "before_delete", _refuse)
