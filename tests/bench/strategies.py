@@ -91,8 +91,10 @@ wrong_value = st.one_of(
     st.sampled_from(["yes", "no", "true", "C", "F", "none", "mild", "worse", "better"]),
     st.lists(st.integers(), max_size=2),
     st.fixed_dictionaries(
-        {"value": st.one_of(st.floats(-1e6, 1e6), st.text(max_size=3), st.none()),
-         "unit": st.sampled_from(["C", "F", "c", "K", ""])}
+        {
+            "value": st.one_of(st.floats(-1e6, 1e6), st.text(max_size=3), st.none()),
+            "unit": st.sampled_from(["C", "F", "c", "K", ""]),
+        }
     ),
     st.dictionaries(st.sampled_from(["value", "unit", "scale"]), st.integers(0, 120)),
 )
