@@ -1,0 +1,74 @@
+"""Alembic environment: migrations run against the app's own database and models."""
+
+import logging
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+
+# Tests keep their own logging (and captured logs); the command line gets alembic's output.
+if config.config_file_name is not None and not current_app.config.get("TESTING"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+logger = logging.getLogger("alembic.env")
+
+target_db = current_app.extensions["migrate"].db
+
+
+def get_engine():
+    """The app's SQLAlchemy engine."""
+    return target_db.engine
+
+
+def get_metadata():
+    """The metadata of every model."""
+    if hasattr(target_db, "metadatas"):
+        return target_db.metadatas[None]
+    return target_db.metadata
+
+
+config.set_main_option(
+    "sqlalchemy.url", get_engine().url.render_as_string(hide_password=False).replace("%", "%%")
+)
+
+
+def run_migrations_offline():
+    """Write the SQL for the migrations without connecting."""
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=get_metadata(),
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    """Run the migrations on a connection to the app's database."""
+
+    def process_revision_directives(context, revision, directives):
+        # An autogenerate with no schema change writes no empty revision file.
+        if getattr(config.cmd_opts, "autogenerate", False):
+            script = directives[0]
+            if script.upgrade_ops.is_empty():
+                directives[:] = []
+                logger.info("No changes in schema detected.")
+
+    conf_args = dict(current_app.extensions["migrate"].configure_args)
+    conf_args.setdefault("process_revision_directives", process_revision_directives)
+    # SQLite cannot ALTER most things in place; batch mode copies the table instead.
+    conf_args.setdefault("render_as_batch", True)
+    conf_args.setdefault("compare_type", True)
+
+    with get_engine().connect() as connection:
+        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
