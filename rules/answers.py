@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Any
 
 from rules.errors import AnswerError
@@ -35,46 +36,73 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int) or (isinstance(value, float) and math.isfinite(value))
 
 
-def _yes_no(question: Question, value: Any) -> Any:
-    if not isinstance(value, bool):
-        raise ValueError("must be true (yes) or false (no)")
-    return value
+Check = Callable[[Any], Any]
 
 
-def _integer(question: Question, value: Any) -> Any:
+def _yes_no(question: Question) -> Check:
+    """A check of a yes/no answer: a JSON boolean."""
+
+    def check(value: Any) -> Any:
+        if value is not True and value is not False:
+            raise ValueError("must be true (yes) or false (no)")
+        return value
+
+    return check
+
+
+def _integer(question: Question) -> Check:
+    """A check of a whole number within the question's range."""
     low, high = int(question.minimum), int(question.maximum)
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValueError(f"must be a whole number from {low} to {high}")
-    return value
+    message = f"must be a whole number from {low} to {high}"
+
+    def check(value: Any) -> Any:
+        if type(value) is not int or not low <= value <= high:  # bool is not int here
+            raise ValueError(message)
+        return value
+
+    return check
 
 
-def _choice(question: Question, value: Any) -> Any:
-    if not isinstance(value, str) or question.choice(value) is None:
-        raise ValueError(f"must be one of: {', '.join(c.id for c in question.choices)}")
-    return value
+def _choice(question: Question) -> Check:
+    """A check of a choice id."""
+    allowed = question.choice_ids
+    message = f"must be one of: {', '.join(c.id for c in question.choices)}"
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str) or value not in allowed:
+            raise ValueError(message)
+        return value
+
+    return check
 
 
-def _temperature(question: Question, value: Any) -> Any:
-    if value is None:
-        return None  # not measured
+def _temperature(question: Question) -> Check:
+    """A check of a temperature object, giving °C rounded to one decimal, or None."""
     low, high = question.minimum, question.maximum
     shape = 'must be null (not measured) or {"value": number, "unit": "C" or "F"}'
-    if not isinstance(value, dict) or set(value) != {"value", "unit"}:
-        raise ValueError(shape)
-    if value["unit"] not in TEMPERATURE_UNITS:
-        raise ValueError('has an unknown unit: use "C" or "F"')
-    if not _is_number(value["value"]):
-        raise ValueError("must have a number as its value")
-    celsius = to_celsius(value["value"], value["unit"])
-    if not low <= celsius <= high:
-        raise ValueError(
-            f"must be from {low:.1f} to {high:.1f} °C "
-            f"({to_fahrenheit(low):.1f} to {to_fahrenheit(high):.1f} °F)"
-        )
-    return celsius
+    out_of_range = (
+        f"must be from {low:.1f} to {high:.1f} °C "
+        f"({to_fahrenheit(low):.1f} to {to_fahrenheit(high):.1f} °F)"
+    )
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return None  # not measured
+        if not isinstance(value, dict) or value.keys() != {"value", "unit"}:
+            raise ValueError(shape)
+        if value["unit"] not in TEMPERATURE_UNITS:
+            raise ValueError('has an unknown unit: use "C" or "F"')
+        if not _is_number(value["value"]):
+            raise ValueError("must have a number as its value")
+        celsius = to_celsius(value["value"], value["unit"])
+        if not low <= celsius <= high:
+            raise ValueError(out_of_range)
+        return celsius
+
+    return check
 
 
-_CHECKS: dict[str, Callable[[Question, Any], Any]] = {
+_CHECKS: dict[str, Callable[[Question], Check]] = {
     YES_NO: _yes_no,
     INTEGER: _integer,
     CHOICE: _choice,
@@ -82,20 +110,26 @@ _CHECKS: dict[str, Callable[[Question, Any], Any]] = {
 }
 
 
+@lru_cache(maxsize=8)
+def _checks(protocol: Protocol) -> dict[str, Check]:
+    """One check per question id, built once per protocol."""
+    return {q.id: _CHECKS[q.type](q) for q in protocol.questions}
+
+
 def validate_answers(protocol: Protocol, answers: Any) -> dict[str, Any]:
     """The answers as the rules read them; raises AnswerError naming every bad field."""
     if not isinstance(answers, Mapping):
         raise AnswerError({ANSWERS_FIELD: "must be an object of answers keyed by question id"})
-    questions = protocol.by_id
+    checks = _checks(protocol)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key, value in answers.items():
-        question = questions.get(key)
-        if question is None:
+        check = checks.get(key)
+        if check is None:
             errors[str(key)] = "is not a question of this protocol"
             continue
         try:
-            values[key] = _CHECKS[question.type](question, value)
+            values[key] = check(value)
         except ValueError as exc:
             errors[key] = str(exc)
     if errors:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # Three-valued logic: True, False, or None for "not known yet".
@@ -105,9 +105,24 @@ class Condition:
 
     text: str
     disjuncts: tuple[tuple[Atom, ...], ...]
+    # The condition compiled to one Python expression in two-valued logic. It raises KeyError
+    # when it reads an unanswered question; it is right whenever it returns.
+    fast: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fast", _compile(self))
 
     def evaluate(self, values: Mapping[str, Any]) -> Tri:
         """Three-valued OR of three-valued ANDs."""
+        try:
+            # Two-valued short-circuit evaluation agrees with Kleene logic whenever it reads
+            # only answered questions; reading an unanswered one raises KeyError.
+            return self.fast(values)
+        except KeyError:
+            return self._three_valued(values)
+
+    def _three_valued(self, values: Mapping[str, Any]) -> Tri:
+        """Kleene's three-valued logic, atom by atom."""
         result: Tri = False
         for atoms in self.disjuncts:
             conj: Tri = True
@@ -153,3 +168,38 @@ class Condition:
                 if atom.guard is not None:
                     found |= atom.guard.names
         return frozenset(found)
+
+
+def _python(atom: Atom) -> str:
+    """One atom as a Python expression over the answers `v`; ids and values are validated."""
+    answer = f"v[{atom.name!r}]"
+    if atom.op == NOT_MEASURED:
+        test = f"({answer} is None)"
+    elif isinstance(atom.value, float):
+        # Only a temperature is a decimal, and an unmeasured one meets no threshold.
+        py_op = "==" if atom.op == "=" else atom.op
+        test = f"({answer} is not None and {answer} {py_op} {atom.value!r})"
+    else:
+        py_op = "==" if atom.op == "=" else atom.op
+        test = f"({answer} {py_op} {atom.value!r})"
+    if atom.guard is None:
+        return test
+    return f"({_expression(atom.guard)} and {test})"
+
+
+def _expression(condition: Condition) -> str:
+    """A whole condition as one two-valued Python expression."""
+    if not condition.disjuncts:
+        return "False"
+    parts = []
+    for atoms in condition.disjuncts:
+        parts.append("(" + " and ".join(_python(a) for a in atoms) + ")" if atoms else "True")
+    return "(" + " or ".join(parts) + ")"
+
+
+def _compile(condition: Condition) -> Callable[[Mapping[str, Any]], bool]:
+    """Compile a condition once, at load time, so assessing costs a single call."""
+    source = f"lambda v: bool({_expression(condition)})"
+    return eval(
+        compile(source, f"<condition {condition.text}>", "eval"), {"__builtins__": {"bool": bool}}
+    )  # noqa: S307

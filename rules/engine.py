@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from rules.answers import validate_answers
@@ -19,17 +20,28 @@ def _fill(text: str, emergency_number: str) -> str:
     return text.replace("{emergency_number}", emergency_number)
 
 
+@lru_cache(maxsize=16)
+def _texts(protocol: Protocol, emergency_number: str) -> dict[str, Any]:
+    """Advice and call-back texts with the number filled in, made once per protocol and number."""
+    texts: dict[str, Any] = {a.id: _fill(a.text, emergency_number) for a in protocol.advice}
+    texts["call_back_if"] = tuple(_fill(t, emergency_number) for t in protocol.call_back)
+    return texts
+
+
 def evaluate(protocol: Protocol, values: Mapping[str, Any]) -> dict[str, Any]:
     """Disposition, matched rules, decidedness and open questions for validated values."""
     rank = protocol.rank
-    matched = []
     undecided = []
-    for rule in protocol.rules:
-        state = rule.when.evaluate(values)
-        if state is True:
-            matched.append(rule)
-        elif state is None:
-            undecided.append(rule)
+    try:
+        matched = [rule for rule in protocol.rules if rule.when.fast(values)]
+    except KeyError:  # some question is unanswered: three-valued logic, rule by rule
+        matched = []
+        for rule in protocol.rules:
+            state = rule.when.evaluate(values)
+            if state is True:
+                matched.append(rule)
+            elif state is None:
+                undecided.append(rule)
     best = min((rank[r.disposition] for r in matched), default=len(protocol.dispositions) - 1)
     disposition = protocol.dispositions[best]
     open_rules = [r for r in undecided if rank[r.disposition] < best]
@@ -71,14 +83,14 @@ def assess(
     context = dict(values)
     context[DISPOSITION] = disposition.id
     only = disposition.only_advice
-    advice = [
-        {"id": item.id, "text": _fill(item.text, emergency_number)}
-        for item in protocol.advice
-        if (only is None or item.id in only) and item.when.evaluate(context) is True
-    ]
-    call_back = (
-        [_fill(t, emergency_number) for t in protocol.call_back] if disposition.call_back else []
-    )
+    candidates = [a for a in protocol.advice if only is None or a.id in only]
+    try:
+        given = [item for item in candidates if item.when.fast(context)]
+    except KeyError:
+        given = [item for item in candidates if item.when.evaluate(context) is True]
+    texts = _texts(protocol, emergency_number)
+    advice = [{"id": item.id, "text": texts[item.id]} for item in given]
+    call_back = list(texts["call_back_if"]) if disposition.call_back else []
     return {
         "disposition": disposition.id,
         "decided": result["decided"],

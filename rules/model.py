@@ -40,6 +40,11 @@ class Question:
     asked_when: Condition | None = None
     context: bool = False
 
+    @property
+    def choice_ids(self) -> frozenset[str]:
+        """The ids of the choices offered."""
+        return frozenset(c.id for c in self.choices)
+
     def choice(self, choice_id: str) -> Choice | None:
         """The choice with this id, if the question offers it."""
         return next((c for c in self.choices if c.id == choice_id), None)
@@ -87,7 +92,7 @@ class Advice:
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Protocol:
     """A loaded and validated protocol."""
 
