@@ -1,5 +1,5 @@
-"""Placeholder blueprint, replaced by the real one."""
+"""The JSON API for other systems."""
 
-from flask import Blueprint
+from checker.api.views import bp
 
-bp = Blueprint("api", __name__)
+__all__ = ["bp"]

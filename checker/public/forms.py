@@ -7,14 +7,15 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp
 
 from rules import Protocol, Question
 from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
 
-YES_NO_CHOICES = [("yes", "Yes"), ("no", "No")]
+YES_NO_CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 UNIT_FIELD = "temperature_unit"
-UNIT_CHOICES = [("F", "°F (Fahrenheit)"), ("C", "°C (Celsius)")]
+UNIT_CHOICES = [SelectChoice("F", "°F (Fahrenheit)"), SelectChoice("C", "°C (Celsius)")]
 # An integer question with no more than this many answers is shown as buttons to tap.
 MAX_RADIO_STEPS = 11
 WHOLE_NUMBER = re.compile(r"^[0-9]{1,6}$")  # ASCII digits only: nothing is guessed
@@ -70,7 +71,8 @@ class CheckForm(FlaskForm):
             if not raw:
                 return None  # left empty: not measured
             unit = self[UNIT_FIELD]
-            if unit.errors or unit.data not in ("F", "C"):
+            # The default unit only preselects a button; a post without a unit is not guessed.
+            if unit.errors or not unit.raw_data or unit.data not in ("F", "C"):
                 return _EMPTY
             return {"value": float(raw) if "." in raw else int(raw), "unit": unit.data}
         if raw in (None, ""):
@@ -127,12 +129,12 @@ def _field(question: Question, label: str) -> Field:
     if question.type == YES_NO:
         return RadioField(label, choices=YES_NO_CHOICES, validators=[Optional()])
     if question.type == CHOICE:
-        choices = [(c.id, c.text) for c in question.choices]
+        choices = [SelectChoice(c.id, c.text) for c in question.choices]
         return RadioField(label, choices=choices, validators=[Optional()])
     if question.type == INTEGER:
         low, high = int(question.minimum), int(question.maximum)
         if as_radios(question):
-            choices = [(str(n), str(n)) for n in range(low, high + 1)]
+            choices = [SelectChoice(str(n)) for n in range(low, high + 1)]
             return RadioField(label, choices=choices, validators=[Optional()])
         message = f"Enter a whole number from {low} to {high}, using digits only"
         return StringField(label, validators=[Optional(), Regexp(WHOLE_NUMBER, message=message)])
