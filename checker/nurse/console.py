@@ -13,6 +13,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from checker.extensions import db
 from checker.nurse import bp
@@ -87,9 +88,11 @@ def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None
     """Dispositions to choose from, and the advice the protocol gives for these answers."""
     engine = triage.assessment["disposition"]
     close.final_disposition.choices = [
-        (SAME_AS_ENGINE, f"As the protocol says: {disposition_label(engine)}")
-    ] + [(d.id, disposition_label(d.id)) for d in protocol.dispositions]
-    close.advice_given.choices = [(a["id"], a["text"]) for a in triage.assessment["advice"]]
+        SelectChoice(SAME_AS_ENGINE, f"As the protocol says: {disposition_label(engine)}")
+    ] + [SelectChoice(d.id, disposition_label(d.id)) for d in protocol.dispositions]
+    close.advice_given.choices = [
+        SelectChoice(a["id"], a["text"]) for a in triage.assessment["advice"]
+    ]
 
 
 def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol,

@@ -15,16 +15,23 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 PHONE = r"^\+?[0-9][0-9 ().\-]{1,30}$"
 CALLERS = [
-    ("patient", "The patient"),
-    ("family", "A family member or carer"),
-    ("professional", "A health professional"),
+    SelectChoice("patient", "The patient"),
+    SelectChoice("family", "A family member or carer"),
+    SelectChoice("professional", "A health professional"),
 ]
-PROCEDURES = [("vertebroplasty", "Vertebroplasty"), ("kyphoplasty", "Kyphoplasty")]
+PROCEDURES = [SelectChoice("vertebroplasty", "Vertebroplasty"),
+              SelectChoice("kyphoplasty", "Kyphoplasty")]
+
+
+def labels(choices: list[SelectChoice]) -> dict[str, str]:
+    """Choice value to label."""
+    return {c.value: c.label for c in choices}
 SAME_AS_ENGINE = ""
 MAX_DAYS = 365  # the protocol's range for days_since_procedure
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from checker.nurse.forms import CALLERS, PROCEDURES
+from checker.nurse.forms import CALLERS, PROCEDURES, labels
 from checker.nurse.questions import DAYS, asked_questions
 from rules import Protocol, Question
 from rules.answers import to_celsius
 
-_CALLERS = dict(CALLERS)
-_PROCEDURES = dict(PROCEDURES)
+_CALLERS = labels(CALLERS)
+_PROCEDURES = labels(PROCEDURES)
 
 
 @dataclass(frozen=True)

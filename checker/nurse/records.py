@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 
 from checker.extensions import db
 from checker.nurse import bp
-from checker.nurse.forms import CALLERS, PROCEDURES, AddendumForm
+from checker.nurse.forms import CALLERS, PROCEDURES, AddendumForm, labels
 from checker.nurse.models import Addendum, AuditEvent, Encounter
 from checker.nurse.note import answer_text, disposition_label
 from rules import load_protocol
@@ -77,7 +77,7 @@ def encounter(encounter_id: int) -> str:
     ]
     return render_template(
         "nurse/encounter.html", encounter=record, answers=answers, form=AddendumForm(),
-        label=disposition_label, callers=dict(CALLERS), procedures=dict(PROCEDURES),
+        label=disposition_label, callers=labels(CALLERS), procedures=labels(PROCEDURES),
     )
 
 

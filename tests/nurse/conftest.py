@@ -1,0 +1,123 @@
+"""Fixtures for the nurse console: an app on SQLite or PostgreSQL, nurses and a signed-in client."""
+
+import re
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import flask_migrate
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from checker import create_app
+from checker.extensions import db
+from checker.nurse.models import Nurse
+from tests.support import require_postgres_url
+
+PASSWORD = "a long and secret passphrase"
+# Every answer at its least severe: a decided self-care call.
+CALM_ANSWERS = {
+    "chest_symptoms": "no", "leg_weakness": "no", "bladder_bowel": "no", "fainted": "no",
+    "bleeding": "none", "numbness_tingling": "no", "temperature_not_measured": "1",
+    "drainage": "no", "headache": "none", "pain_score": "2", "pain_relieved": "yes",
+    "activity": "light", "pain_trend": "better", "swelling": "none", "redness": "none",
+    "feels_feverish": "no", "new_back_pain": "no", "osteoporosis": "no", "blood_thinner": "no",
+}
+
+
+def caller(days_ago: int = 2, **overrides: str) -> dict[str, str]:
+    """The caller's details, with a procedure the given number of days ago."""
+    details = {
+        "patient_name": "Harriet Quimby", "date_of_birth": "1941-05-11",
+        "record_number": "MRN-4471", "callback_number": "555 0100", "caller": "patient",
+        "procedure_type": "kyphoplasty",
+        "procedure_date": (date.today() - timedelta(days=days_ago)).isoformat(),
+    }
+    details.update(overrides)
+    return details
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """The same tests on a SQLite file and on the PostgreSQL server of TEST_DATABASE_URL."""
+    if request.param == "postgres":
+        return require_postgres_url()
+    return f"sqlite:///{tmp_path}/nurse.db"
+
+
+def make_app(url: str, **config: Any) -> Flask:
+    """An app for tests on the given database."""
+    return create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        **config,
+    })
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """An app whose schema is built by the migrations, and removed again afterwards."""
+    app = make_app(database_url)
+    with app.app_context():
+        flask_migrate.upgrade()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        flask_migrate.downgrade(revision="base")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        db.engine.dispose()
+
+
+def add_nurse(app: Flask, username: str = "ann", *, admin: bool = False,
+              active: bool = True) -> int:
+    """Create a nurse account and return its id."""
+    with app.app_context():
+        nurse = Nurse(username=username, is_admin=admin, active=active)
+        nurse.set_password(PASSWORD)
+        db.session.add(nurse)
+        db.session.commit()
+        return nurse.id
+
+
+def sign_in(client: FlaskClient, username: str = "ann", password: str = PASSWORD) -> Any:
+    """Post the sign-in form."""
+    return client.post("/nurse/login", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A client signed in as the nurse ann."""
+    add_nurse(app)
+    client = app.test_client()
+    assert sign_in(client).status_code == 302
+    return client
+
+
+@pytest.fixture
+def admin(app: Flask) -> FlaskClient:
+    """A client signed in as the administrator ada."""
+    add_nurse(app, "ada", admin=True)
+    client = app.test_client()
+    assert sign_in(client, "ada").status_code == 302
+    return client
+
+
+def new_call(client: FlaskClient) -> str:
+    """Open a new call and return its signed one-time token."""
+    html = client.get("/nurse/call").get_data(as_text=True)
+    match = re.search(r'name="call" type="hidden" value="([^"]+)"', html)
+    assert match, "the console has no call token"
+    return match.group(1)
+
+
+def call_data(token: str, answers: dict[str, str] | None = None, action: str = "save",
+              **fields: str) -> dict[str, Any]:
+    """A complete console submission."""
+    data: dict[str, Any] = {"call": token, "action": action, **caller()}
+    data.update(CALM_ANSWERS if answers is None else answers)
+    data.update(fields)
+    return data

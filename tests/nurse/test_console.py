@@ -1,0 +1,183 @@
+"""The call console: questions in order, the live disposition, closing and saving once."""
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from checker.extensions import db
+from checker.nurse.models import Encounter
+from rules import load_protocol
+from tests.nurse.conftest import CALM_ANSWERS, call_data, new_call
+
+
+def encounters(app: Flask) -> list[Encounter]:
+    """Every saved encounter."""
+    with app.app_context():
+        return list(db.session.scalars(select(Encounter).order_by(Encounter.id)))
+
+
+def test_it_shows_every_question_in_order_of_urgency(client: FlaskClient) -> None:
+    html = client.get("/nurse/call").get_data(as_text=True)
+    positions = [html.find(f'data-question="{q.id}"') for q in load_protocol().questions
+                 if q.id != "days_since_procedure"]
+    assert -1 not in positions
+    assert positions == sorted(positions)
+    assert 'data-question="days_since_procedure"' not in html
+    assert "Not decided yet" in html
+
+
+def test_it_decides_at_once_on_an_emergency_answer(client: FlaskClient) -> None:
+    token = new_call(client)
+    html = client.post("/nurse/call", data={"call": token, "action": "update",
+                                           "chest_symptoms": "yes"}).get_data(as_text=True)
+    assert "<strong>EMERGENCY</strong>: Call 911 now." in html
+    assert "Decided: the remaining questions are optional." in html
+    assert 'data-status-for="leg_weakness">Optional<' in html
+    assert 'data-status-for="chest_symptoms">Answered<' in html
+
+
+def test_it_lists_what_is_still_to_ask_while_undecided(client: FlaskClient) -> None:
+    token = new_call(client)
+    html = client.post("/nurse/call", data={"call": token, "action": "update",
+                                           "chest_symptoms": "no"}).get_data(as_text=True)
+    assert "Not decided yet" in html
+    assert 'data-status-for="leg_weakness">Still to ask<' in html
+
+
+def test_it_counts_the_days_from_the_procedure_date(client: FlaskClient) -> None:
+    token = new_call(client)
+    response = client.post("/nurse/call/assess", data=call_data(token, action="update"))
+    assert response.status_code == 200
+    advice = [item["id"] for item in response.get_json()["assessment"]["advice"]]
+    assert "gradual_activity" in advice  # day 2; on day 0 it would be rest_today
+    day0 = call_data(token, action="update", procedure_date=call_data(token)["procedure_date"])
+    day0["procedure_date"] = __import__("datetime").date.today().isoformat()
+    advice0 = [i["id"] for i in client.post("/nurse/call/assess", data=day0)
+               .get_json()["assessment"]["advice"]]
+    assert "rest_today" in advice0
+
+
+def test_it_reports_a_bad_pain_score_without_guessing(client: FlaskClient) -> None:
+    token = new_call(client)
+    answers = dict(CALM_ANSWERS, pain_score="11")
+    html = client.post("/nurse/call", data=call_data(token, answers, action="update"))\
+        .get_data(as_text=True)
+    assert "must be a whole number from 0 to 10" in html
+    assert 'data-status-for="pain_score">Still to ask<' in html or "Optional" in html
+
+
+def test_it_refuses_to_close_an_undecided_call(app: Flask, client: FlaskClient) -> None:
+    token = new_call(client)
+    answers = dict(CALM_ANSWERS)
+    del answers["leg_weakness"]
+    html = client.post("/nurse/call", data=call_data(token, answers)).get_data(as_text=True)
+    assert "This call is not decided yet, so it cannot be closed" in html
+    assert "Is a leg newly weak" in html
+    assert encounters(app) == []
+
+
+def test_it_refuses_to_lower_a_disposition_without_a_reason(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = new_call(client)
+    answers = dict(CALM_ANSWERS, new_back_pain="yes")  # call_doctor_today
+    html = client.post("/nurse/call", data=call_data(
+        token, answers, final_disposition="self_care")).get_data(as_text=True)
+    assert "Give a reason for choosing a less urgent disposition" in html
+    assert 'href="#override_reason"' in html
+    assert encounters(app) == []
+
+
+def test_it_saves_a_lowered_disposition_with_its_reason_and_keeps_both(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = new_call(client)
+    answers = dict(CALM_ANSWERS, new_back_pain="yes")
+    response = client.post("/nurse/call", data=call_data(
+        token, answers, final_disposition="self_care",
+        override_reason="Known old fracture pain, seen by the surgeon yesterday.",
+        advice_given=["ice", "bandage"], notes="Will call back tomorrow."))
+    assert response.status_code == 302
+    [saved] = encounters(app)
+    assert saved.engine_disposition == "call_doctor_today"
+    assert saved.final_disposition == "self_care"
+    assert saved.override_reason.startswith("Known old fracture pain")
+    assert saved.advice_given == ["ice", "bandage"]
+    assert saved.answers["new_back_pain"] is True
+    assert saved.answers["days_since_procedure"] == 2
+    assert saved.answers["temperature"] is None
+    assert saved.assessment["reasons"][0]["rule"] == "T6"
+    protocol = load_protocol()
+    assert (saved.protocol_id, saved.protocol_version, saved.protocol_sha256) == (
+        protocol.id, protocol.version, protocol.sha256)
+    assert saved.nurse.username == "ann"
+    assert saved.started_at <= saved.ended_at
+    assert saved.started_at.utcoffset().total_seconds() == 0
+    assert "DISPOSITION: SELF CARE" in saved.note
+    assert "lowered by the nurse" in saved.note
+
+
+def test_it_lets_the_nurse_raise_a_disposition_without_a_reason(
+    app: Flask, client: FlaskClient
+) -> None:
+    token = new_call(client)
+    response = client.post("/nurse/call", data=call_data(
+        token, final_disposition="call_doctor_now"))
+    assert response.status_code == 302
+    [saved] = encounters(app)
+    assert (saved.engine_disposition, saved.final_disposition) == ("self_care", "call_doctor_now")
+    assert saved.override_reason == ""
+
+
+def test_it_saves_one_encounter_for_a_double_submit(app: Flask, client: FlaskClient) -> None:
+    token = new_call(client)
+    first = client.post("/nurse/call", data=call_data(token))
+    second = client.post("/nurse/call", data=call_data(token))
+    assert first.status_code == second.status_code == 302
+    assert first.location == second.location
+    assert len(encounters(app)) == 1
+
+
+def test_it_saves_a_new_encounter_for_a_new_call(app: Flask, client: FlaskClient) -> None:
+    client.post("/nurse/call", data=call_data(new_call(client)))
+    client.post("/nurse/call", data=call_data(new_call(client)))
+    assert len(encounters(app)) == 2
+
+
+def test_it_rejects_a_second_row_with_the_same_token_even_in_a_race(
+    app: Flask, client: FlaskClient
+) -> None:
+    client.post("/nurse/call", data=call_data(new_call(client)))
+    with app.app_context():
+        [saved] = db.session.scalars(select(Encounter))
+        copy = {c.name: getattr(saved, c.name) for c in Encounter.__table__.columns
+                if c.name != "id"}
+        db.session.expunge_all()
+        db.session.add(Encounter(**copy))
+        with pytest.raises(IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Encounter)) == 1
+
+
+def test_it_answers_the_live_update_as_json(client: FlaskClient) -> None:
+    token = new_call(client)
+    response = client.post("/nurse/call/assess", data={"call": token, "fainted": "yes"})
+    data = response.get_json()
+    assert data["assessment"]["disposition"] == "emergency"
+    assert data["assessment"]["decided"] is True
+    assert data["status"]["fainted"] == "answered"
+    assert data["status"]["pain_score"] == "optional"
+    assert "EMERGENCY" in data["panel"]
+    assert re.search(r'value="call_911"', data["advice"])
+
+
+def test_it_keeps_a_tampered_token_from_being_used(app: Flask, client: FlaskClient) -> None:
+    token = new_call(client)
+    client.post("/nurse/call", data=call_data(token + "x"))
+    client.post("/nurse/call", data=call_data(token + "y"))
+    assert len({e.submit_token for e in encounters(app)}) == 2
