@@ -168,8 +168,16 @@ def graph() -> dict[str, Any]:
     }
 
 
+KEY = "recovery-check.json"
+
+
+def engine() -> zen.ZenEngine:
+    """A zen engine whose loader serves the graph under KEY; it caches the loaded decision."""
+    return zen.ZenEngine({"loader": {"type": "static", "content": {KEY: graph()}}})
+
+
 def decision() -> zen.ZenDecision:
-    """The graph loaded into a zen engine, ready to evaluate."""
+    """The graph as a standalone decision handle (create_decision), ready to evaluate."""
     return zen.ZenEngine().create_decision(json.dumps(graph()))
 
 

@@ -30,6 +30,13 @@ def test_it_gives_the_engines_disposition_and_advice_for_complete_answers(
     )
 
 
+def test_the_engines_loader_path_gives_the_same_result_as_a_decision_handle(decision) -> None:
+    answers = {"pain_score": 9, "pain_relieved": False, "temperature": None, "fainted": False}
+    by_key = zen_table.engine().evaluate(zen_table.KEY, answers)
+    assert zen_table.outcome(by_key) == zen_table.outcome(decision.evaluate(answers))
+    assert zen_table.outcome(by_key)[0] == "call_doctor_now"
+
+
 def test_it_collects_ice_once_when_there_is_both_pain_and_swelling(decision) -> None:
     result = decision.evaluate({"pain_score": 4, "swelling": "stable", "temperature": None})
     assert zen_table.outcome(result)[1].count("ice") == 1
