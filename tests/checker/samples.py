@@ -71,6 +71,21 @@ FORM_FOR = {
     "emergency": {"bleeding": "uncontrolled"},
 }
 
+# The headline each disposition shows, as a browser displays it.
+HEADLINES = {
+    "self_care": "You can care for yourself at home.",
+    "call_doctor_today": "Call your doctor's office today.",
+    "call_doctor_now": "Call your doctor now, whatever the hour.",
+    "emergency": "Call 911 now. Do not drive yourself.",
+}
+
+
+def form_answers(disposition: str) -> dict[str, str]:
+    """The answers a patient gives on the form to reach one disposition."""
+    answers = {**CALM_FORM, **FORM_FOR[disposition]}
+    answers.pop("action")
+    return answers
+
 
 def make_app(**overrides: Any) -> Flask:
     """An app with the test settings and any overrides."""
