@@ -75,16 +75,22 @@ def _complete(rng: random.Random) -> dict[str, Any]:
     return answers
 
 
-def answer_sets(size: int, seed: int) -> list[dict[str, Any]]:
-    """size answer sets, an equal share per disposition, half complete and half partial.
+def answer_sets(
+    size: int, seed: int, kinds: tuple[str, ...] = ("complete", "partial")
+) -> list[dict[str, Any]]:
+    """size answer sets, an equal share per disposition and kind (complete or partial).
 
     Partial sets are what a nurse has after the first questions of a call, in asking order.
     """
     rng = random.Random(seed)
     order = [q.id for q in rules.load_protocol().questions]
-    quota = {(d, kind): size // 8 for d in DISPOSITIONS for kind in ("complete", "partial")}
+    share = size // (4 * len(kinds))
+    quota = {(d, kind): share for d in DISPOSITIONS for kind in ("complete", "partial")}
+    for d, kind in quota:
+        if kind not in kinds:
+            quota[(d, kind)] = 0
     for extra in range(size - sum(quota.values())):
-        quota[(DISPOSITIONS[extra % 4], "complete")] += 1
+        quota[(DISPOSITIONS[extra % 4], kinds[0])] += 1
     chosen: list[dict[str, Any]] = []
     while len(chosen) < size:
         answers = _complete(rng)
@@ -181,21 +187,21 @@ def time_verify(runs: int) -> dict[str, Any]:
     return result
 
 
-def summary(timings: dict[str, list[float]]) -> dict[str, float]:
-    """Medians per contender, and the engine's ratios as medians of per-round ratios."""
-    medians = {name: statistics.median(values) for name, values in timings.items()}
+def summary(timings: dict[str, list[float]]) -> dict[str, str]:
+    """Medians per contender; the engine's ratios as medians of per-round ratios, with range."""
+    shown = {
+        name: f"{statistics.median(values):.1f} µs per assessment"
+        for name, values in timings.items()
+    }
     engine = timings["engine"]
-
-    def ratio(other: str) -> float:
-        return statistics.median(e / o for e, o in zip(engine, timings[other], strict=True))
-
-    medians["engine / hand-written"] = ratio("hand-written")
-    medians["engine / zen-engine"] = ratio("zen-engine")
-    medians["engine / zen-engine + validation"] = ratio("zen-engine + validation")
-    medians["engine / zen-engine, create_decision handle"] = ratio(
-        "zen-engine, create_decision handle"
-    )
-    return medians
+    for other in timings:
+        if other == "engine":
+            continue
+        ratios = [e / o for e, o in zip(engine, timings[other], strict=True)]
+        shown[f"engine / {other}"] = (
+            f"{statistics.median(ratios):.2f}x (rounds: {min(ratios):.2f} to {max(ratios):.2f})"
+        )
+    return shown
 
 
 def environment() -> str:
@@ -206,10 +212,12 @@ def environment() -> str:
     )
 
 
-def report(medians: dict[str, float], verify: dict[str, Any] | None, args, markdown: bool) -> str:
+def report(medians: dict[str, str], verify: dict[str, Any] | None, args, markdown: bool) -> str:
     """The results as plain text or as a Markdown table."""
     lines = []
-    spread = f"{args.size} answer sets, {args.rounds} interleaved rounds, seed {args.seed}"
+    spread = (
+        f"{args.size} answer sets ({args.kind}), {args.rounds} interleaved rounds, seed {args.seed}"
+    )
     if markdown:
         lines += [f"{environment()}; {spread}.", "", "| measure | median |", "| --- | --- |"]
         row = "| {} | {} |"
@@ -217,8 +225,7 @@ def report(medians: dict[str, float], verify: dict[str, Any] | None, args, markd
         lines += [environment(), spread, ""]
         row = "{:<46} {}"
     for name, value in medians.items():
-        shown = f"{value:.2f}x" if "/" in name else f"{value:.1f} µs per assessment"
-        lines.append(row.format(name, shown))
+        lines.append(row.format(name, value))
     if verify:
         for key, label in (("verify", "`python -m rules verify`"), ("import", "`import rules`")):
             if verify.get(key) is None:
@@ -237,9 +244,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20240611, help="random seed")
     parser.add_argument("--verify-runs", type=int, default=5, help="verify runs (default 5)")
     parser.add_argument("--no-verify", action="store_true", help="skip timing verify")
+    parser.add_argument(
+        "--kind",
+        choices=("mixed", "complete", "partial"),
+        default="mixed",
+        help="answer sets: half complete and half partial (default), or one kind only",
+    )
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args(argv)
-    sets = answer_sets(args.size, args.seed)
+    kinds = ("complete", "partial") if args.kind == "mixed" else (args.kind,)
+    sets = answer_sets(args.size, args.seed, kinds)
     medians = summary(time_contenders(sets, args.rounds, args.seed))
     verify = None if args.no_verify else time_verify(args.verify_runs)
     print(report(medians, verify, args, args.markdown))
