@@ -102,3 +102,9 @@ def test_every_choice_is_a_target_of_at_least_44_pixels(page: Page, live_server)
     )
     assert sizes
     assert all(w >= 44 and h >= 44 for w, h in sizes), sizes
+
+
+def test_an_error_page_has_no_accessibility_violations(page: Page, live_server, axe: Check) -> None:
+    page.goto(live_server.url + "/no-such-page")
+    expect(page.get_by_role("link", name="Call 911")).to_have_attribute("href", "tel:911")
+    _assert_no_violations(page, axe)

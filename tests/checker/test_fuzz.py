@@ -1,0 +1,39 @@
+"""Whatever is sent, the answer is a page or a 4xx with messages, never a server error."""
+
+import json
+
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from rules import load_protocol
+
+IDS = [q.id for q in load_protocol().questions]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner),
+    max_leaves=8,
+)
+FORM_VALUES = st.sampled_from(["", "yes", "no", "0", "7", "101.2", "-3", "abc", "none", "C"])
+FIELDS = st.sampled_from([*IDS, "temperature_unit", "action", "other"])
+SETTINGS = settings(max_examples=60, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SETTINGS
+@given(answers=st.dictionaries(st.sampled_from([*IDS, "other"]), JSON_VALUES, max_size=6))
+def test_the_api_never_fails_on_any_json_object(client: FlaskClient, answers: dict) -> None:
+    response = client.post("/api/v1/assessments", data=json.dumps(answers),
+                           content_type="application/json")
+    assert response.status_code in (200, 422)
+    if response.status_code == 422:
+        assert all(isinstance(m, str) and m for m in response.get_json()["errors"].values())
+
+
+@SETTINGS
+@given(data=st.dictionaries(FIELDS, FORM_VALUES, max_size=12))
+def test_the_form_never_fails_on_any_answers(client: FlaskClient, data: dict) -> None:
+    response = client.post("/", data=data)
+    assert response.status_code in (200, 422)
+    if response.status_code == 422:
+        assert "There is a problem" in response.get_data(as_text=True)
