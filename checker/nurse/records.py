@@ -5,7 +5,16 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 
@@ -20,9 +29,14 @@ log = logging.getLogger(__name__)
 PER_PAGE = 20
 
 
+SEARCH = "nurse_search"
+FIELDS = ("name", "record", "date")
+
+
 def _search(query: Select[tuple[Encounter]]) -> tuple[Select[tuple[Encounter]], dict[str, str]]:
     """Filter encounters by the search box: name, record number and call date (UTC)."""
-    terms = {k: (request.args.get(k) or "").strip() for k in ("name", "record", "date")}
+    kept = session.get(SEARCH) or {}
+    terms = {k: str(kept.get(k) or "").strip() for k in FIELDS}
     if terms["name"]:
         query = query.where(Encounter.patient_name.ilike(f"%{_escape(terms['name'])}%",
                                                          escape="\\"))
@@ -43,6 +57,14 @@ def _search(query: Select[tuple[Encounter]]) -> tuple[Select[tuple[Encounter]], 
 def _escape(text: str) -> str:
     """Make % and _ in a search match themselves."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+@bp.route("/encounters/search", methods=["POST"])
+@login_required
+def search() -> Response:
+    """Remember the search terms and show the list; names stay out of URLs and access logs."""
+    session[SEARCH] = {k: (request.form.get(k) or "").strip()[:200] for k in FIELDS}
+    return redirect(url_for("nurse.encounters"))
 
 
 @bp.route("/encounters")

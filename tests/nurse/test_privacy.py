@@ -37,7 +37,7 @@ def test_it_logs_no_patient_detail_through_a_whole_call(
     client.get(saved.location)
     client.get(saved.location + "/note.txt")
     client.post(saved.location + "/addenda", data={"text": "Zebulon rang again"})
-    client.get("/nurse/encounters?name=Zebulon")
+    client.post("/nurse/encounters/search", data={"name": "Zebulon"}, follow_redirects=True)
 
     def broken() -> None:
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))

@@ -21,6 +21,12 @@ def save(client: FlaskClient, **details: str) -> int:
     return int(response.location.rsplit("/", 1)[1])
 
 
+def find(client: FlaskClient, **terms: str) -> str:
+    """Search the saved calls and return the list page."""
+    return client.post("/nurse/encounters/search", data=terms, follow_redirects=True).get_data(
+        as_text=True)
+
+
 def audit(app: Flask) -> list[tuple[str, str, int | None]]:
     """(nurse, action, encounter) of every audit event, oldest first."""
     with app.app_context():
@@ -38,21 +44,25 @@ def test_it_lists_calls_newest_first(client: FlaskClient) -> None:
 def test_it_finds_calls_by_name_record_number_and_date(client: FlaskClient) -> None:
     save(client, patient_name="Bessie Coleman", record_number="R-1")
     save(client, patient_name="Amelia Earhart", record_number="R-2")
-    by_name = client.get("/nurse/encounters?name=coleman").get_data(as_text=True)
+    by_name = find(client, name="coleman")
     assert "Bessie Coleman" in by_name and "Amelia Earhart" not in by_name
-    by_record = client.get("/nurse/encounters?record=R-2").get_data(as_text=True)
+    by_record = find(client, record="R-2")
     assert "Amelia Earhart" in by_record and "Bessie Coleman" not in by_record
     today = datetime.now(UTC).date()
-    assert "Amelia Earhart" in client.get(f"/nurse/encounters?date={today}").get_data(as_text=True)
-    other = (today - timedelta(days=3)).isoformat()
-    empty = client.get(f"/nurse/encounters?date={other}").get_data(as_text=True)
+    assert "Amelia Earhart" in find(client, date=today.isoformat())
+    empty = find(client, date=(today - timedelta(days=3)).isoformat())
     assert "No saved calls match" in empty and "911" in empty
+    assert "Bessie Coleman" in find(client)
+
+
+def test_it_keeps_search_terms_out_of_the_address(client: FlaskClient) -> None:
+    response = client.post("/nurse/encounters/search", data={"name": "Coleman"})
+    assert response.location == "/nurse/encounters"
 
 
 def test_it_treats_percent_in_a_search_as_a_letter(client: FlaskClient) -> None:
     save(client, patient_name="Bessie Coleman")
-    assert "No saved calls match" in client.get("/nurse/encounters?name=%25").get_data(
-        as_text=True)
+    assert "No saved calls match" in find(client, name="%")
 
 
 def test_it_pages_through_many_calls(app: Flask, client: FlaskClient) -> None:
@@ -144,6 +154,7 @@ def test_it_offers_no_route_that_edits_or_deletes_an_encounter(app: Flask) -> No
               for m in r.methods - {"GET", "HEAD", "OPTIONS"}}
     assert writes == {("/nurse/login", "POST"), ("/nurse/logout", "POST"),
                       ("/nurse/call", "POST"), ("/nurse/call/assess", "POST"),
+                      ("/nurse/encounters/search", "POST"),
                       ("/nurse/encounters/<int:encounter_id>/addenda", "POST")}
 
 

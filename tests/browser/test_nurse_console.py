@@ -1,0 +1,197 @@
+"""The nurse console in Chromium: a whole call by keyboard, the record, the audit log, axe-core."""
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import flask_migrate
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from checker.extensions import db
+from checker.nurse.models import Nurse
+
+pytestmark = pytest.mark.browser
+
+Check = Callable[[Page], list[dict[str, Any]]]
+PASSWORD = "a long and secret passphrase"
+MAX_TABS = 250
+
+
+@pytest.fixture(scope="module")
+def accounts(live_server: Any) -> str:
+    """Bring the live server's schema up to date and create a nurse and an administrator."""
+    with live_server.app.app_context():
+        flask_migrate.upgrade()
+        for username, admin in (("nora", False), ("ada", True)):
+            if db.session.scalar(select(Nurse).filter_by(username=username)) is None:
+                nurse = Nurse(username=username, is_admin=admin)
+                nurse.set_password(PASSWORD)
+                db.session.add(nurse)
+        db.session.commit()
+    return live_server.url
+
+
+def tab_to(page: Page, selector: str) -> None:
+    """Press Tab until the element matching the selector has the focus."""
+    for _ in range(MAX_TABS):
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)",
+                         selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def type_into(page: Page, selector: str, text: str) -> None:
+    """Tab to a field and type into it."""
+    tab_to(page, selector)
+    page.keyboard.type(text)
+
+
+def choose(page: Page, name: str, value: str) -> None:
+    """Tab into a radio group and move with the arrow keys to the wanted answer."""
+    tab_to(page, f'input[type=radio][name="{name}"]')
+    for _ in range(12):
+        if page.evaluate("n => document.querySelector(`input[name='${n}']:checked`)?.value",
+                         name) == value:
+            return
+        page.keyboard.press("ArrowUp")
+    raise AssertionError(f"could not choose {value} for {name}")
+
+
+def type_date(page: Page, selector: str, day: date) -> None:
+    """Type a date into a date field, segment by segment (month, day, year in en-US)."""
+    tab_to(page, selector)
+    page.keyboard.type(day.strftime("%m%d%Y"))
+    assert page.eval_on_selector(selector, "e => e.value") == day.isoformat()
+
+
+def activate(page: Page) -> None:
+    """Press Enter on the focused link or button and wait for the next page."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def sign_in(page: Page, base: str, username: str) -> None:
+    """Sign in by keyboard."""
+    page.goto(f"{base}/nurse/login")
+    type_into(page, "#username", username)
+    type_into(page, "#password", PASSWORD)
+    activate(page)
+    expect(page.get_by_text(f"Signed in as {username}")).to_be_visible()
+
+
+def assert_no_violations(page: Page, axe: Check) -> None:
+    """axe-core finds nothing on the page as it is now."""
+    violations = axe(page)
+    assert violations == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in violations]
+
+
+def test_a_nurse_completes_a_call_by_keyboard_and_finds_it_again(
+    page: Page, accounts: str, axe: Check
+) -> None:
+    base = accounts
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(f"{base}/nurse/login")
+    assert_no_violations(page, axe)
+    sign_in(page, base, "nora")
+    tab_to(page, "a.button-primary")
+    activate(page)
+    expect(page.get_by_role("heading", name="Telephone triage call")).to_be_visible()
+    assert_no_violations(page, axe)
+
+    type_into(page, "#patient_name", "Wilhelmina Keyboard")
+    type_date(page, "#date_of_birth", date(1944, 2, 29))
+    type_into(page, "#record_number", "KB-2024")
+    type_into(page, "#callback_number", "555 0142")
+    choose(page, "caller", "family")
+    choose(page, "procedure_type", "kyphoplasty")
+    type_date(page, "#procedure_date", date.today() - timedelta(days=4))
+    for name in ("chest_symptoms", "leg_weakness", "bladder_bowel", "fainted"):
+        choose(page, name, "no")
+    choose(page, "bleeding", "none")
+    choose(page, "numbness_tingling", "no")
+    tab_to(page, "#temperature-not-measured")
+    page.keyboard.press("Space")
+    choose(page, "drainage", "no")
+    choose(page, "headache", "none")
+    type_into(page, "#pain_score-input", "3")
+    choose(page, "pain_relieved", "yes")
+    choose(page, "activity", "light")
+    choose(page, "pain_trend", "better")
+    choose(page, "swelling", "none")
+    choose(page, "redness", "none")
+    choose(page, "feels_feverish", "no")
+    choose(page, "new_back_pain", "yes")
+    tab_to(page, 'button[value="update"]')
+    activate(page)
+    panel = page.locator("#assessment")
+    expect(panel).to_contain_text("CALL DOCTOR TODAY")
+    expect(panel).to_contain_text("Decided")
+    assert_no_violations(page, axe)
+
+    # Lowering the disposition needs a written reason.
+    tab_to(page, "#final_disposition")
+    page.keyboard.type("SELF CARE")
+    assert page.eval_on_selector("#final_disposition", "e => e.value") == "self_care"
+    tab_to(page, "input[name=advice_given]")
+    page.keyboard.press("Space")
+    tab_to(page, 'button[value="save"]')
+    activate(page)
+    expect(page.locator(".error-summary")).to_contain_text("Give a reason")
+    assert_no_violations(page, axe)
+    type_into(page, "#override_reason", "Old fracture pain, reviewed by the surgeon today.")
+    tab_to(page, 'button[value="save"]')
+    activate(page)
+    expect(page.get_by_text("The call is saved.")).to_be_visible()
+    note = page.locator("#note")
+    expect(note).to_have_value(
+        re.compile(r"DISPOSITION: SELF CARE\nProtocol disposition: "
+                                 r"CALL DOCTOR TODAY \(lowered by the nurse\)"))
+    assert_no_violations(page, axe)
+    tab_to(page, "button.copy-button")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-copy-status=note]")).to_have_text("The note is copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "Wilhelmina Keyboard" in copied
+
+    # Find the call again from the list.
+    tab_to(page, 'a[href$="/nurse/encounters"]')
+    activate(page)
+    type_into(page, "#search-name", "wilhelmina")
+    activate(page)
+    expect(page.locator("table.records")).to_contain_text("Wilhelmina Keyboard")
+    assert_no_violations(page, axe)
+    tab_to(page, 'table.records a[href*="/nurse/encounters/"]')
+    activate(page)
+    expect(page.get_by_role("heading", name="Saved call: Wilhelmina Keyboard")).to_be_visible()
+
+    # The administrator sees that nora opened it.
+    tab_to(page, ".logout button")
+    activate(page)
+    sign_in(page, base, "ada")
+    tab_to(page, 'a[href$="/nurse/audit"]')
+    activate(page)
+    rows = page.locator("table.records tbody tr")
+    expect(rows.filter(has_text="nora").filter(has_text="Opened the call").first).to_be_visible()
+    assert_no_violations(page, axe)
+
+
+def test_the_console_updates_the_disposition_live_with_the_script(
+    page: Page, accounts: str
+) -> None:
+    sign_in(page, accounts, "nora")
+    page.goto(f"{accounts}/nurse/call")
+    expect(page.locator("#assessment")).to_contain_text("Not decided yet")
+    choose(page, "chest_symptoms", "yes")
+    expect(page.locator("#assessment")).to_contain_text("EMERGENCY")
+    expect(page.locator('[data-status-for="fainted"]')).to_have_text("Optional")
+
+
+def test_no_nurse_page_opens_without_signing_in(page: Page, accounts: str) -> None:
+    for path in ("/nurse/", "/nurse/call", "/nurse/encounters", "/nurse/audit",
+                 "/nurse/encounters/1"):
+        page.goto(f"{accounts}{path}")
+        expect(page.get_by_role("heading", name="Nurse sign-in")).to_be_visible()
