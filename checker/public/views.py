@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request
 
 from checker.public.forms import CheckForm, fill, form_class, hint_for
 from rules import AnswerError, Protocol, assess, load_protocol
@@ -42,6 +42,14 @@ def _emergency_so_far(answers: dict[str, Any]) -> dict[str, Any] | None:
         valid = {k: v for k, v in answers.items() if k not in exc.errors}
         result = _assess(valid)
     return result if result["disposition"] == EMERGENCY else None
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    """Keep answers and results out of caches on a shared or borrowed device."""
+    if request.method == "POST":
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/", methods=["GET", "POST"])

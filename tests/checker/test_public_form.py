@@ -219,3 +219,8 @@ def test_it_accepts_a_form_with_its_csrf_token() -> None:
     html = client.get("/").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
     assert _post(client, csrf_token=token).status_code == 200
+
+
+def test_it_keeps_results_and_answers_out_of_caches(client: FlaskClient) -> None:
+    assert _post(client).headers["Cache-Control"] == "no-store"
+    assert _post(client, headache=None).headers["Cache-Control"] == "no-store"
