@@ -170,9 +170,9 @@ def assess(answers: object, protocol: object = None, *, emergency_number: str = 
     get = v.get
     pain, days, trend = get("pain_score"), get("days_since_procedure"), get("pain_trend")
     bleeding, headache, activity = get("bleeding"), get("headache"), get("activity")
-    # pain_relieved counts only once pain_score >= 1 is known (it is asked only then); before
-    # that the engine treats it as not yet known, so pain_score stays in could_raise.
-    relieved = get("pain_relieved") if pain is not None and pain >= 1 else None
+    # pain_relieved is asked only when pain_score >= 1; N6 needs pain_score >= 8, which implies
+    # that, so "not relieved" is simply the answer when given and unknown when not.
+    relieved = get("pain_relieved")
     if "temperature" not in v:
         fever = None
     else:

@@ -94,6 +94,8 @@ def _temperature(question: Question) -> Check:
             raise ValueError('has an unknown unit: use "C" or "F"')
         if not _is_number(value["value"]):
             raise ValueError("must have a number as its value")
+        if abs(value["value"]) > 1000:  # far outside any body temperature in either unit
+            raise ValueError(out_of_range)
         celsius = to_celsius(value["value"], value["unit"])
         if not low <= celsius <= high:
             raise ValueError(out_of_range)

@@ -76,12 +76,18 @@ class Atom:
 
     def evaluate(self, values: Mapping[str, Any]) -> Tri:
         """True, False, or None when the answer is not known yet."""
-        if self.guard is not None:
-            applies = self.guard.evaluate(values)
-            if applies is False:
-                return False  # the question does not apply: its answer is ignored
-            if applies is None:
-                return None
+        own = self._compare(values)
+        if self.guard is None or own is False:
+            return own  # a false comparison is false whether or not the question applies
+        applies = self.guard.evaluate(values)
+        if applies is False:
+            return False  # the question does not apply: its answer is ignored
+        if applies is None or own is None:
+            return None
+        return True
+
+    def _compare(self, values: Mapping[str, Any]) -> Tri:
+        """The comparison alone, guard aside."""
         if self.name not in values:
             return None
         answer = values[self.name]
@@ -108,18 +114,18 @@ class Condition:
     # The condition compiled to one Python expression in two-valued logic. It raises KeyError
     # when it reads an unanswered question; it is right whenever it returns.
     fast: Callable[[Mapping[str, Any]], bool] = field(init=False, repr=False, compare=False)
+    # Every answer id the condition reads, guards included.
+    names: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fast", _compile(self))
+        object.__setattr__(self, "names", _names(self))
 
     def evaluate(self, values: Mapping[str, Any]) -> Tri:
         """Three-valued OR of three-valued ANDs."""
-        try:
-            # Two-valued short-circuit evaluation agrees with Kleene logic whenever it reads
-            # only answered questions; reading an unanswered one raises KeyError.
-            return self.fast(values)
-        except KeyError:
-            return self._three_valued(values)
+        if self.names <= values.keys():
+            return self.fast(values)  # every answer it reads is known: two values suffice
+        return self._three_valued(values)
 
     def _three_valued(self, values: Mapping[str, Any]) -> Tri:
         """Kleene's three-valued logic, atom by atom."""
@@ -158,16 +164,16 @@ class Condition:
                     missing.extend(q for q in atom.unknowns(values) if q not in missing)
         return missing
 
-    @property
-    def names(self) -> frozenset[str]:
-        """Every answer id this condition reads, guards included."""
-        found: set[str] = set()
-        for atoms in self.disjuncts:
-            for atom in atoms:
-                found.add(atom.name)
-                if atom.guard is not None:
-                    found |= atom.guard.names
-        return frozenset(found)
+
+def _names(condition: Condition) -> frozenset[str]:
+    """Every answer id a condition reads, guards included."""
+    found: set[str] = set()
+    for atoms in condition.disjuncts:
+        for atom in atoms:
+            found.add(atom.name)
+            if atom.guard is not None:
+                found |= atom.guard.names
+    return frozenset(found)
 
 
 def _python(atom: Atom) -> str:

@@ -60,6 +60,8 @@ def test_it_rejects_a_wrong_value_naming_the_field(field, value, message) -> Non
         ({"value": 38.5, "unit": "F"}, "must be from 34.0 to 43.0 °C (93.2 to 109.4 °F)"),
         ({"value": float("nan"), "unit": "C"}, "must have a number as its value"),
         ({"value": float("inf"), "unit": "C"}, "must have a number as its value"),
+        ({"value": 1e30, "unit": "C"}, "must be from 34.0 to 43.0 °C (93.2 to 109.4 °F)"),
+        ({"value": 10**30, "unit": "F"}, "must be from 34.0 to 43.0 °C (93.2 to 109.4 °F)"),
     ],
 )
 def test_it_rejects_a_bad_temperature(temperature, message) -> None:

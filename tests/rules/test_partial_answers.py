@@ -76,3 +76,11 @@ def test_advice_is_given_only_when_its_condition_surely_holds() -> None:
     ids = [a["id"] for a in result["advice"]]
     assert "take_temperature" not in ids  # the temperature is not known to be unmeasured
     assert "bandage" in ids
+
+
+def test_pain_relief_answered_yes_first_rules_out_uncontrolled_pain_at_once() -> None:
+    answers = {k: v for k, v in CALM.items() if k != "pain_score"}
+    answers.update(pain_relieved=True, pain_trend="better", days_since_procedure=5)
+    result = assess(answers)
+    assert result["decided"] is True
+    assert result["could_raise"] == []
