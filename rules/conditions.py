@@ -123,8 +123,11 @@ class Condition:
 
     def evaluate(self, values: Mapping[str, Any]) -> Tri:
         """Three-valued OR of three-valued ANDs."""
-        if self.names <= values.keys():
+        known = values.keys()
+        if self.names <= known:
             return self.fast(values)  # every answer it reads is known: two values suffice
+        if len(self.disjuncts) == 1 and self.names.isdisjoint(known):
+            return None  # one conjunction of atoms that are all unknown
         return self._three_valued(values)
 
     def _three_valued(self, values: Mapping[str, Any]) -> Tri:
@@ -153,7 +156,11 @@ class Condition:
         return ()
 
     def unknowns(self, values: Mapping[str, Any]) -> list[str]:
-        """The unanswered questions that could still make this condition hold."""
+        """The unanswered questions that could still make this not-yet-known condition hold."""
+        if len(self.disjuncts) == 1:
+            # One conjunction that is not known yet has no false atom, so every question it
+            # reads that is unanswered is one it still waits for.
+            return [name for name in self.names if name not in values]
         missing: list[str] = []
         for atoms in self.disjuncts:
             states = [atom.evaluate(values) for atom in atoms]
