@@ -149,7 +149,9 @@ class Condition:
         return result
 
     def matched_atoms(self, values: Mapping[str, Any]) -> tuple[Atom, ...]:
-        """The atoms of the first conjunction that surely holds."""
+        """The atoms of the first conjunction that surely holds, for a condition that holds."""
+        if len(self.disjuncts) == 1:
+            return self.disjuncts[0]  # the only conjunction is the one that holds
         for atoms in self.disjuncts:
             if all(atom.evaluate(values) is True for atom in atoms):
                 return atoms

@@ -22,8 +22,9 @@ def _fill(text: str, emergency_number: str) -> str:
 
 @lru_cache(maxsize=16)
 def _texts(protocol: Protocol, emergency_number: str) -> dict[str, Any]:
-    """Advice and call-back texts with the number filled in, made once per protocol and number."""
+    """Advice, reason and call-back texts with the number filled in, once per number."""
     texts: dict[str, Any] = {a.id: _fill(a.text, emergency_number) for a in protocol.advice}
+    texts.update({r.id: _fill(r.explain, emergency_number) for r in protocol.rules})
     texts["call_back_if"] = tuple(_fill(t, emergency_number) for t in protocol.call_back)
     return texts
 
@@ -31,29 +32,30 @@ def _texts(protocol: Protocol, emergency_number: str) -> dict[str, Any]:
 def evaluate(protocol: Protocol, values: Mapping[str, Any]) -> dict[str, Any]:
     """Disposition, matched rules, decidedness and open questions for validated values."""
     rank = protocol.rank
+    matched = []
     undecided = []
-    try:
-        matched = [rule for rule in protocol.rules if rule.when.fast(values)]
-    except KeyError:  # some question is unanswered: three-valued logic, rule by rule
-        matched = []
-        for rule in protocol.rules:
-            state = rule.when.evaluate(values)
-            if state is True:
-                matched.append(rule)
-            elif state is None:
-                undecided.append(rule)
+    for rule in protocol.rules:
+        state = rule.when.evaluate(values)
+        if state is True:
+            matched.append(rule)
+        elif state is None:
+            undecided.append(rule)
     best = min((rank[r.disposition] for r in matched), default=len(protocol.dispositions) - 1)
     disposition = protocol.dispositions[best]
     open_rules = [r for r in undecided if rank[r.disposition] < best]
-    unknown: set[str] = set()
-    for rule in open_rules:
-        unknown.update(rule.when.unknowns(values))
-    matched.sort(key=lambda r: rank[r.disposition])  # stable: file order within a level
+    could_raise: list[str] = []
+    if open_rules:
+        unknown: set[str] = set()
+        for rule in open_rules:
+            unknown.update(rule.when.unknowns(values))
+        could_raise = [q.id for q in protocol.questions if q.id in unknown]
+    if len(matched) > 1:
+        matched.sort(key=lambda r: rank[r.disposition])  # stable: file order within a level
     return {
         "disposition": disposition,
         "matched": matched,
         "decided": not open_rules,
-        "could_raise": [q.id for q in protocol.questions if q.id in unknown],
+        "could_raise": could_raise,
     }
 
 
@@ -69,13 +71,14 @@ def assess(
     result = evaluate(protocol, values)
     disposition = result["disposition"]
 
+    texts = _texts(protocol, emergency_number)
     reasons = []
     for rule in result["matched"]:
         names = dict.fromkeys(a.name for a in rule.when.matched_atoms(values))
         reasons.append(
             {
                 "rule": rule.id,
-                "text": _fill(rule.explain, emergency_number),
+                "text": texts[rule.id],
                 "answers": {name: answers[name] for name in names if name in answers},
             }
         )
@@ -83,13 +86,11 @@ def assess(
     context = dict(values)
     context[DISPOSITION] = disposition.id
     only = disposition.only_advice
-    candidates = [a for a in protocol.advice if only is None or a.id in only]
-    try:
-        given = [item for item in candidates if item.when.fast(context)]
-    except KeyError:
-        given = [item for item in candidates if item.when.evaluate(context) is True]
-    texts = _texts(protocol, emergency_number)
-    advice = [{"id": item.id, "text": texts[item.id]} for item in given]
+    advice = [
+        {"id": item.id, "text": texts[item.id]}
+        for item in protocol.advice
+        if (only is None or item.id in only) and item.when.evaluate(context) is True
+    ]
     call_back = list(texts["call_back_if"]) if disposition.call_back else []
     return {
         "disposition": disposition.id,
