@@ -32,14 +32,17 @@ def _texts(protocol: Protocol, emergency_number: str) -> dict[str, Any]:
 def evaluate(protocol: Protocol, values: Mapping[str, Any]) -> dict[str, Any]:
     """Disposition, matched rules, decidedness and open questions for validated values."""
     rank = protocol.rank
-    matched = []
     undecided = []
-    for rule in protocol.rules:
-        state = rule.when.evaluate(values)
-        if state is True:
-            matched.append(rule)
-        elif state is None:
-            undecided.append(rule)
+    if protocol.rules_read <= values.keys():  # every question a rule reads is answered
+        matched = [rule for rule in protocol.rules if rule.when.fast(values)]
+    else:
+        matched = []
+        for rule in protocol.rules:
+            state = rule.when.evaluate(values)
+            if state is True:
+                matched.append(rule)
+            elif state is None:
+                undecided.append(rule)
     best = min((rank[r.disposition] for r in matched), default=len(protocol.dispositions) - 1)
     disposition = protocol.dispositions[best]
     open_rules = [r for r in undecided if rank[r.disposition] < best]

@@ -117,6 +117,11 @@ class Protocol:
         return {q.id: q for q in self.questions}
 
     @cached_property
+    def rules_read(self) -> frozenset[str]:
+        """Every question some rule reads."""
+        return frozenset().union(*(rule.when.names for rule in self.rules))
+
+    @cached_property
     def rank(self) -> dict[str, int]:
         """Disposition id to rank, 0 being the most urgent."""
         return {d.id: d.rank for d in self.dispositions}
