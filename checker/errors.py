@@ -14,8 +14,10 @@ API_PREFIX = "/api/"
 PAGES = {
     400: ("We could not read that", "Something in what was sent did not make sense to us."),
     404: ("Page not found", "There is no page at this address."),
+    403: ("Not allowed", "Your account cannot open this page."),
     405: ("That did not work", "This page cannot be used that way."),
     413: ("That was too much to send", "What was sent is larger than this service accepts."),
+    429: ("Too many tries", "Please wait a minute, then try again."),
     500: ("Sorry, something went wrong", "The service had a problem and could not finish."),
 }
 CSRF_MESSAGE = (
@@ -31,7 +33,7 @@ def _wants_json() -> bool:
 
 def _render(code: int, message: str = "") -> tuple[Any, int]:
     """The error as JSON for the API, or as a page that says how to get help."""
-    title, default = PAGES[code]
+    title, default = PAGES.get(code, PAGES[400] if code < 500 else PAGES[500])
     if _wants_json():
         return jsonify({"errors": {"request": message or default}}), code
     page = render_template("errors/error.html", code=code, title=title, message=message or default)
@@ -40,8 +42,7 @@ def _render(code: int, message: str = "") -> tuple[Any, int]:
 
 def _http_error(error: HTTPException) -> tuple[Any, int]:
     """Any HTTP error with a page of its own."""
-    code = error.code if error.code in PAGES else 500
-    return _render(code)
+    return _render(error.code or 500)
 
 
 def _csrf_error(error: CSRFError) -> tuple[Any, int]:
@@ -57,6 +58,6 @@ def _server_error(error: InternalServerError) -> tuple[Any, int]:
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(CSRFError, _csrf_error)
-    for code in (400, 404, 405, 413):
-        app.register_error_handler(code, _http_error)
+    # Every other HTTP error (403, 429, ...) gets a page with the emergency line too.
+    app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

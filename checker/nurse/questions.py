@@ -74,12 +74,17 @@ def _read(question: Question, form: Mapping[str, str], default_unit: str) -> tup
     if question.type == "choice":
         return (raw, "") if raw else (..., "")
     # temperature: a value and unit, or ticked as not measured
-    if form.get(f"{question.id}_{NOT_MEASURED}"):
-        return None, ""
     value = (form.get(f"{question.id}_value") or "").strip()
-    unit = form.get(f"{question.id}_unit") or default_unit
+    if form.get(f"{question.id}_{NOT_MEASURED}"):
+        if value:
+            # A reading typed in must never vanish behind the tick: it could be a fever.
+            return ..., "has a reading and 'not measured' ticked: keep one of them"
+        return None, ""
     if not value:
         return ..., ""
+    unit = form.get(f"{question.id}_unit") or ""
+    if unit not in ("F", "C"):
+        return ..., "needs its unit: choose °F or °C"
     if not _NUMBER.match(value):
         return ..., "must be a number such as 100.4 or 38.0"
     number = float(value.replace(",", "."))

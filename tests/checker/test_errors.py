@@ -1,7 +1,7 @@
 """Error pages: friendly, never a bare 500, and always saying how to get help."""
 
 import pytest
-from flask import Flask
+from flask import Flask, abort
 from flask.testing import FlaskClient
 
 from tests.checker.samples import make_app
@@ -59,3 +59,19 @@ def test_it_answers_api_errors_in_json(client: FlaskClient) -> None:
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.get_json() == {"errors": {"request": "There is no page at this address."}}
+
+
+@pytest.mark.parametrize("code", [403, 410, 429])
+def test_other_http_errors_keep_their_status_and_the_emergency_line(code: int) -> None:
+    app = make_app()
+
+    @app.get("/raise")
+    def raise_it() -> None:
+        """Fail with the given status."""
+        abort(code)
+
+    response = app.test_client().get("/raise")
+    assert response.status_code == code
+    page = response.get_data(as_text=True)
+    assert "911" in page
+    assert "tel:911" in page

@@ -67,7 +67,8 @@ def test_it_reports_a_bad_pain_score_without_guessing(client: FlaskClient) -> No
     html = client.post("/nurse/call", data=call_data(token, answers, action="update"))\
         .get_data(as_text=True)
     assert "must be a whole number from 0 to 10" in html
-    assert 'data-status-for="pain_score">Still to ask<' in html or "Optional" in html
+    # Calm answers on day 2: no rule waits for the pain score, so it is optional, not answered.
+    assert 'data-status-for="pain_score">Optional<' in html
 
 
 def test_it_refuses_to_close_an_undecided_call(app: Flask, client: FlaskClient) -> None:
@@ -181,3 +182,22 @@ def test_it_keeps_a_tampered_token_from_being_used(app: Flask, client: FlaskClie
     client.post("/nurse/call", data=call_data(token + "x"))
     client.post("/nurse/call", data=call_data(token + "y"))
     assert len({e.submit_token for e in encounters(app)}) == 2
+
+
+def test_a_reading_with_not_measured_ticked_is_an_error_not_dropped(client: FlaskClient) -> None:
+    token = new_call(client)
+    answers = dict(CALM_ANSWERS)
+    data = call_data(token, answers, action="update")
+    data.update(temperature_value="39.5", temperature_unit="C", temperature_not_measured="1")
+    html = client.post("/nurse/call", data=data).get_data(as_text=True)
+    assert "has a reading and &#39;not measured&#39; ticked: keep one of them" in html
+
+
+def test_a_reading_without_a_unit_is_an_error_not_a_guess(client: FlaskClient) -> None:
+    token = new_call(client)
+    data = call_data(token, dict(CALM_ANSWERS), action="update")
+    data.pop("temperature_not_measured", None)
+    data.pop("temperature_unit", None)
+    data["temperature_value"] = "38.5"
+    html = client.post("/nurse/call", data=data).get_data(as_text=True)
+    assert "needs its unit: choose °F or °C" in html
