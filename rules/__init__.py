@@ -1,6 +1,6 @@
 """The aftercare protocol as verified data: loading, assessing answers, proving safety."""
 
-from rules.engine import assess, validate_answers
+from rules.engine import assess, fill, validate_answers
 from rules.errors import AnswerError, ProtocolError, RulesError
 from rules.loader import load_protocol, parse_protocol
 from rules.model import Protocol, Question
@@ -12,6 +12,7 @@ __all__ = [
     "Question",
     "RulesError",
     "assess",
+    "fill",
     "load_protocol",
     "parse_protocol",
     "validate_answers",

@@ -12,20 +12,20 @@ from rules.model import Protocol
 
 DEFAULT_EMERGENCY_NUMBER = "911"
 
-__all__ = ["DEFAULT_EMERGENCY_NUMBER", "assess", "evaluate", "validate_answers"]
+__all__ = ["DEFAULT_EMERGENCY_NUMBER", "assess", "evaluate", "fill", "validate_answers"]
 
 
-def _fill(text: str, emergency_number: str) -> str:
-    """Put the configured emergency number into a text."""
+def fill(text: str, emergency_number: str) -> str:
+    """Put the configured emergency number into a protocol text."""
     return text.replace("{emergency_number}", emergency_number)
 
 
 @lru_cache(maxsize=16)
 def _texts(protocol: Protocol, emergency_number: str) -> dict[str, Any]:
     """Advice, reason and call-back texts with the number filled in, once per number."""
-    texts: dict[str, Any] = {a.id: _fill(a.text, emergency_number) for a in protocol.advice}
-    texts.update({r.id: _fill(r.explain, emergency_number) for r in protocol.rules})
-    texts["call_back_if"] = tuple(_fill(t, emergency_number) for t in protocol.call_back)
+    texts: dict[str, Any] = {a.id: fill(a.text, emergency_number) for a in protocol.advice}
+    texts.update({r.id: fill(r.explain, emergency_number) for r in protocol.rules})
+    texts["call_back_if"] = tuple(fill(t, emergency_number) for t in protocol.call_back)
     return texts
 
 

@@ -28,7 +28,7 @@ from checker.nurse.questions import (
     read_triage,
     still_to_ask,
 )
-from rules import Protocol, load_protocol
+from rules import Protocol, fill, load_protocol
 
 log = logging.getLogger(__name__)
 OUTAGE = (
@@ -108,7 +108,7 @@ def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol
         questions=asked_questions(protocol),
         protocol=protocol,
         disposition=disposition,
-        headline=disposition.headline.replace("{emergency_number}", number),
+        headline=fill(disposition.headline, number),
         label=disposition_label(disposition.id),
         still_to_ask=still_to_ask(protocol, triage),
         default_unit=current_app.config["DEFAULT_TEMPERATURE_UNIT"],
@@ -147,7 +147,7 @@ def assess_call() -> Response:
         errors=triage.errors,
         panel=render_template(
             "nurse/_assessment.html", **context,
-            headline=disposition.headline.replace("{emergency_number}", number),
+            headline=fill(disposition.headline, number),
             label=disposition_label(disposition.id),
             still_to_ask=still_to_ask(protocol, triage),
         ),

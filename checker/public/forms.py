@@ -10,7 +10,7 @@ from wtforms import Field, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp
 
-from rules import Protocol, Question
+from rules import Protocol, Question, fill
 from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
 
 YES_NO_CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
@@ -25,11 +25,6 @@ MISSING = {
     CHOICE: "Choose one answer",
     INTEGER: "Enter a whole number",
 }
-
-
-def fill(text: str, emergency_number: str) -> str:
-    """Put the configured emergency number into a protocol text."""
-    return text.replace("{emergency_number}", emergency_number)
 
 
 def as_radios(question: Question) -> bool:

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from checker.public.forms import CheckForm, fill, form_class, hint_for
-from rules import AnswerError, Protocol, assess, load_protocol
+from checker.public.forms import CheckForm, form_class, hint_for
+from rules import AnswerError, Protocol, assess, fill, load_protocol
 
 bp = Blueprint("public", __name__)
 
