@@ -31,6 +31,11 @@ def defaults() -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance folder
         "RATELIMIT_STORAGE_URI": "memory://",
         "NURSE_IDLE_MINUTES": 15,
+        # How many reverse proxies stand in front; their X-Forwarded-* headers are trusted
+        # only then, so a client cannot forge its address or scheme when nobody is in front.
+        "TRUSTED_PROXIES": 0,
+        # A shared Redis for rate limits and sessions when several instances run; empty: none.
+        "REDIS_URL": "",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
     }
 
@@ -59,6 +64,12 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         config["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
     if environ.get("NURSE_IDLE_MINUTES"):
         config["NURSE_IDLE_MINUTES"] = _positive_int("NURSE_IDLE_MINUTES", environ)
+    if environ.get("TRUSTED_PROXIES"):
+        config["TRUSTED_PROXIES"] = _count("TRUSTED_PROXIES", environ)
+    if environ.get("REDIS_URL"):
+        config["REDIS_URL"] = environ["REDIS_URL"].strip()
+        if not config["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://.")
     if environ.get("SESSION_COOKIE_SECURE"):
         config["SESSION_COOKIE_SECURE"] = environ["SESSION_COOKIE_SECURE"].lower() == "true"
     return config
@@ -69,6 +80,14 @@ def _positive_int(name: str, environ: Mapping[str, str]) -> int:
     raw = environ[name].strip()
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"{name} must be a whole number of 1 or more, not {raw!r}.")
+    return int(raw)
+
+
+def _count(name: str, environ: Mapping[str, str]) -> int:
+    """A whole number of 0 or more, or a ConfigError naming the variable."""
+    raw = environ[name].strip()
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number of 0 or more, not {raw!r}.")
     return int(raw)
 
 
