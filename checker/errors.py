@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import time
+import traceback
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
+from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from checker.extensions import db, limiter
+
+log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 
 # What a patient sees for each error: a title and what to do about it.
@@ -19,11 +29,22 @@ PAGES = {
     413: ("That was too much to send", "What was sent is larger than this service accepts."),
     429: ("Too many tries", "Please wait a minute, then try again."),
     500: ("Sorry, something went wrong", "The service had a problem and could not finish."),
+    503: (
+        "The record system is unavailable",
+        "The record system cannot be reached right now, so this could not be finished. "
+        "If you typed something, go back to keep it on the screen and copy it somewhere safe, "
+        "then try again in a minute.",
+    ),
 }
 CSRF_MESSAGE = (
     "Your answers could not be checked, because the page was open for a long time or your "
     "browser blocks cookies. Open the check again and send your answers once more."
 )
+# Seconds a client is asked to wait: a database restart takes seconds; a login limit is per
+# minute (the limiter's own reset time is used when it knows it).
+RETRY_AFTER = {503: 30, 429: 60}
+# Database faults that mean "the record system cannot answer now", never a bug in the request.
+DATABASE_FAULTS = (DBAPIError, PoolTimeoutError, PendingRollbackError)
 
 
 def _wants_json() -> bool:
@@ -40,9 +61,12 @@ def _render(code: int, message: str = "") -> tuple[Any, int]:
     return page, code
 
 
-def _http_error(error: HTTPException) -> tuple[Any, int]:
-    """Any HTTP error with a page of its own."""
-    return _render(error.code or 500)
+def _http_error(error: HTTPException) -> tuple[Any, int, list[tuple[str, str]]]:
+    """Any HTTP error with a page of its own, keeping headers such as Allow on a 405."""
+    body, code = _render(error.code or 500)
+    headers = [(name, value) for name, value in error.get_headers()
+               if name.lower() != "content-type"]
+    return body, code, headers
 
 
 def _csrf_error(error: CSRFError) -> tuple[Any, int]:
@@ -55,9 +79,84 @@ def _server_error(error: InternalServerError) -> tuple[Any, int]:
     return _render(500)
 
 
+def _rollback() -> None:
+    """Roll the session back so the next request starts clean; a dead connection is fine."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError as error:
+        log.warning("rolling back after a fault failed too: %s", type(error).__name__)
+
+
+def _error_class(error: BaseException) -> str:
+    """The class of a database error and of the driver's error under it: never their text."""
+    orig = getattr(error, "orig", None)
+    if orig is None:
+        return type(error).__name__
+    return f"{type(error).__name__} ({type(orig).__module__}.{type(orig).__name__})"
+
+
+def _database_error(error: Exception) -> tuple[Any, int]:
+    """The database failed under a view: say the record system is unavailable, never 500."""
+    _rollback()
+    # The class only: the error's text can hold SQL and, from the server, a failing row.
+    log.error("the record system is unavailable in %s: %s", request.endpoint, _error_class(error))
+    return _render(503)
+
+
+def _propagates(app: Flask) -> bool:
+    """Whether unhandled errors go up to the caller, as Flask does in tests and debugging."""
+    configured = app.config.get("PROPAGATE_EXCEPTIONS")
+    return bool(app.testing or app.debug) if configured is None else bool(configured)
+
+
+def _frames(error: BaseException) -> str:
+    """Where an exception was raised, frame by frame, without its message or local values."""
+    chain: list[str] = []
+    current: BaseException | None = error
+    while current is not None and len(chain) < 10:
+        chain.append(type(current).__name__)
+        current = current.__cause__ or current.__context__
+    # extract_tb keeps file, line, function and source line; it captures no locals by default.
+    frames = "".join(traceback.extract_tb(error.__traceback__).format())
+    return f"{' <- '.join(chain)}\n{frames}"
+
+
+def _unexpected_error(error: Exception) -> tuple[Any, int]:
+    """An exception no other handler knows: log where it happened, not what it said."""
+    if _propagates(current_app):
+        raise error
+    _rollback()
+    # Flask's own log would print the exception's text, which can quote what was typed.
+    log.error("unexpected error in %s: %s", request.endpoint, _frames(error))
+    return _render(500)
+
+
+def _seconds_to_wait(status: int) -> int:
+    """How long a client should wait before trying again after a 429 or 503."""
+    if status == 429:
+        try:
+            limit = limiter.current_limit
+            if limit is not None:
+                return max(1, math.ceil(limit.reset_at - time.time()))
+        except Exception as error:  # an unreachable limiter store: the default wait is right
+            log.warning("the rate limit's reset time is unknown: %s", type(error).__name__)
+    return RETRY_AFTER[status]
+
+
+def _add_retry_after(response: Response) -> Response:
+    """Tell every 429 and 503 when to try again, whichever code answered it."""
+    if response.status_code in RETRY_AFTER and "Retry-After" not in response.headers:
+        response.headers["Retry-After"] = str(_seconds_to_wait(response.status_code))
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers."""
     app.register_error_handler(CSRFError, _csrf_error)
     # Every other HTTP error (403, 429, ...) gets a page with the emergency line too.
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    for fault in DATABASE_FAULTS:
+        app.register_error_handler(fault, _database_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    app.after_request(_add_retry_after)
