@@ -1,16 +1,21 @@
 """A database outage: the console keeps working, saving answers 503, nothing leaves the screen."""
 
+import logging
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, make_url, select
 from sqlalchemy.exc import OperationalError
+from werkzeug.routing import Rule
 
+from checker.database import engine_options
 from checker.extensions import db
 from checker.nurse.models import Encounter
-from tests.nurse.conftest import CALM_ANSWERS, call_data, new_call, sign_in
+from tests.checker.samples import CALM_ANSWERS as CALM_API_ANSWERS
+from tests.checker.samples import CALM_FORM as SELF_CHECK_FORM
+from tests.nurse.conftest import CALM_ANSWERS, PASSWORD, call_data, new_call, sign_in
 
 
 @pytest.fixture
@@ -71,3 +76,101 @@ def test_it_answers_503_to_a_sign_in_while_the_database_is_down(
     response = sign_in(app.test_client())
     assert response.status_code == 503
     assert "record system is unavailable" in response.get_data(as_text=True)
+
+
+# What each route answers while the database is down, for a signed-in administrator. Every
+# route of the app must be listed, so a new route cannot escape this test.
+WITHOUT_DATABASE = {
+    ("static", "GET"): 200,
+    ("public.check", "GET"): 200,
+    ("public.check", "POST"): 200,
+    ("api.create_assessment", "POST"): 200,
+    ("api.openapi", "GET"): 200,
+    ("nurse.login", "GET"): 302,  # already signed in: on to the console
+    ("nurse.login", "POST"): 302,
+    ("nurse.home", "GET"): 200,
+    ("nurse.console", "GET"): 200,
+    ("nurse.assess_call", "POST"): 200,
+    ("nurse.save_call", "POST"): 503,
+    ("nurse.search", "POST"): 302,
+    ("nurse.encounters", "GET"): 503,
+    ("nurse.encounter", "GET"): 503,
+    ("nurse.note", "GET"): 503,
+    ("nurse.print_view", "GET"): 503,
+    ("nurse.add_addendum", "POST"): 503,
+    ("nurse.audit", "GET"): 503,
+    ("nurse.logout", "POST"): 302,  # last: it ends the session the others need
+}
+# The form each POST route is sent, so it gets as far as the database.
+POSTED = {
+    "public.check": dict(SELF_CHECK_FORM),
+    "nurse.login": {"username": "ada", "password": PASSWORD},
+    "nurse.add_addendum": {"text": "Rang back: pain settled"},
+    "nurse.search": {"name": "Quimby"},
+}
+
+
+@pytest.fixture
+def unreachable(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Point the app at a server of its own kind where nothing listens: a real driver error."""
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            url = db.engine.url.set(host="127.0.0.1", port=1, query={"connect_timeout": "3"})
+        else:
+            url = make_url("sqlite:////nonexistent-folder/for/the/outage/test.db")
+        broken = create_engine(url, **engine_options(None))
+        monkeypatch.setitem(db.engines, None, broken)
+    yield
+    broken.dispose()
+
+
+def _url(rule: Rule) -> str:
+    """A concrete address for a rule: encounter 1, the stylesheet."""
+    values = {name: 1 for name in rule.arguments}
+    if rule.endpoint == "static":
+        values = {"filename": "site.css"}
+    return rule.build(values, append_unknown=False)[1]
+
+
+def _routes(app: Flask) -> list[tuple[str, str, str]]:
+    """Every route and method of the app as (endpoint, method, address), sign-out last."""
+    routes = [
+        (rule.endpoint, method, _url(rule))
+        for rule in app.url_map.iter_rules()
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    ]
+    return sorted(routes, key=lambda route: route[0] == "nurse.logout")
+
+
+def test_every_route_answers_without_a_server_error_while_the_database_is_down(
+    app: Flask, admin: FlaskClient, unreachable: None
+) -> None:
+    routes = _routes(app)
+    assert {(endpoint, method) for endpoint, method, _ in routes} == set(WITHOUT_DATABASE)
+    answered = {}
+    for endpoint, method, url in routes:
+        if endpoint == "api.create_assessment":
+            response = admin.post(url, json=CALM_API_ANSWERS)
+        elif endpoint == "nurse.save_call" or endpoint == "nurse.assess_call":
+            response = admin.post(url, data=call_data(new_call(admin)))
+        else:
+            response = admin.open(url, method=method, data=POSTED.get(endpoint))
+        response.close()  # the stylesheet is streamed from an open file
+        answered[endpoint, method] = response.status_code
+        if response.status_code == 503:
+            html = response.get_data(as_text=True)
+            assert "record system is unavailable" in html, endpoint
+            assert 'href="tel:911"' in html and "discharge papers" in html, endpoint
+            assert int(response.headers["Retry-After"]) > 0, endpoint
+    assert answered == WITHOUT_DATABASE
+
+
+def test_a_typed_addendum_is_not_logged_when_the_database_is_down(
+    admin: FlaskClient, unreachable: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    response = admin.post("/nurse/encounters/1/addenda", data={"text": "Zq-addendum-marker"})
+    assert response.status_code == 503
+    assert caplog.records, "the outage should be logged"
+    formatter = logging.Formatter()
+    assert not [r for r in caplog.records if "Zq-addendum-marker" in formatter.format(r)]
