@@ -44,6 +44,8 @@ class Tally:
     """What every client saw, counted under a lock."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set when the test gives up waiting, so every client stops at its next request.
+    stop: threading.Event = field(default_factory=threading.Event)
     statuses: Counter[int] = field(default_factory=Counter)
     gets: int = 0
     posts: int = 0
@@ -131,6 +133,8 @@ class Nurse:
     def open_call(self, base: str) -> tuple[str, str]:
         """A fresh call: its signed call field and the form's CSRF token."""
         for _ in range(MAX_TRIES):
+            if self.tally.stop.is_set():
+                break
             response = self._request("GET", f"{base}/nurse/call")
             if response is not None and response.status_code == 200:
                 call, csrf = CALL_FIELD.search(response.text), CSRF_FIELD.search(response.text)
@@ -149,6 +153,8 @@ class Nurse:
         """Post the form until it is saved; an error or a broken connection means try again."""
         token = call_token(form["call"])
         for attempt in range(MAX_TRIES):
+            if self.tally.stop.is_set():
+                return
             if attempt:
                 self.tally.count("retries")
                 time.sleep(RETRY_PAUSE)
@@ -203,6 +209,8 @@ def run_nurse(plan: Plan, client: int, cookies: requests.cookies.RequestsCookieJ
     with client_session(cookies) as session:
         nurse = Nurse(session, tally)
         for call in range(plan.calls_per_client):
+            if tally.stop.is_set():
+                break
             # Alternate instances; every other form is posted to the instance it did not come from.
             opened_on = bases[(client + call) % 2]
             posted_to = bases[(client + call + call % 2) % 2]

@@ -196,6 +196,16 @@ class Stack:
         """Every log file the app instances wrote."""
         return sorted(self.workdir.glob("gunicorn-*.log"))
 
+    def error_lines(self, limit: int = 60) -> str:
+        """The error lines of the gunicorn logs, to explain a failure."""
+        lines = [
+            f"{path.name}: {line}" for path in self.logs() if "error" in path.name
+            for line in path.read_text(errors="replace").splitlines()
+            # Error lines, exception lines, and the app's own frames of each traceback.
+            if "ERROR" in line or line[:1].isalpha() or "/checker/" in line
+        ]
+        return "\n".join(lines[-limit:])
+
     def stop(self) -> None:
         """Stop every server, newest first."""
         for server in reversed(self.servers):
