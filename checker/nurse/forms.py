@@ -19,6 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from checker.validators import OneValue, PlainText
+
 PHONE = r"^\+?[0-9][0-9 ().\-]{1,30}$"
 CALLERS = [
     SelectChoice("patient", "The patient"),
@@ -32,36 +34,46 @@ PROCEDURES = [SelectChoice("vertebroplasty", "Vertebroplasty"),
 def labels(choices: list[SelectChoice]) -> dict[str, str]:
     """Choice value to label."""
     return {c.value: c.label for c in choices}
+
 SAME_AS_ENGINE = ""
 MAX_DAYS = 365  # the protocol's range for days_since_procedure
+# Every field but advice_given (several ticks) is sent once; OneValue and PlainText come
+# before Optional(), which would clear their messages.
+ONE_LINE = (OneValue(), PlainText())
+MANY_LINES = (OneValue(), PlainText(multiline=True))
 
 
 class LoginForm(FlaskForm):
     """A nurse's username and password."""
 
-    username = StringField("Username", validators=[DataRequired(), Length(max=80)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    username = StringField("Username", validators=[*ONE_LINE, DataRequired(), Length(max=80)])
+    password = PasswordField("Password", validators=[OneValue(), DataRequired(), Length(max=200)])
 
 
 class CallForm(FlaskForm):
     """Who is calling, about whom, and which procedure."""
 
     call = HiddenField()
-    patient_name = StringField("Patient's name", validators=[DataRequired(), Length(max=200)])
-    date_of_birth = DateField("Date of birth", validators=[DataRequired()])
+    patient_name = StringField(
+        "Patient's name", validators=[*ONE_LINE, DataRequired(), Length(max=200)]
+    )
+    date_of_birth = DateField("Date of birth", validators=[*ONE_LINE, DataRequired()])
     record_number = StringField(
-        "Record number (optional)", validators=[Optional(), Length(max=64)]
+        "Record number (optional)", validators=[*ONE_LINE, Optional(), Length(max=64)]
     )
     callback_number = StringField(
         "Callback number",
         validators=[
+            *ONE_LINE,
             DataRequired(),
             Regexp(PHONE, message="Enter a phone number: digits, spaces, + - . ( )."),
         ],
     )
-    caller = RadioField("Who is calling", choices=CALLERS, validators=[DataRequired()])
-    procedure_type = RadioField("Procedure", choices=PROCEDURES, validators=[DataRequired()])
-    procedure_date = DateField("Date of the procedure", validators=[DataRequired()])
+    caller = RadioField("Who is calling", choices=CALLERS, validators=[OneValue(), DataRequired()])
+    procedure_type = RadioField(
+        "Procedure", choices=PROCEDURES, validators=[OneValue(), DataRequired()]
+    )
+    procedure_date = DateField("Date of the procedure", validators=[*ONE_LINE, DataRequired()])
 
     def __init__(self, *args: object, call_date: date | None = None, **kwargs: object) -> None:
         """Remember the call's date, which the procedure date is checked against."""
@@ -98,15 +110,17 @@ class CloseForm(FlaskForm):
     class Meta:
         csrf = False  # part of the console form, whose CallForm carries the token
 
-    final_disposition = SelectField("Final disposition", default=SAME_AS_ENGINE)
+    final_disposition = SelectField(
+        "Final disposition", default=SAME_AS_ENGINE, validators=[OneValue()]
+    )
     override_reason = TextAreaField(
-        "Reason for a less urgent disposition", validators=[Length(max=2000)]
+        "Reason for a less urgent disposition", validators=[*MANY_LINES, Length(max=2000)]
     )
     advice_given = CheckboxListField("Advice given", validate_choice=True)
-    notes = TextAreaField("Notes (optional)", validators=[Length(max=5000)])
+    notes = TextAreaField("Notes (optional)", validators=[*MANY_LINES, Length(max=5000)])
 
 
 class AddendumForm(FlaskForm):
     """A correction or addition to a saved encounter."""
 
-    text = TextAreaField("Addendum", validators=[DataRequired(), Length(max=5000)])
+    text = TextAreaField("Addendum", validators=[*MANY_LINES, DataRequired(), Length(max=5000)])

@@ -9,6 +9,7 @@ from typing import Any
 
 from checker.nurse.forms import CALLERS, PROCEDURES, labels
 from checker.nurse.questions import DAYS, asked_questions
+from checker.validators import first_unstorable
 from rules import Protocol, Question
 from rules.answers import to_celsius
 
@@ -80,6 +81,31 @@ def _when(value: date | None) -> str:
     return value.isoformat() if value else "not given"
 
 
+# Shown instead of a character that could break the note's layout.
+REPLACEMENT = "\ufffd"
+# Each further line of a typed text is indented, so it can never pass for one of the note's own.
+CONTINUATION = "    "
+
+
+def _marked(text: str, *, multiline: bool) -> str:
+    """The text with every character its field may not hold shown as a visible mark."""
+    return "".join(
+        REPLACEMENT if first_unstorable(char, multiline=multiline) else char for char in text
+    )
+
+
+def one_line(text: str) -> str:
+    """A typed value on one line: a line break or control character becomes a visible mark."""
+    # The forms refuse these already; this keeps a forged line out of a note whatever the path.
+    return _marked(text, multiline=False)
+
+
+def indented(text: str) -> str:
+    """A typed text of several lines, every line after the first indented (blank ones too)."""
+    lines = [_marked(line.rstrip(), multiline=True) for line in text.strip().splitlines()]
+    return ("\n" + CONTINUATION).join(lines)
+
+
 def build_note(facts: NoteFacts, protocol: Protocol) -> str:
     """The note, in a fixed order: who, what was decided, findings, advice, notes, protocol."""
     assessment = facts.assessment
@@ -87,14 +113,15 @@ def build_note(facts: NoteFacts, protocol: Protocol) -> str:
     start = facts.started_at.strftime("%Y-%m-%d %H:%M")
     end = facts.ended_at.strftime("%H:%M") if facts.ended_at.date() == facts.started_at.date() \
         else facts.ended_at.strftime("%Y-%m-%d %H:%M")
+    procedure = _PROCEDURES.get(facts.procedure_type, facts.procedure_type or "not given")
     lines = [
         "TELEPHONE TRIAGE: VERTEBROPLASTY / KYPHOPLASTY AFTERCARE",
-        f"Call: {start} to {end} UTC. Nurse: {facts.nurse}.",
-        f"Patient: {facts.patient_name}. Born: {_when(facts.date_of_birth)}. "
-        f"Record number: {facts.record_number or 'not given'}.",
-        f"Caller: {_CALLERS.get(facts.caller, facts.caller or 'not given')}. "
-        f"Callback number: {facts.callback_number or 'not given'}.",
-        f"Procedure: {_PROCEDURES.get(facts.procedure_type, facts.procedure_type or 'not given')}"
+        f"Call: {start} to {end} UTC. Nurse: {one_line(facts.nurse)}.",
+        f"Patient: {one_line(facts.patient_name)}. Born: {_when(facts.date_of_birth)}. "
+        f"Record number: {one_line(facts.record_number) or 'not given'}.",
+        f"Caller: {one_line(_CALLERS.get(facts.caller, facts.caller or 'not given'))}. "
+        f"Callback number: {one_line(facts.callback_number) or 'not given'}.",
+        f"Procedure: {one_line(procedure)}"
         f" on {_when(facts.procedure_date)}"
         + (f" (day {facts.answers[DAYS]})." if DAYS in facts.answers else "."),
         "",
@@ -105,7 +132,7 @@ def build_note(facts: NoteFacts, protocol: Protocol) -> str:
             else "raised"
         lines.append(f"Protocol disposition: {disposition_label(engine)} ({change} by the nurse).")
         if facts.override_reason:
-            lines.append(f"Reason: {facts.override_reason.strip()}")
+            lines.append(f"Reason: {indented(facts.override_reason)}")
     else:
         lines.append("Protocol disposition: the same.")
     cited = {name for reason in assessment["reasons"] for name in reason["answers"]}
@@ -124,8 +151,9 @@ def build_note(facts: NoteFacts, protocol: Protocol) -> str:
     lines += [f"- {r['rule']}: {r['text']}" for r in assessment["reasons"]] or ["- none matched"]
     advice = {item["id"]: item["text"] for item in assessment["advice"]}
     lines += ["", "ADVICE GIVEN:"]
-    lines += [f"- {advice.get(a, a)}" for a in facts.advice_given] or ["- none recorded"]
-    lines += ["", "NOTES:", facts.notes.strip() or "none"]
+    given = [f"- {one_line(advice.get(a, a))}" for a in facts.advice_given]
+    lines += given or ["- none recorded"]
+    lines += ["", "NOTES:", indented(facts.notes) or "none"]
     identity = assessment["protocol"]
     lines += [
         "",

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from checker.validators import repeated
 from rules import AnswerError, Protocol, Question, assess
 
 # The nurse never types the day count: it follows from the procedure date and the call date.
@@ -15,6 +16,7 @@ DAYS = "days_since_procedure"
 NOT_MEASURED = "not_measured"
 _INTEGER = re.compile(r"^[0-9]{1,4}$")
 _NUMBER = re.compile(r"^[0-9]{1,3}([.,][0-9]{1,2})?$")
+SENT_TWICE = "was sent more than once: choose one answer"
 
 
 @dataclass
@@ -58,8 +60,18 @@ def _whole_number(question: Question) -> str:
     return f"must be a whole number from {low} to {high}"
 
 
+def field_names(question: Question) -> tuple[str, ...]:
+    """The names the console posts for one question."""
+    if question.type == "temperature":
+        return tuple(f"{question.id}_{part}" for part in ("value", "unit", NOT_MEASURED))
+    return (question.id,)
+
+
 def _read(question: Question, form: Mapping[str, str], default_unit: str) -> tuple[Any, str]:
     """One answer from the form: (value or Ellipsis when not asked, error message)."""
+    if any(repeated(form, name) for name in field_names(question)):
+        # Neither value is taken: the nurse asks again rather than the console guessing.
+        return ..., SENT_TWICE
     raw = (form.get(question.id) or "").strip()
     if question.type == "yes_no":
         if raw in ("yes", "no"):
@@ -117,13 +129,15 @@ def read_triage(
         # Leave the bad answers out (not asked yet), so the disposition shown stays safe.
         answers = {k: v for k, v in answers.items() if k not in exc.errors}
         assessment = assess(answers, protocol, emergency_number=emergency_number)
-    raw = {k: str(v) for k, v in form.items() if k != "csrf_token"}
+    # A value sent twice is shown as not chosen, so no answer the nurse did not pick is kept.
+    raw = {k: str(v) for k, v in form.items() if k != "csrf_token" and not repeated(form, k)}
     return Triage(answers=answers, errors=errors, assessment=assessment, raw=raw)
 
 
 def is_lower(protocol: Protocol, final: str, engine: str) -> bool:
-    """Whether the final disposition is less urgent than the engine's."""
-    return protocol.rank[final] > protocol.rank[engine]
+    """Whether the final disposition is less urgent than the engine's (False if unknown)."""
+    # An unknown final disposition is refused by the close form; it must not fail here first.
+    return final in protocol.rank and protocol.rank[final] > protocol.rank[engine]
 
 
 def still_to_ask(protocol: Protocol, triage: Triage) -> list[str]:

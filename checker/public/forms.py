@@ -10,6 +10,7 @@ from wtforms import Field, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional, Regexp
 
+from checker.validators import OneValue, PlainText
 from rules import Protocol, Question, fill
 from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
 
@@ -18,8 +19,10 @@ UNIT_FIELD = "temperature_unit"
 UNIT_CHOICES = [SelectChoice("F", "°F (Fahrenheit)"), SelectChoice("C", "°C (Celsius)")]
 # An integer question with no more than this many answers is shown as buttons to tap.
 MAX_RADIO_STEPS = 11
-WHOLE_NUMBER = re.compile(r"^[0-9]{1,6}$")  # ASCII digits only: nothing is guessed
-DECIMAL_NUMBER = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?$")
+WHOLE_NUMBER = re.compile(r"^[0-9]{1,6}\Z")  # ASCII digits only: nothing is guessed
+DECIMAL_NUMBER = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?\Z")
+# The question stands beside each message and in the summary, so messages need not repeat it.
+THIS_ANSWER = "This answer"
 MISSING = {
     YES_NO: "Choose yes or no",
     CHOICE: "Choose one answer",
@@ -78,6 +81,22 @@ class CheckForm(FlaskForm):
             return int(raw)
         return raw
 
+    def repeated_readings(self) -> list[tuple[str, Any]]:
+        """(question id, answer) for every value of a chosen answer that was sent twice or more."""
+        readings = []
+        for question in self.protocol.questions:
+            values = self[question.id].raw_data or []
+            if len(values) < 2 or question.type == TEMPERATURE:
+                continue
+            for value in values:
+                if question.type == YES_NO and value in ("yes", "no"):
+                    readings.append((question.id, value == "yes"))
+                elif question.type == CHOICE and value in question.choice_ids:
+                    readings.append((question.id, value))
+                elif question.type == INTEGER and WHOLE_NUMBER.match(value):
+                    readings.append((question.id, int(value)))
+        return readings
+
     def require_answers(self, answers: dict[str, Any]) -> None:
         """Mark every question the patient still has to answer."""
         for question in self.protocol.questions:
@@ -86,7 +105,9 @@ class CheckForm(FlaskForm):
                 continue
             if question.asked_when and question.asked_when.evaluate(answers) is False:
                 continue
-            if question.type == TEMPERATURE:
+            if question.type == TEMPERATURE and self[UNIT_FIELD].errors:
+                field.errors.extend(self[UNIT_FIELD].errors)  # only the reading's are shown
+            elif question.type == TEMPERATURE:
                 self[UNIT_FIELD].errors.append("Choose °F or °C")
                 field.errors.append("Choose °F or °C for your temperature")
             else:
@@ -121,20 +142,23 @@ _EMPTY = _Empty()
 
 def _field(question: Question, label: str) -> Field:
     """The form field for one question, accepting only the answers it offers."""
+    # OneValue and PlainText come first: Optional() would clear their messages.
+    chosen = [OneValue(subject=THIS_ANSWER), Optional()]
+    typed = [OneValue(subject=THIS_ANSWER), PlainText(subject=THIS_ANSWER), Optional()]
     if question.type == YES_NO:
-        return RadioField(label, choices=YES_NO_CHOICES, validators=[Optional()])
+        return RadioField(label, choices=YES_NO_CHOICES, validators=chosen)
     if question.type == CHOICE:
         choices = [SelectChoice(c.id, c.text) for c in question.choices]
-        return RadioField(label, choices=choices, validators=[Optional()])
+        return RadioField(label, choices=choices, validators=chosen)
     if question.type == INTEGER:
         low, high = int(question.minimum), int(question.maximum)
         if as_radios(question):
             choices = [SelectChoice(str(n)) for n in range(low, high + 1)]
-            return RadioField(label, choices=choices, validators=[Optional()])
+            return RadioField(label, choices=choices, validators=chosen)
         message = f"Enter a whole number from {low} to {high}, using digits only"
-        return StringField(label, validators=[Optional(), Regexp(WHOLE_NUMBER, message=message)])
+        return StringField(label, validators=[*typed, Regexp(WHOLE_NUMBER, message=message)])
     message = "Enter your temperature as a number, like 98.6 or 37.0, or leave it empty"
-    return StringField(label, validators=[Optional(), Regexp(DECIMAL_NUMBER, message=message)])
+    return StringField(label, validators=[*typed, Regexp(DECIMAL_NUMBER, message=message)])
 
 
 _CLASSES: dict[tuple[str, str, str], type[CheckForm]] = {}
@@ -155,7 +179,8 @@ def _build(protocol: Protocol, emergency_number: str, default_unit: str) -> type
         attrs[question.id] = _field(question, fill(question.text, emergency_number))
         if question.type == TEMPERATURE:
             attrs[UNIT_FIELD] = RadioField(
-                "Unit", choices=UNIT_CHOICES, default=default_unit, validators=[Optional()]
+                "Unit", choices=UNIT_CHOICES, default=default_unit,
+                validators=[OneValue(subject="The unit"), Optional()],
             )
     return type("ProtocolCheckForm", (CheckForm,), attrs)
 

@@ -44,6 +44,16 @@ def _emergency_so_far(answers: dict[str, Any]) -> dict[str, Any] | None:
     return result if result["disposition"] == EMERGENCY else None
 
 
+def _emergency_if_repeated(form: CheckForm, answers: dict[str, Any]) -> dict[str, Any] | None:
+    """The emergency, if any value of an answer sent twice would mean one on its own."""
+    # A repeated answer is an error, but the more urgent reading wins: never under-triage.
+    for question_id, value in form.repeated_readings():
+        emergency = _emergency_so_far({**answers, question_id: value})
+        if emergency is not None:
+            return emergency
+    return None
+
+
 @bp.after_request
 def _no_store(response: Response) -> Response:
     """Keep answers and results out of caches on a shared or borrowed device."""
@@ -62,7 +72,7 @@ def check() -> Any:
     form.validate()  # the format of each answer; CSRF was checked before the view
     answers = form.answers()
     # An emergency answer ends the form at once, whatever else is missing or wrong.
-    emergency = _emergency_so_far(answers)
+    emergency = _emergency_so_far(answers) or _emergency_if_repeated(form, answers)
     if emergency is not None:
         return _result_page(protocol, emergency)
     if request.form.get("action") == EMERGENCY_ACTION:

@@ -156,6 +156,11 @@ def test_it_keeps_every_answer_when_it_shows_errors(client: FlaskClient) -> None
         ("temperature", "120", "Must be from 34.0 to 43.0 °C (93.2 to 109.4 °F)"),
         ("pain_score", "11", "Not a valid choice"),
         ("bleeding", "lots", "Not a valid choice"),
+        # What a database cannot store, and line breaks in a one-line answer.
+        ("temperature", "98.6\n", "This answer must be on one line"),
+        ("temperature", "98\x006", "This answer contains a control character"),
+        ("days_since_procedure", "2\r", "This answer must be on one line"),
+        ("days_since_procedure", "\u20282", "This answer must be on one line"),
     ],
 )
 def test_it_rejects_a_bad_answer_with_a_message_beside_the_field(

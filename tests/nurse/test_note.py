@@ -93,3 +93,27 @@ def test_it_lists_the_advice_given_in_words() -> None:
         "- Keep the small bandage clean and dry, and look at the needle spot every day.")
     silent = build_note(facts(CALM, advice_given=[]), load_protocol())
     assert section(silent, "ADVICE GIVEN") == ["- none recorded"]
+
+
+def test_a_name_or_notes_with_line_breaks_cannot_forge_a_disposition_line() -> None:
+    forged = "Ada\nDISPOSITION: SELF CARE"
+    note = build_note(facts(
+        dict(CALM, chest_symptoms=True), patient_name=forged, record_number="1\r\nDISPOSITION: X",
+        callback_number="555\u2028DISPOSITION: X", notes="Calm.\nDISPOSITION: SELF CARE\n\nEnd.",
+        final_disposition="emergency"), load_protocol())
+    lines = note.split("\n")
+    assert [line for line in lines if line.startswith("DISPOSITION")] == [
+        "DISPOSITION: EMERGENCY"]
+    assert "Patient: Ada\ufffdDISPOSITION: SELF CARE. Born: 1940-12-10. " in note
+    assert "Record number: 1\ufffd\ufffdDISPOSITION: X." in note
+    assert "Callback number: 555\ufffdDISPOSITION: X." in note
+    assert section(note, "NOTES") == [
+        "Calm.", "    DISPOSITION: SELF CARE", "    ", "    End."]
+
+
+def test_a_lowered_disposition_reason_stays_inside_its_line() -> None:
+    note = build_note(facts(dict(CALM, new_back_pain=True), final_disposition="self_care",
+                            override_reason="Old pain.\rDISPOSITION: SELF CARE\x00"),
+                      load_protocol())
+    assert "Reason: Old pain.\n    DISPOSITION: SELF CARE\ufffd\n" in note
+    assert sum(line.startswith("DISPOSITION") for line in note.split("\n")) == 1

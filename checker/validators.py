@@ -1,0 +1,80 @@
+"""Validators every form shares: text a database can store, and each field sent only once."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from wtforms import Field, Form
+from wtforms.validators import StopValidation
+
+# Characters that end a line somewhere: str.splitlines() breaks on every one of them.
+LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
+# What a multi-line box may hold beyond printable text: what a browser's textarea sends.
+MULTI_LINE_EXTRAS = frozenset("\t\n\r")
+# Control characters (NUL among them: PostgreSQL cannot store it), lone surrogates (not UTF-8).
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
+
+
+def first_unstorable(text: str, *, multiline: bool) -> tuple[int, str] | None:
+    """The position (from 1) and kind of the first character the field may not hold."""
+    for position, char in enumerate(text, start=1):
+        if multiline and char in MULTI_LINE_EXTRAS:
+            continue
+        if char in LINE_BREAKS:
+            return position, "line break"
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return position, "control character"
+    return None
+
+
+def _subject(field: Field, subject: str | None) -> str:
+    """How the message names the field: its label unless the page already shows that beside it."""
+    return subject or (str(field.label.text) if field.label else field.name)
+
+
+class PlainText:
+    """Refuse control characters, and line breaks unless the field has several lines."""
+
+    def __init__(self, *, multiline: bool = False, subject: str | None = None) -> None:
+        """multiline: whether tab, CR and LF are allowed (a notes box); subject: see _subject."""
+        self.multiline = multiline
+        self.subject = subject
+
+    def __call__(self, form: Form, field: Field) -> None:
+        """Stop with a message naming the field and where the bad character is."""
+        for value in field.raw_data or []:
+            if not isinstance(value, str):
+                continue
+            found = first_unstorable(value, multiline=self.multiline)
+            if found is None:
+                continue
+            position, kind = found
+            name = _subject(field, self.subject)
+            if kind == "line break":
+                message = (f"{name} must be on one line: remove the line break "
+                           f"(character {position}).")
+            else:
+                message = (f"{name} contains a control character that cannot be "
+                           f"saved (character {position}). Type it again without it.")
+            raise StopValidation(message)
+
+
+class OneValue:
+    """Refuse a field sent more than once: neither value is guessed to be the right one."""
+
+    def __init__(self, *, subject: str | None = None) -> None:
+        """subject: how the message names the field (see _subject)."""
+        self.subject = subject
+
+    def __call__(self, form: Form, field: Field) -> None:
+        """Stop with a message naming the field, and keep neither value."""
+        if len(field.raw_data or []) > 1:
+            field.data = None  # so the page shows no answer as chosen: it must be given again
+            name = _subject(field, self.subject)
+            raise StopValidation(f"{name} was sent more than once. Give one answer and send again.")
+
+
+def repeated(form_data: object, name: str) -> bool:
+    """Whether a posted form (a MultiDict) carries the field more than once."""
+    getlist = getattr(form_data, "getlist", None)
+    return getlist is not None and len(getlist(name)) > 1
