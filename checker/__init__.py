@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     settings.check(app.config)
 
-    from checker import database, errors, security
+    from checker import database, errors, limits, security
     from checker.extensions import babel, csrf, db, limiter, migrate
 
     database.init_app(app)
@@ -35,6 +35,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    limits.init_app(app)
 
     from checker import api, nurse, public
 
