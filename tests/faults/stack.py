@@ -84,8 +84,25 @@ class Postgres:
         subprocess.run(command, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=RESTART_SECONDS, cwd="/")
 
+    def others_connected(self) -> list[str]:
+        """The databases that sessions other than the suite's own are connected to."""
+        with self.admin() as conn:
+            rows = conn.execute(
+                "SELECT DISTINCT datname FROM pg_stat_activity WHERE backend_type = "
+                "'client backend' AND pid <> pg_backend_pid() AND datname <> %s",
+                (self.database,),
+            )
+            return sorted(str(name) for (name,) in rows)
+
     def stop(self) -> str:
         """Stop the server fast (open connections are cut); returns its start options."""
+        # Best effort: refuse to pull the server from under tests that run at the same time.
+        others = self.others_connected()
+        if others:
+            raise RuntimeError(
+                f"other sessions use this PostgreSQL server ({', '.join(others)}); the fault "
+                "suite stops the server, so run it with a server of its own"
+            )
         # Read as pg_ctl restart reads them: the server's command line after its program name.
         line = (Path(self.data_directory) / "postmaster.opts").read_text().strip()
         options = line[line.index(' "') + 1:] if ' "' in line else ""
