@@ -4,30 +4,28 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Flask, current_app, flash, redirect, request, session, url_for
-from flask.sessions import SecureCookieSessionInterface
+from flask import Blueprint, Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
 from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response
 
 from checker.extensions import db, login_manager
+from checker.nurse.sessions import SESSION_VERSION, session_interface
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
 # What the console needs to know about the signed-in nurse if the database is down.
 SESSION_NURSE = "nurse"
 LAST_SEEN = "nurse_last_seen"
-
-
-class HttpsAwareSessionInterface(SecureCookieSessionInterface):
-    """Mark the session cookie Secure whenever the request came over HTTPS."""
-
-    def get_cookie_secure(self, app: Flask) -> bool:
-        """Secure if configured, or if this request is HTTPS (ProxyFix sets that behind a proxy)."""
-        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+# Kept through an idle sign-out, so the open call's form can still be posted once more.
+CSRF_KEY = "csrf_token"
+# The endpoint whose timed-out post is answered with the call itself, not the sign-in page.
+SAVE_ENDPOINT = "nurse.save_call"
+# Who was signed out for idleness, to fill in the sign-in block (a username, nothing else).
+SIGNED_OUT_AS = "nurse_signed_out_as"
 
 
 def _load_nurse(user_id: str) -> object | None:
-    """The signed-in nurse; while the database is down, the identity kept in the session."""
+    """The signed-in nurse, if this session is still current; in an outage, the session's copy."""
     from checker.nurse.models import Nurse
 
     try:
@@ -42,7 +40,10 @@ def _load_nurse(user_id: str) -> object | None:
                      active=True)
     except ValueError:
         return None
-    return nurse
+    # Sign-out, a new password or disabling the account raised the version: this copy is void.
+    if nurse is None or not nurse.is_active:
+        return None
+    return nurse if session.get(SESSION_VERSION) == nurse.session_version else None
 
 
 @bp.before_request
@@ -56,8 +57,17 @@ def _idle_timeout() -> Response | None:
     limit = 60 * int(current_app.config["NURSE_IDLE_MINUTES"])
     last = session.get(LAST_SEEN)
     if last is not None and now - float(last) > limit:
+        kept_token = session.get(CSRF_KEY)
+        username = current_user.username
         logout_user()
         session.clear()
+        if request.endpoint == SAVE_ENDPOINT:
+            # The call view answers with the call and a sign-in block, so nothing is lost.
+            if kept_token:
+                session[CSRF_KEY] = kept_token
+            session[SIGNED_OUT_AS] = username
+            g.signed_out_idle = True
+            return None
         flash("You were signed out after a time without activity. Please sign in again.")
         return redirect(url_for("nurse.login"))
     session[LAST_SEEN] = now
@@ -70,7 +80,8 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.nurses)
-    app.session_interface = HttpsAwareSessionInterface()
+    app.cli.add_command(records.audit_log.commands)
+    app.session_interface = session_interface(app)
     login_manager.init_app(app)
     login_manager.login_view = "nurse.login"
     login_manager.login_message = "Please sign in to use the nurse console."

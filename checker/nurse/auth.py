@@ -7,7 +7,9 @@ import time
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
+from limits import parse
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,24 +19,78 @@ from checker.extensions import db, limiter
 from checker.nurse import LAST_SEEN, SESSION_NURSE, bp
 from checker.nurse.forms import LoginForm
 from checker.nurse.models import PASSWORD_METHOD, Nurse
+from checker.nurse.sessions import SESSION_VERSION, end_every_session
 
 log = logging.getLogger(__name__)
-# Checked when the username is unknown, so a wrong name takes as long as a wrong password.
+# Checked when the account is unknown, so every sign-in costs exactly one slow hash.
 _DUMMY_HASH = generate_password_hash("not a password", method=PASSWORD_METHOD)
 LOGIN_LIMIT = "10 per minute"
+# The sign-in page and the console's "sign in again" block count against one limit.
+SIGN_IN_SCOPE = "nurse-sign-in"
+WRONG = "The username or password is wrong."
+UNAVAILABLE = "Signing in is not possible right now because the record system is unavailable."
+TOO_MANY = "Too many sign-in attempts from here. Please wait a minute, then try again."
+
+
+class SignInRefused(Exception):
+    """A sign-in that did not succeed, with the message and status to answer with."""
+
+    def __init__(self, message: str, status: int) -> None:
+        """Keep the message shown to the nurse and the HTTP status."""
+        super().__init__(message)
+        self.message = message
+        self.status = status
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path inside the console, never another site."""
-    if target:
+    """Only a path inside the console, never another site or a header-breaking character."""
+    if target and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/nurse/"):
             return target
     return url_for("nurse.home")
 
 
+def check_credentials(username: str, password: str) -> Nurse | None:
+    """The active nurse with these credentials, after exactly one slow hash whatever the case."""
+    try:
+        nurse = db.session.scalar(select(Nurse).filter_by(username=username))
+    except DBAPIError:
+        db.session.rollback()
+        log.error("sign-in failed: the database is unavailable")
+        # No chained cause: the database error would carry the username as a SQL parameter.
+        raise SignInRefused(UNAVAILABLE, 503) from None
+    matches = check_password_hash(nurse.password_hash if nurse else _DUMMY_HASH, password)
+    if nurse is None or not matches or not nurse.is_active:
+        log.info("a sign-in attempt failed")
+        return None
+    return nurse
+
+
+def start_session(nurse: Nurse) -> None:
+    """Sign the nurse in on a fresh session that carries the nurse's current session version."""
+    session.clear()
+    login_user(nurse)
+    session[SESSION_NURSE] = {
+        "id": nurse.id, "username": nurse.username, "is_admin": nurse.is_admin,
+    }
+    session[SESSION_VERSION] = nurse.session_version
+    session[LAST_SEEN] = time.time()
+    log.info("nurse %s signed in", nurse.id)
+
+
+def sign_in_again(username: str, password: str) -> None:
+    """Sign in from the console's block, under the same checks and limit as the sign-in page."""
+    if not limiter.limiter.hit(parse(LOGIN_LIMIT), get_remote_address(), SIGN_IN_SCOPE):
+        raise SignInRefused(TOO_MANY, 429)
+    nurse = check_credentials(username, password)
+    if nurse is None:
+        raise SignInRefused(WRONG, 401)
+    start_session(nurse)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
 def login() -> Response | str | tuple[str, int]:
     """Sign in with a username and password."""
     if current_user.is_authenticated:
@@ -42,27 +98,14 @@ def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            nurse = db.session.scalar(select(Nurse).filter_by(username=form.username.data))
-        except DBAPIError:
-            db.session.rollback()
-            log.error("sign-in failed: the database is unavailable")
-            form.form_errors.append(
-                "Signing in is not possible right now because the record system is unavailable."
-            )
-            return render_template("nurse/login.html", form=form), 503
-        if nurse is None:
-            check_password_hash(_DUMMY_HASH, form.password.data or "")
-        if nurse is not None and nurse.is_active and nurse.check_password(form.password.data):
-            session.clear()
-            login_user(nurse)
-            session[SESSION_NURSE] = {
-                "id": nurse.id, "username": nurse.username, "is_admin": nurse.is_admin,
-            }
-            session[LAST_SEEN] = time.time()
-            log.info("nurse %s signed in", nurse.id)
+            nurse = check_credentials(form.username.data, form.password.data or "")
+        except SignInRefused as refused:
+            form.form_errors.append(refused.message)
+            return render_template("nurse/login.html", form=form), refused.status
+        if nurse is not None:
+            start_session(nurse)
             return redirect(_safe_next(request.args.get("next")))
-        log.info("a sign-in attempt failed")
-        form.form_errors.append("The username or password is wrong.")
+        form.form_errors.append(WRONG)
         return render_template("nurse/login.html", form=form), 401
     return render_template("nurse/login.html", form=form)
 
@@ -70,8 +113,15 @@ def login() -> Response | str | tuple[str, int]:
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
-    """Sign out and forget the session."""
+    """Sign out here and end every other copy of this nurse's session."""
+    nurse_id = current_user.id
     logout_user()
     session.clear()
+    try:
+        end_every_session(nurse_id)
+        db.session.commit()
+    except DBAPIError:
+        db.session.rollback()
+        log.error("ending the nurse's other sessions failed: the database is unavailable")
     flash("You are signed out.")
     return redirect(url_for("nurse.login"))

@@ -7,7 +7,17 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -16,8 +26,9 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from checker.extensions import db
-from checker.nurse import bp
-from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm
+from checker.nurse import SIGNED_OUT_AS, bp
+from checker.nurse.auth import SignInRefused, sign_in_again
+from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm, LoginForm
 from checker.nurse.models import Encounter, utcnow
 from checker.nurse.note import NoteFacts, build_note, disposition_label
 from checker.nurse.questions import (
@@ -35,6 +46,19 @@ OUTAGE = (
     "The call could not be saved because the record system is unavailable. Nothing on this "
     "screen is lost: copy the note below into the hospital record, and try saving again later."
 )
+NO_TOKEN = (
+    "This call was not saved: its form had no valid call number, so saving it could record the "
+    "same call twice. Every answer is kept below; check them and press Save the call again."
+)
+SIGNED_OUT = (
+    "You were signed out after a time without activity, so the call is not saved yet. Every "
+    "answer is kept: sign in again here and the call is saved once."
+)
+NOT_SIGNED_IN = "You are not signed in. Sign in here to carry on; every answer is kept."
+MISSING_SIGN_IN = "Enter your username and password to sign in again."
+BAD_FINAL = "Choose one of the dispositions in the list."
+# Field names of the console's own sign-in block: sign_in-username, sign_in-password.
+SIGN_IN_PREFIX = "sign_in"
 
 
 def _serializer() -> URLSafeSerializer:
@@ -65,10 +89,13 @@ def _local_date(moment: datetime) -> date:
     return moment.astimezone().date()
 
 
-def _read(protocol: Protocol) -> tuple[CallForm, CloseForm, Triage, tuple[str, datetime]]:
-    """Read the whole console form and assess the answers given so far."""
+def _read(
+    protocol: Protocol,
+) -> tuple[CallForm, CloseForm, Triage, tuple[str, datetime] | None]:
+    """Read the whole console form and assess it; the call is None if its token was not valid."""
     # A form without a valid token (or a new call) gets a fresh one and keeps its answers.
-    call = read_call(request.form.get("call")) or fresh_call()
+    posted = read_call(request.form.get("call"))
+    call = posted or fresh_call()
     form = CallForm(call_date=_local_date(call[1]))
     form.call.data = sign_call(call)
     config = current_app.config
@@ -81,7 +108,7 @@ def _read(protocol: Protocol) -> tuple[CallForm, CloseForm, Triage, tuple[str, d
     )
     close = CloseForm()
     _close_choices(close, protocol, triage)
-    return form, close, triage, call
+    return form, close, triage, posted
 
 
 def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None:
@@ -155,23 +182,56 @@ def assess_call() -> Response:
     )
 
 
+def _sign_in_block() -> tuple[LoginForm, SignInRefused | None]:
+    """Sign in from the console's own block; the refusal to show if that did not happen."""
+    sign_in = LoginForm(prefix=SIGN_IN_PREFIX, meta={"csrf": False})
+    if not sign_in.username.data:
+        sign_in.username.data = session.get(SIGNED_OUT_AS, "")
+    if sign_in.password.name not in request.form:
+        message = SIGNED_OUT if g.get("signed_out_idle") else NOT_SIGNED_IN
+        return sign_in, SignInRefused(message, 401)
+    if not sign_in.validate():
+        return sign_in, SignInRefused(MISSING_SIGN_IN, 401)
+    try:
+        sign_in_again(sign_in.username.data, sign_in.password.data)
+    except SignInRefused as refused:
+        return sign_in, refused
+    return sign_in, None
+
+
 @bp.route("/call", methods=["POST"])
-@login_required
-def save_call() -> Response | str | tuple[str, int]:
+def save_call() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, str]]:
     """Update the assessment, or close the call and save the encounter once."""
     protocol = load_protocol()
-    form, close, triage, (token, started) = _read(protocol)
+    if not current_user.is_authenticated:
+        # Signed out (after idling, say): answer with the call itself and a sign-in block.
+        sign_in, refused = _sign_in_block()
+        if refused is not None:
+            form, close, triage, _ = _read(protocol)
+            headers = {"Retry-After": "60"} if refused.status == 429 else {}
+            page = _render(form, close, triage, protocol, sign_in=sign_in,
+                           sign_in_message=refused.message,
+                           resume_action=request.form.get("action") or "update")
+            return page, refused.status, headers
+    form, close, triage, call = _read(protocol)
     if request.form.get("action") != "save":
         return _render(form, close, triage, protocol)
+    if call is None:
+        # A fresh token here would let the same call be saved twice: the nurse saves again.
+        return _render(form, close, triage, protocol, token_problem=NO_TOKEN), 400
+    token, started = call
     valid = form.validate() & close.validate()
+    engine = triage.assessment["disposition"]
+    final = close.final_disposition.data or engine
+    if final not in protocol.rank:
+        close.final_disposition.errors = [BAD_FINAL]
+        valid, final = False, engine
     if not triage.decided:
         close.final_disposition.errors = list(close.final_disposition.errors) + [
             "This call is not decided yet, so it cannot be closed. Still to ask: "
             + "; ".join(still_to_ask(protocol, triage))
         ]
         valid = False
-    engine = triage.assessment["disposition"]
-    final = close.final_disposition.data or engine
     if is_lower(protocol, final, engine) and not (close.override_reason.data or "").strip():
         close.override_reason.errors = list(close.override_reason.errors) + [
             "Give a reason for choosing a less urgent disposition than the protocol's."

@@ -2,11 +2,12 @@
 
 import time
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
 from checker.extensions import db
-from checker.nurse import LAST_SEEN
+from checker.nurse import LAST_SEEN, auth, models
 from checker.nurse.models import Nurse
 from tests.nurse.conftest import PASSWORD, add_nurse, sign_in
 
@@ -76,6 +77,43 @@ def test_it_ignores_a_next_address_on_another_site(app: Flask) -> None:
         data={"username": "ann", "password": PASSWORD},
     )
     assert response.location == "/nurse/"
+
+
+@pytest.mark.parametrize("target", [
+    "/nurse/%0d%0aX", "/nurse/%0aSet-Cookie:%20x=1", "/nurse/%09x", "/nurse/\\evil.example",
+    "//evil.example/nurse/", "/other/", "javascript:alert(1)",
+])
+def test_it_sends_an_unsafe_next_address_to_the_console_home(app: Flask, target: str) -> None:
+    add_nurse(app)
+    response = app.test_client().post(
+        f"/nurse/login?next={target}", data={"username": "ann", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.location == "/nurse/"
+
+
+@pytest.mark.parametrize(("username", "password", "active"), [
+    ("ann", PASSWORD, True),  # the right password
+    ("ann", "not the password", True),
+    ("nobody", PASSWORD, True),  # an unknown account
+    ("ann", PASSWORD, False),  # a disabled account
+])
+def test_it_checks_exactly_one_password_hash_on_every_sign_in(
+    app: Flask, monkeypatch: pytest.MonkeyPatch, username: str, password: str, active: bool
+) -> None:
+    add_nurse(app, active=active)
+    checked: list[str] = []
+    real = auth.check_password_hash
+
+    def spy(pwhash: str, given: str) -> bool:
+        checked.append(pwhash)
+        return real(pwhash, given)
+
+    # Wherever the check is made: the sign-in view or the model's own method.
+    monkeypatch.setattr(auth, "check_password_hash", spy)
+    monkeypatch.setattr(models, "check_password_hash", spy)
+    sign_in(app.test_client(), username, password)
+    assert len(checked) == 1
+    assert checked[0].startswith("scrypt:")
 
 
 def test_it_returns_to_the_page_asked_for_after_sign_in(app: Flask) -> None:

@@ -177,11 +177,51 @@ def test_it_answers_the_live_update_as_json(client: FlaskClient) -> None:
     assert re.search(r'value="call_911"', data["advice"])
 
 
-def test_it_keeps_a_tampered_token_from_being_used(app: Flask, client: FlaskClient) -> None:
-    token = new_call(client)
-    client.post("/nurse/call", data=call_data(token + "x"))
-    client.post("/nurse/call", data=call_data(token + "y"))
-    assert len({e.submit_token for e in encounters(app)}) == 2
+@pytest.mark.parametrize("posted", ["missing", "tampered"])
+def test_it_saves_nothing_from_a_save_without_a_valid_call_token(
+    app: Flask, client: FlaskClient, posted: str
+) -> None:
+    data = call_data(new_call(client) + "x", notes="Asked about the stairs")
+    if posted == "missing":
+        del data["call"]
+    first = client.post("/nurse/call", data=data)
+    second = client.post("/nurse/call", data=data)
+    html = first.get_data(as_text=True)
+    assert first.status_code == second.status_code == 400
+    assert encounters(app) == []
+    assert "its form had no valid call number" in html
+    assert 'value="Harriet Quimby"' in html and "Asked about the stairs" in html
+    assert 'id="leg_weakness-no" value="no" checked' in html
+
+
+def test_it_saves_once_from_the_fresh_token_given_after_a_tokenless_save(
+    app: Flask, client: FlaskClient
+) -> None:
+    data = call_data("")
+    html = client.post("/nurse/call", data=data).get_data(as_text=True)
+    fresh = re.search(r'name="call" type="hidden" value="([^"]+)"', html).group(1)
+    assert client.post("/nurse/call", data=call_data(fresh)).status_code == 302
+    assert client.post("/nurse/call", data=call_data(fresh)).status_code == 302
+    assert len(encounters(app)) == 1
+
+
+def test_it_still_assesses_a_tokenless_form_live(client: FlaskClient) -> None:
+    response = client.post("/nurse/call", data={"action": "update", "fainted": "yes"})
+    assert response.status_code == 200
+    assert "<strong>EMERGENCY</strong>" in response.get_data(as_text=True)
+    assert client.post("/nurse/call/assess", data={"call": "forged", "fainted": "yes"}) \
+        .get_json()["assessment"]["disposition"] == "emergency"
+
+
+def test_it_reports_an_unknown_final_disposition_on_its_field(
+    app: Flask, client: FlaskClient
+) -> None:
+    response = client.post("/nurse/call", data=call_data(
+        new_call(client), final_disposition="whenever"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'href="#final_disposition">Final disposition: Choose one of the dispositions' in html
+    assert encounters(app) == []
 
 
 def test_a_reading_with_not_measured_ticked_is_an_error_not_dropped(client: FlaskClient) -> None:

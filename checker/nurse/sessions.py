@@ -1,0 +1,138 @@
+"""Where sessions live (a signed cookie, or Redis for several instances) and how they end."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import redis
+from flask import Flask, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature, Signer
+from sqlalchemy import update
+from werkzeug.wrappers import Request, Response
+
+from checker.extensions import db
+from checker.nurse.models import Nurse
+
+log = logging.getLogger(__name__)
+# The nurse's session version at sign-in; a session holding an older one is void.
+SESSION_VERSION = "nurse_session_version"
+REDIS_PREFIX = "recovery-check:session:"
+
+
+def end_every_session(nurse_id: int) -> None:
+    """Void every session of this nurse, on every device and instance (the caller commits)."""
+    db.session.execute(
+        update(Nurse).where(Nurse.id == nurse_id)
+        .values(session_version=Nurse.session_version + 1)
+    )
+
+
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure if configured, or if this request is HTTPS (ProxyFix sets that behind a proxy)."""
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+class RedisSession(SecureCookieSession):
+    """A session kept in Redis under a random id; clearing it also gives it a new id."""
+
+    def __init__(self, initial: dict[str, Any] | None = None, sid: str = "") -> None:
+        """Remember the id this session was stored under (empty: none yet)."""
+        super().__init__(initial)
+        self.sid = sid
+        self.retired_sid = ""
+
+    def clear(self) -> None:
+        """Empty the session; the old id is deleted at save, so no copy of it lives on."""
+        super().clear()
+        if self.sid:
+            self.retired_sid = self.retired_sid or self.sid
+            self.sid = ""
+
+
+class RedisSessionInterface(HttpsAwareSessionInterface):
+    """Sessions stored server-side in Redis; the cookie carries only a signed random id."""
+
+    def __init__(self, client: redis.Redis, lifetime_seconds: int) -> None:
+        """Keep sessions in this Redis for this long after their last use."""
+        self.client = client
+        self.lifetime_seconds = lifetime_seconds
+
+    def _signer(self, app: Flask) -> Signer:
+        return Signer(str(app.secret_key), salt="nurse-session-id")
+
+    def open_session(self, app: Flask, request: Request) -> RedisSession:
+        """The stored session named by the cookie, or a new empty one."""
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return RedisSession()
+        try:
+            sid = self._signer(app).unsign(cookie).decode()
+        except BadSignature:
+            return RedisSession()
+        try:
+            stored = self.client.get(REDIS_PREFIX + sid)
+        except redis.RedisError:
+            log.error("the session store is unavailable")
+            return RedisSession()
+        if stored is None:
+            return RedisSession()
+        try:
+            return RedisSession(self.serializer.loads(stored), sid=sid)
+        except ValueError:
+            return RedisSession()
+
+    def save_session(self, app: Flask, session: RedisSession, response: Response) -> None:  # type: ignore[override]
+        """Store the session (or delete it when empty) and send its id when it is new."""
+        name, domain, path = (self.get_cookie_name(app), self.get_cookie_domain(app),
+                              self.get_cookie_path(app))
+        if session.accessed:
+            response.vary.add("Cookie")
+        try:
+            if session.retired_sid:
+                self.client.delete(REDIS_PREFIX + session.retired_sid)
+            if not session:
+                if session.sid:
+                    self.client.delete(REDIS_PREFIX + session.sid)
+                if session.modified:
+                    response.delete_cookie(name, domain=domain, path=path,
+                                           secure=self.get_cookie_secure(app),
+                                           httponly=self.get_cookie_httponly(app),
+                                           samesite=self.get_cookie_samesite(app))
+                return
+            new = not session.sid
+            if new:
+                session.sid = secrets.token_urlsafe(32)
+            key = REDIS_PREFIX + session.sid
+            if new or session.modified:
+                self.client.set(key, self.serializer.dumps(dict(session)),
+                                ex=self.lifetime_seconds)
+            else:
+                self.client.expire(key, self.lifetime_seconds)
+        except redis.RedisError:
+            log.error("the session store is unavailable: the session was not saved")
+            return
+        if new:
+            response.set_cookie(
+                name, self._signer(app).sign(session.sid).decode(),
+                expires=self.get_expiration_time(app, session),
+                httponly=self.get_cookie_httponly(app), domain=domain, path=path,
+                secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
+            )
+
+
+def session_interface(app: Flask) -> SecureCookieSessionInterface:
+    """Redis sessions when REDIS_URL is set, else signed cookies for one process."""
+    url = app.config.get("REDIS_URL")
+    if not url:
+        return HttpsAwareSessionInterface()
+    # A form token lasts an hour, so a session lasts at least that long after its last use.
+    lifetime = max(60 * int(app.config["NURSE_IDLE_MINUTES"]),
+                   int(app.config.get("WTF_CSRF_TIME_LIMIT") or 3600))
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    return RedisSessionInterface(client, lifetime)
