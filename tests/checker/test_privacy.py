@@ -2,16 +2,15 @@
 
 import json
 import logging
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.checker.samples import CALM_ANSWERS, CALM_FORM, make_app
+from tests.serving import serve
 
 # Answers no page, header or counter would ever contain by chance.
 DISTINCTIVE_FORM = {**CALM_FORM, "temperature": "101.7", "days_since_procedure": "287"}
@@ -23,16 +22,8 @@ SECRETS = ("101.7", "287", "zq-unusual-9", "293")
 @pytest.fixture
 def server_url() -> Iterator[str]:
     """A real server, so the request log of the server itself is captured too."""
-    app = make_app()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+    with serve(make_app()) as url:
+        yield url
 
 
 def _post(url: str, body: bytes, content_type: str) -> int:
