@@ -121,6 +121,22 @@ def _frames(error: BaseException) -> str:
     return f"{' <- '.join(chain)}\n{frames}"
 
 
+class HideExceptionText(logging.Filter):
+    """Log an exception's class and frames in place of its text, which can quote user input."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, with its traceback reduced to where it happened."""
+        if record.exc_info and record.exc_info[1] is not None:
+            record.msg = f"{record.getMessage()}: {_frames(record.exc_info[1])}"
+            record.args = ()
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
+_HIDE_EXCEPTION_TEXT = HideExceptionText()
+
+
 def _unexpected_error(error: Exception) -> tuple[Any, int]:
     """An exception no other handler knows: log where it happened, not what it said."""
     if _propagates(current_app):
@@ -160,3 +176,5 @@ def init_app(app: Flask) -> None:
         app.register_error_handler(fault, _database_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.after_request(_add_retry_after)
+    # Flask logs what escapes every handler (an after_request that fails) with its traceback.
+    app.logger.addFilter(_HIDE_EXCEPTION_TEXT)

@@ -3,7 +3,7 @@
 import logging
 
 import pytest
-from flask import Flask, abort, request
+from flask import Flask, Response, abort, request
 from flask.testing import FlaskClient
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
@@ -217,3 +217,22 @@ def test_too_many_sign_ins_say_when_the_limit_resets(app: Flask) -> None:
     wait = int(codes[-1].headers["Retry-After"])
     assert 1 <= wait <= 60
     assert "Too many tries" in codes[-1].get_data(as_text=True)
+
+
+def test_an_error_after_the_view_is_logged_by_flask_without_its_text(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    @app.after_request
+    def fail_late(response: Response) -> Response:
+        """Fail after the view, where no error handler reaches."""
+        raise ValueError(f"could not finish for {request.form.get('name')!r}")
+
+    caplog.set_level(logging.DEBUG)
+    response = app.test_client().post("/", data={"name": "Zebulon Quixotically"})
+    assert response.status_code == 500
+    logged = _logged(caplog)
+    assert "Exception on / [POST]: ValueError" in logged  # Flask's own line, kept
+    assert "fail_late" in logged
+    assert "Zebulon" not in logged
