@@ -47,8 +47,11 @@ class Faults(threading.Thread):
         self.errors: list[str] = []
 
     def _wait_for_saves(self, count: int) -> None:
-        wait_until(lambda: self.tally.saves_confirmed >= count, f"{count} saves",
-                   LOAD_SECONDS)
+        """Wait until the clients have saved this many calls; stop when the load is over."""
+        wait_until(lambda: self.tally.saves_confirmed >= count or self.tally.stop.is_set(),
+                   f"{count} saves", LOAD_SECONDS)
+        if self.tally.stop.is_set():
+            raise RuntimeError(f"the load ended before {count} saves")
 
     def run(self) -> None:
         """Break things in the middle of the load; any failure is kept for the test."""
@@ -119,9 +122,13 @@ def test_no_call_is_lost_or_doubled_through_a_database_restart_and_a_killed_work
     faults = Faults(stack, tally)
     faults.start()
     started = time.monotonic()
-    posted = run_load(stack, tally, marker)
-    elapsed = time.monotonic() - started
-    faults.join(timeout=60)
+    try:
+        posted = run_load(stack, tally, marker)
+    finally:
+        elapsed = time.monotonic() - started
+        # Whatever happened, no fault may start after the load is over.
+        tally.stop.set()
+        faults.join(timeout=60)
 
     stored = stored_calls(stack)
     requests_made = tally.gets + tally.posts
