@@ -11,6 +11,9 @@ from typing import Any
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.wrappers import Response
 from flask_wtf.csrf import CSRFError
+from limits.errors import StorageError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -43,8 +46,12 @@ CSRF_MESSAGE = (
 # Seconds a client is asked to wait: a database restart takes seconds; a login limit is per
 # minute (the limiter's own reset time is used when it knows it).
 RETRY_AFTER = {503: 30, 429: 60}
-# Database faults that mean "the record system cannot answer now", never a bug in the request.
-DATABASE_FAULTS = (DBAPIError, PoolTimeoutError, PendingRollbackError)
+# Faults that mean "the record system cannot answer now", never a bug in the request: the
+# database, and the shared store of sessions and sign-in counts when several instances run.
+UNAVAILABLE = (
+    DBAPIError, PoolTimeoutError, PendingRollbackError,
+    RedisConnectionError, RedisTimeoutError, StorageError,
+)
 
 
 def _wants_json() -> bool:
@@ -95,8 +102,8 @@ def _error_class(error: BaseException) -> str:
     return f"{type(error).__name__} ({type(orig).__module__}.{type(orig).__name__})"
 
 
-def _database_error(error: Exception) -> tuple[Any, int]:
-    """The database failed under a view: say the record system is unavailable, never 500."""
+def _unavailable(error: Exception) -> tuple[Any, int]:
+    """The database or the shared store failed: say the record system is unavailable, not 500."""
     _rollback()
     # The class only: the error's text can hold SQL and, from the server, a failing row.
     log.error("the record system is unavailable in %s: %s", request.endpoint, _error_class(error))
@@ -172,8 +179,8 @@ def init_app(app: Flask) -> None:
     # Every other HTTP error (403, 429, ...) gets a page with the emergency line too.
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
-    for fault in DATABASE_FAULTS:
-        app.register_error_handler(fault, _database_error)
+    for fault in UNAVAILABLE:
+        app.register_error_handler(fault, _unavailable)
     app.register_error_handler(Exception, _unexpected_error)
     app.after_request(_add_retry_after)
     # Flask logs what escapes every handler (an after_request that fails) with its traceback.
