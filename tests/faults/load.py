@@ -30,7 +30,8 @@ TWIN_SECONDS = 120
 
 def is_outage_page(text: str) -> bool:
     """Whether a 503 page says the record system is down and gives the emergency line."""
-    return "record system is unavailable" in text and "In an emergency" in text and "911" in text
+    words = text.lower()
+    return "record system is unavailable" in words and "in an emergency" in words and "911" in words
 
 
 def call_token(signed: str) -> str:
