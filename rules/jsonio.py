@@ -1,4 +1,4 @@
-"""Strict JSON reading: no NaN or Infinity, no key given twice, nothing guessed."""
+"""Strict JSON reading: UTF-8 only, no NaN or Infinity, no key given twice, nothing guessed."""
 
 from __future__ import annotations
 
@@ -21,15 +21,29 @@ def _constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _utf8(data: bytes) -> str:
+    """The bytes as UTF-8 text; json.loads would also take UTF-16 and UTF-32, which we refuse."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        raise ValueError("not valid JSON: the text starts with a byte order mark; send UTF-8 "
+                         "without one")
+    # A NUL byte is never in UTF-8 JSON (it is escaped as \u0000): the text is UTF-16 or 32.
+    if b"\x00" in data:
+        raise ValueError("not valid JSON: the text is not UTF-8 (it looks like UTF-16 or UTF-32)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError("not valid JSON: the text is not UTF-8") from exc
+
+
 def loads_strict(text: str | bytes) -> Any:
     """Parse JSON strictly; raises ValueError with a plain message."""
+    if isinstance(text, bytes):
+        text = _utf8(text)
     try:
         return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
         ) from exc
-    except UnicodeDecodeError as exc:
-        raise ValueError("not valid JSON: the text is not UTF-8") from exc
     except RecursionError as exc:
         raise ValueError("not valid JSON: nested too deeply") from exc

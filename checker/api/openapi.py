@@ -2,12 +2,54 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from rules import Protocol, Question
-from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
+from rules.model import CHOICE, INTEGER, TEMPERATURE, TEMPERATURE_UNITS, YES_NO
 
 REF = "#/components/schemas/"
+HALF_TENTH = Decimal("0.05")
+
+
+def accepted_range(question: Question, unit: str) -> tuple[Decimal, Decimal]:
+    """The readings the API accepts in a unit: [lowest, first refused above) before rounding."""
+    # A reading is converted to °C and rounded half up to one decimal, then checked against
+    # the question's range; so in °C anything from 0.05 below the minimum is accepted, up to
+    # (not including) 0.05 above the maximum.
+    low = Decimal(str(question.minimum)) - HALF_TENTH
+    high = Decimal(str(question.maximum)) + HALF_TENTH
+    if unit == "F":
+        low, high = low * 9 / 5 + 32, high * 9 / 5 + 32
+    return low, high
+
+
+def _temperature_schema(question: Question) -> dict[str, Any]:
+    """null, or a reading in °C or °F within the range the API accepts in that unit."""
+    readings = []
+    for unit in TEMPERATURE_UNITS:
+        low, high = accepted_range(question, unit)
+        readings.append({
+            "type": "object",
+            "required": ["value", "unit"],
+            "additionalProperties": False,
+            "properties": {
+                "value": {"type": "number", "minimum": float(low),
+                          "exclusiveMaximum": float(high)},
+                "unit": {"const": unit},
+            },
+        })
+    c_low, c_high = accepted_range(question, "C")
+    f_low, f_high = accepted_range(question, "F")
+    return {
+        "description": (
+            f"null when not measured. The reading is converted to °C and rounded half up to "
+            f"one decimal, which must be {question.minimum:.1f} to {question.maximum:.1f} °C: "
+            f"so from {c_low} up to (not including) {c_high} °C, or from {f_low} up to "
+            f"(not including) {f_high} °F."
+        ),
+        "oneOf": [{"type": "null"}, *readings],
+    }
 
 
 def _answer_schema(question: Question) -> dict[str, Any]:
@@ -17,33 +59,21 @@ def _answer_schema(question: Question) -> dict[str, Any]:
         schema = {"type": "boolean"}
     elif question.type == INTEGER:
         low, high = int(question.minimum), int(question.maximum)
-        schema = {"type": "integer", "minimum": low, "maximum": high}
+        schema = {
+            "type": "integer", "minimum": low, "maximum": high,
+            "description": "A whole number (8 or 8.0; not 8.5, \"8\" or true).",
+        }
     elif question.type == CHOICE:
         schema = {"type": "string", "enum": [c.id for c in question.choices]}
     elif question.type == TEMPERATURE:
-        schema = {
-            "description": (
-                f"null when not measured. Must be {question.minimum} to {question.maximum} °C "
-                "after conversion from °F."
-            ),
-            "oneOf": [
-                {"type": "null"},
-                {
-                    "type": "object",
-                    "required": ["value", "unit"],
-                    "additionalProperties": False,
-                    "properties": {
-                        "value": {"type": "number"},
-                        "unit": {"type": "string", "enum": ["C", "F"]},
-                    },
-                },
-            ],
-        }
+        schema = _temperature_schema(question)
     else:  # pragma: no cover - the loader admits no other type
         raise ValueError(f"unknown question type {question.type!r}")
     description = question.text
     if question.asked_when is not None:
         description += f" (asked only when {question.asked_when.text})"
+    if "description" in schema:
+        description += " " + schema.pop("description")
     return {"description": description, **schema}
 
 
@@ -129,8 +159,8 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
-def document(protocol: Protocol) -> dict[str, Any]:
-    """The whole OpenAPI 3.1 document."""
+def document(protocol: Protocol, max_bytes: int) -> dict[str, Any]:
+    """The whole OpenAPI 3.1 document, for bodies of at most max_bytes."""
     return {
         "openapi": "3.1.0",
         "info": {
@@ -151,6 +181,14 @@ def document(protocol: Protocol) -> dict[str, Any]:
                     "summary": "Assess a set of answers",
                     "requestBody": {
                         "required": True,
+                        "description": (
+                            f"UTF-8 JSON only, at most {max_bytes} bytes (also when sent "
+                            "chunked). "
+                            "A Content-Type charset other than utf-8 gets 415; UTF-16, UTF-32 "
+                            "or a byte order mark gets 400. A key given twice, NaN and "
+                            "Infinity get 400. Yes/no answers are true or false and choices "
+                            "their ids: nothing else is read as them."
+                        ),
                         "content": {"application/json": {"schema": {"$ref": REF + "Answers"}}},
                     },
                     "responses": {
@@ -160,9 +198,10 @@ def document(protocol: Protocol) -> dict[str, Any]:
                                 "application/json": {"schema": {"$ref": REF + "Assessment"}}
                             },
                         },
-                        "400": _error("The body is not valid JSON"),
-                        "413": _error("The body is too large"),
-                        "415": _error("The body is not JSON"),
+                        "400": _error("The body is not valid UTF-8 JSON"),
+                        "411": _error("A chunked body the server could not read to its end"),
+                        "413": _error(f"The body is over {max_bytes} bytes"),
+                        "415": _error("The body is not sent as application/json in UTF-8"),
                         "422": _error("One or more answers are not valid"),
                     },
                 }

@@ -8,10 +8,13 @@ from flask import Blueprint, current_app, jsonify, request
 
 from checker.api.openapi import document
 from checker.extensions import csrf
-from rules import AnswerError, assess, load_protocol
+from rules import AnswerError, Protocol, assess, load_protocol
 from rules.jsonio import loads_strict
+from rules.model import INTEGER
 
 NOT_JSON = "Send the answers as JSON, with the header Content-Type: application/json."
+NOT_UTF8 = "Send the answers as UTF-8 JSON: the only charset accepted is utf-8."
+UTF8 = ("utf-8", "utf8")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API sets no cookies, so a forged cross-site request has nothing to ride on.
@@ -23,18 +26,36 @@ def _errors(status: int, errors: dict[str, str]) -> tuple[Any, int]:
     return jsonify({"errors": errors}), status
 
 
+def _whole_numbers(answers: Any, protocol: Protocol) -> Any:
+    """Integer answers written with a decimal point (8.0) as the whole numbers they are."""
+    # JSON has one number type, and the OpenAPI schema's "integer" admits 8.0, so the API
+    # reads it as 8: schema-valid means accepted. 8.5, "8" and true stay errors.
+    if not isinstance(answers, dict):
+        return answers
+    integers = {q.id for q in protocol.questions if q.type == INTEGER}
+    return {
+        key: int(value) if key in integers and isinstance(value, float) and value.is_integer()
+        else value
+        for key, value in answers.items()
+    }
+
+
 @bp.post("/assessments")
 def create_assessment() -> tuple[Any, int]:
     """Assess one answer set sent as JSON; nothing is stored."""
     if request.mimetype != "application/json":
         return _errors(415, {"body": NOT_JSON})
+    charset = request.mimetype_params.get("charset")
+    if charset is not None and charset.strip().lower() not in UTF8:
+        return _errors(415, {"body": NOT_UTF8})
     try:
         answers = loads_strict(request.get_data())
     except ValueError as exc:
         return _errors(400, {"body": str(exc)})
     number = current_app.config["EMERGENCY_NUMBER"]
+    protocol = load_protocol()
     try:
-        result = assess(answers, load_protocol(), emergency_number=number)
+        result = assess(_whole_numbers(answers, protocol), protocol, emergency_number=number)
     except AnswerError as exc:
         return _errors(422, exc.errors)
     return jsonify(result), 200
@@ -43,4 +64,4 @@ def create_assessment() -> tuple[Any, int]:
 @bp.get("/openapi.json")
 def openapi() -> Any:
     """The OpenAPI 3.1 description of this API."""
-    return jsonify(document(load_protocol()))
+    return jsonify(document(load_protocol(), current_app.config["MAX_CONTENT_LENGTH"]))

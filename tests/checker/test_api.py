@@ -7,8 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import schemathesis
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
 from jsonschema import Draft202012Validator
+from schemathesis import GenerationMode
 
 from tests.checker.samples import CALM_ANSWERS, make_app
 
@@ -93,6 +96,39 @@ def test_it_rejects_malformed_json_with_400(client: FlaskClient, body: str | byt
     assert response.get_json()["errors"]["body"]
 
 
+CALM_TEXT = json.dumps(CALM_ANSWERS, ensure_ascii=False)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (CALM_TEXT.encode("utf-16"), "it looks like UTF-16 or UTF-32"),
+    (CALM_TEXT.encode("utf-16-le"), "it looks like UTF-16 or UTF-32"),
+    (CALM_TEXT.encode("utf-16-be"), "it looks like UTF-16 or UTF-32"),
+    (CALM_TEXT.encode("utf-32"), "it looks like UTF-16 or UTF-32"),
+    (CALM_TEXT.encode("utf-8-sig"), "starts with a byte order mark"),
+    (CALM_TEXT.replace('"none"', '"n\u00f6ne"').encode("latin-1"), "not UTF-8"),
+])
+def test_it_accepts_utf8_json_only(client: FlaskClient, body: bytes, message: str) -> None:
+    # Before, Python's JSON reader guessed UTF-16 and UTF-32 and answered 200.
+    response = client.post(URL, data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert message in response.get_json()["errors"]["body"]
+
+
+@pytest.mark.parametrize("charset", ["utf-16", "latin-1", "us-ascii", "UTF-32"])
+def test_it_refuses_a_charset_other_than_utf8_with_415(client: FlaskClient, charset: str) -> None:
+    response = client.post(URL, data=CALM_TEXT.encode(), content_type=f"application/json; "
+                           f"charset={charset}")
+    assert response.status_code == 415
+    assert "UTF-8" in response.get_json()["errors"]["body"]
+
+
+@pytest.mark.parametrize("charset", ["utf-8", "UTF-8", '"utf-8"', "utf8"])
+def test_it_takes_an_explicit_utf8_charset(client: FlaskClient, charset: str) -> None:
+    response = client.post(URL, data=CALM_TEXT.encode(), content_type=f"application/json; "
+                           f"charset={charset}")
+    assert response.status_code == 200
+
+
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded"])
 def test_it_rejects_a_body_that_is_not_json_with_415(
     client: FlaskClient, content_type: str | None
@@ -131,7 +167,7 @@ def test_it_serves_an_openapi_3_1_document(client: FlaskClient) -> None:
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {"/api/v1/assessments", "/api/v1/openapi.json"}
     responses = document["paths"]["/api/v1/assessments"]["post"]["responses"]
-    assert set(responses) == {"200", "400", "413", "415", "422"}
+    assert set(responses) == {"200", "400", "411", "413", "415", "422"}
 
 
 @pytest.mark.parametrize(
@@ -162,3 +198,69 @@ def test_its_errors_match_the_documented_schema(client: FlaskClient) -> None:
     ):
         assert response.status_code in (400, 413, 415, 422)
         validator.validate(response.get_json())
+
+
+# --- schema-valid means accepted -----------------------------------------------------------
+
+# Bodies drawn from the served OpenAPI document by the same generator a schemathesis run uses.
+ASSESS = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", make_app())[URL]["POST"]
+SCHEMA_SETTINGS = settings(max_examples=200, deadline=None,
+                           suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@SCHEMA_SETTINGS
+@given(case=ASSESS.as_strategy(generation_mode=GenerationMode.POSITIVE))
+def test_every_answer_set_the_schema_allows_is_assessed(case: Any) -> None:
+    # Before, the schema allowed any temperature in either unit, which the API refused.
+    response = case.call()
+    assert response.status_code == 200, (case.body, response.json())
+    assert response.json()["protocol"]["id"] == "vertebral-augmentation-aftercare"
+
+
+def test_a_whole_number_written_with_a_decimal_point_is_that_number(
+    client: FlaskClient,
+) -> None:
+    answers = {**CALM_ANSWERS, "pain_score": 9, "pain_relieved": False, "days_since_procedure": 2}
+    whole = client.post(URL, json={**answers, "pain_score": 9.0, "days_since_procedure": 2.0})
+    assert whole.status_code == 200
+    assert whole.get_json() == client.post(URL, json=answers).get_json()
+    assert whole.get_json()["disposition"] != "self_care"
+    for bad in ("8.5", '"8"', "true", "1e400", "-1.0"):
+        response = client.post(URL, data=f'{{"pain_score": {bad}}}',
+                               content_type="application/json")
+        assert response.status_code == 422, bad
+
+
+def _temperature(value: float, unit: str) -> dict[str, Any]:
+    """A calm answer set with this temperature reading."""
+    return {**CALM_ANSWERS, "temperature": {"value": value, "unit": unit}}
+
+
+@pytest.mark.parametrize("answers", [
+    _temperature(33.95, "C"), _temperature(43.04, "C"), _temperature(43.049999, "C"),
+    _temperature(93.11, "F"), _temperature(109.48, "F"), _temperature(34, "C"),
+    {**CALM_ANSWERS, "pain_score": 0}, {**CALM_ANSWERS, "pain_score": 10},
+    {**CALM_ANSWERS, "days_since_procedure": 365}, {"temperature": None}, {},
+])
+def test_answers_just_inside_the_documented_ranges_are_valid_and_accepted(
+    client: FlaskClient, answers: dict[str, Any]
+) -> None:
+    assert _validator(client, "Answers").is_valid(answers)
+    assert client.post(URL, json=answers).status_code == 200
+
+
+@pytest.mark.parametrize("answers", [
+    # Before, the schema allowed any number of degrees in either unit.
+    _temperature(33.94, "C"), _temperature(43.05, "C"), _temperature(93.1, "F"),
+    _temperature(109.49, "F"), _temperature(100.0, "C"), _temperature(38.0, "F"),
+    _temperature(38.0, "K"), {"temperature": {"value": "38.0", "unit": "C"}},
+    {"temperature": {"value": 38.0, "unit": "C", "site": "mouth"}},
+    {**CALM_ANSWERS, "pain_score": 11}, {**CALM_ANSWERS, "pain_score": -1},
+    {**CALM_ANSWERS, "days_since_procedure": 366}, {**CALM_ANSWERS, "bleeding": "some"},
+    {**CALM_ANSWERS, "fainted": "no"}, {**CALM_ANSWERS, "fainted": 0}, {"mood": "fine"},
+])
+def test_answers_just_outside_the_documented_ranges_are_invalid_and_refused(
+    client: FlaskClient, answers: dict[str, Any]
+) -> None:
+    assert not _validator(client, "Answers").is_valid(answers)
+    assert client.post(URL, json=answers).status_code == 422
