@@ -115,3 +115,34 @@ def children(pid: int) -> list[int]:
         if int(fields[1]) == pid:
             found.append(int(entry.name))
     return sorted(found)
+
+
+def serving(pids: list[int], port: int) -> list[int]:
+    """Those of pids that hold an open connection accepted on this port (serving a request)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            # Local address as hex "ADDR:PORT"; state 01 is ESTABLISHED.
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                inodes.add(f"socket:[{fields[9]}]")
+    return [pid for pid in pids if _open_files(pid) & inodes]
+
+
+def _open_files(pid: int) -> set[str]:
+    """What the process's file descriptors point to (sockets read as "socket:[inode]")."""
+    links = set()
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return links
+    for descriptor in descriptors:
+        try:
+            links.add(os.readlink(descriptor))
+        except OSError:
+            continue  # closed while we looked
+    return links

@@ -6,6 +6,7 @@ import os
 import secrets
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
-from tests.faults.processes import Server, children, free_port, wait_until
+from tests.faults.processes import Server, children, free_port, serving, wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"
@@ -203,6 +204,17 @@ class Stack:
     def workers(self, instance: int) -> list[int]:
         """The worker pids of one gunicorn instance."""
         return children(self.instances[instance][0].pid)
+
+    def busy_worker(self, instance: int, seconds: float = 5.0) -> int:
+        """A worker of the instance caught serving a request, or any worker after a while."""
+        port = int(self.instances[instance][1].rsplit(":", 1)[1])
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            busy = serving(self.workers(instance), port)
+            if busy:
+                return busy[0]
+            time.sleep(0.005)
+        return self.workers(instance)[0]
 
     def wait_for_workers(self, instance: int) -> None:
         """Wait until the instance runs its full count of workers."""

@@ -57,8 +57,8 @@ class Faults(threading.Thread):
         """Break things in the middle of the load; any failure is kept for the test."""
         try:
             self._wait_for_saves(KILL_WORKER_AFTER)
-            # SIGKILL gives the worker no chance to finish the request it is serving.
-            self.killed_worker = self.stack.workers(1)[0]
+            # SIGKILL, in the middle of a request: the worker cannot finish what it is serving.
+            self.killed_worker = self.stack.busy_worker(1)
             os.kill(self.killed_worker, signal.SIGKILL)
             self._wait_for_saves(RESTART_DATABASE_AFTER)
             started = time.monotonic()
