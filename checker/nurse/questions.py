@@ -76,7 +76,8 @@ def _read(question: Question, form: Mapping[str, str], default_unit: str) -> tup
     if question.type == "yes_no":
         if raw in ("yes", "no"):
             return raw == "yes", ""
-        return ..., ""
+        # Anything else but "not asked yet" is reported, never read as not asked.
+        return ..., ("" if not raw else "must be yes or no")
     if question.type == "integer":
         if not raw:
             return ..., ""

@@ -5,8 +5,10 @@ import json
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from werkzeug.datastructures import MultiDict
 
 from rules import load_protocol
+from tests.checker.samples import CALM_FORM, HEADLINES
 
 IDS = [q.id for q in load_protocol().questions]
 # Only what JSON can carry: NaN and Infinity are rejected before the answers are read.
@@ -39,3 +41,29 @@ def test_the_form_never_fails_on_any_answers(client: FlaskClient, data: dict) ->
     assert response.status_code in (200, 422)
     if response.status_code == 422:
         assert "There is a problem" in response.get_data(as_text=True)
+
+
+EMERGENCY_IDS = [q.id for q in load_protocol().questions_in("emergency")]
+
+
+@SETTINGS
+@given(repeats=st.dictionaries(
+    st.sampled_from(EMERGENCY_IDS), st.lists(st.sampled_from(["yes", "no"]), min_size=1,
+                                             max_size=3), min_size=1),
+       action=st.sampled_from(["check", "emergency"]))
+def test_an_emergency_answer_sent_several_times_never_lowers_the_result(
+    client: FlaskClient, repeats: dict[str, list[str]], action: str
+) -> None:
+    data = MultiDict(list({**CALM_FORM, "action": action}.items()))
+    for name, values in repeats.items():
+        data.setlist(name, values)
+    response = client.post("/", data=data)
+    page = response.get_data(as_text=True)
+    if any("yes" in values for values in repeats.values()):
+        assert response.status_code == 200
+        assert HEADLINES["emergency"] in page
+    elif any(len(values) > 1 for values in repeats.values()):
+        assert response.status_code == 422
+        assert "This answer was sent more than once" in page
+    else:
+        assert response.status_code == (422 if action == "emergency" else 200)

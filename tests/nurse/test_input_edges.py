@@ -1,15 +1,20 @@
 """Input at the console's edge: text a database cannot store, line breaks and repeated fields."""
 
 import html as html_text
+from datetime import datetime
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from checker.extensions import db
 from checker.nurse.models import Addendum, Encounter
+from checker.nurse.questions import asked_questions
+from rules import load_protocol
 from tests.nurse.conftest import CALM_ANSWERS, add_nurse, call_data, new_call
 
 
@@ -161,4 +166,56 @@ def test_an_unknown_final_disposition_is_a_field_message(app: Flask, client: Fla
         token, CALM_ANSWERS, final_disposition="whatever"))
     assert response.status_code == 200
     assert 'id="final_disposition-error"' in page(response)
+    assert saved_calls(app) == 0
+
+
+# --- a small fuzz over the console's POST ----------------------------------------------------
+
+PROTOCOL = load_protocol()
+ASKED = asked_questions(PROTOCOL)
+DATES = st.sampled_from([
+    "", "2020-13-01", "2020-02-30", "1941-5-11", "11/05/1941", "10000-01-01", "0000-01-01",
+    "1941-05-11T00:00", " 1941-05-11", "1941-05-11\x00", "yesterday", "٢٠٢٠-٠١-٠١", "9999-12-31",
+])
+ODD_VALUES = st.sampled_from(["", "maybe", "YES", "0", "11", "-1", "1e3", "none ", "\x00",
+                              "worse\n", "é", "10000", "38,5", "nan"])
+
+
+def _valid_date(text: str) -> bool:
+    """Whether the console's date field (WTForms, %Y-%m-%d) reads this text as a date."""
+    try:
+        datetime.strptime(text, "%Y-%m-%d")
+    except ValueError:
+        return False
+    return True
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    dates=st.fixed_dictionaries({"date_of_birth": DATES, "procedure_date": DATES}),
+    odd=st.dictionaries(st.sampled_from([q.id for q in ASKED] + [
+        "temperature_value", "temperature_unit", "final_disposition", "caller"]), ODD_VALUES,
+        max_size=5),
+    action=st.sampled_from(["save", "update"]),
+)
+def test_the_console_gives_field_messages_for_any_dates_and_answers(
+    app: Flask, client: FlaskClient, dates: dict[str, str], odd: dict[str, str], action: str
+) -> None:
+    token = new_call(client)
+    data = call_data(token, action=action, **dates)
+    data.update(odd)
+    response = client.post("/nurse/call", data=data)
+    assert response.status_code == 200  # a page with messages: never saved, never a 500
+    text = response.get_data(as_text=True)
+    for name, value in dates.items():
+        if action == "save" and not _valid_date(value):
+            assert f'id="{name}-error"' in text, (name, value)
+    live = client.post("/nurse/call/assess", data=data).get_json()
+    for question in ASKED:
+        value = odd.get(question.id, "").strip()
+        if value and question.type in ("yes_no", "choice"):
+            valid = ("yes", "no") if question.type == "yes_no" else question.choice_ids
+            if value not in valid:
+                assert question.id in live["errors"], (question.id, value)
     assert saved_calls(app) == 0
