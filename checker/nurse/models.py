@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, String, Text, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, Date, DateTime, Engine, ForeignKey, String, Text, event, select
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -87,6 +88,10 @@ class Encounter(db.Model):
     # UNIQUE, so two submits of the same form cannot both insert, even in a race.
     submit_token: Mapped[str] = mapped_column(String(64), unique=True)
     nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), index=True)
+    # The author's username when the call was saved: a later rename changes no old record.
+    # The server default exists only because SQLite adds a NOT NULL column with one; the
+    # app always fills the name (see _stamp_author).
+    nurse_name: Mapped[str] = mapped_column(String(80), server_default="")
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime)
     patient_name: Mapped[str] = mapped_column(String(200), index=True)
@@ -123,6 +128,7 @@ class Addendum(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     encounter_id: Mapped[int] = mapped_column(ForeignKey("encounter.id"), index=True)
     nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"))
+    nurse_name: Mapped[str] = mapped_column(String(80), server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     text: Mapped[str] = mapped_column(Text)
 
@@ -131,15 +137,22 @@ class Addendum(db.Model):
 
 
 class AuditEvent(db.Model):
-    """Who looked at which encounter, and when."""
+    """Who looked at which encounters, and when: one link of a hash chain (see audit.py)."""
 
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), index=True)
+    nurse_name: Mapped[str] = mapped_column(String(80), server_default="")
     action: Mapped[str] = mapped_column(String(40))
     encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounter.id"), index=True)
+    # The ids a list or search page showed, in order; the search words are never kept.
+    shown_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The hash of the event before (zeros for the first) and of this event's content with it;
+    # a row inserted around the app gets empty hashes, which `flask audit verify` reports.
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="")
+    hash: Mapped[str] = mapped_column(String(64), server_default="")
 
     nurse: Mapped[Nurse] = relationship(lazy="joined")
 
@@ -152,6 +165,23 @@ def _refuse(mapper: Any, connection: Any, target: Any) -> None:
     )
 
 
+def _stamp_author(mapper: Any, connection: Connection, target: Any) -> None:
+    """Keep the author's username as it is now, unless the writer already gave it."""
+    if not target.nurse_name:
+        target.nurse_name = connection.scalar(
+            select(Nurse.username).where(Nurse.id == target.nurse_id))
+
+
 for _model in (Encounter, Addendum, AuditEvent):
     event.listen(_model, "before_update", _refuse)
     event.listen(_model, "before_delete", _refuse)
+    event.listen(_model, "before_insert", _stamp_author)
+
+
+@event.listens_for(Engine, "connect")
+def _enforce_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite checks foreign keys only when asked, per connection: a nurse with calls stays."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 from flask import (
@@ -16,9 +18,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import Select, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import DBAPIError
 
 from checker.extensions import db
+from checker.nurse import audit as audit_log
 from checker.nurse import bp
 from checker.nurse.forms import CALLERS, PROCEDURES, AddendumForm, labels
 from checker.nurse.models import Addendum, AuditEvent, Encounter
@@ -28,30 +33,53 @@ from rules import load_protocol
 log = logging.getLogger(__name__)
 PER_PAGE = 20
 
-
-SEARCH = "nurse_search"
+# Where search terms were once kept in the signed (readable) cookie; removed when seen.
+OLD_SEARCH_KEY = "nurse_search"
 FIELDS = ("name", "record", "date")
+FIELD_LABELS = {"name": "Patient's name", "record": "Record number",
+                "date": "Date of the call (UTC)"}
+MAX_TERM = 200
+# Control characters (NUL among them: PostgreSQL cannot take it in a query) and lone surrogates.
+_UNSEARCHABLE = frozenset({"Cc", "Cs"})
+ADDENDUM_OUTAGE = (
+    "The addendum could not be saved because the record system is unavailable. Nothing you "
+    "wrote is lost: it is in the box below. Copy it somewhere safe, or add it again in a minute."
+)
 
 
-def _search(query: Select[tuple[Encounter]]) -> tuple[Select[tuple[Encounter]], dict[str, str]]:
-    """Filter encounters by the search box: name, record number and call date (UTC)."""
-    kept = session.get(SEARCH) or {}
-    terms = {k: str(kept.get(k) or "").strip() for k in FIELDS}
-    if terms["name"]:
-        query = query.where(Encounter.patient_name.ilike(f"%{_escape(terms['name'])}%",
-                                                         escape="\\"))
-    if terms["record"]:
-        query = query.where(Encounter.record_number == terms["record"])
-    if terms["date"]:
+def _read_terms(form: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The posted search terms, and a message for each field that cannot be searched for."""
+    terms = {k: (form.get(k) or "").strip()[:MAX_TERM] for k in FIELDS}
+    errors: dict[str, str] = {}
+    for key, value in terms.items():
+        bad = next((n for n, c in enumerate(value, 1)
+                    if unicodedata.category(c) in _UNSEARCHABLE), None)
+        if bad is not None:
+            errors[key] = (f"{FIELD_LABELS[key]} contains a control character (character "
+                           f"{bad}) that cannot be searched for. Type it again without it.")
+    if terms["date"] and "date" not in errors:
         try:
-            day = date.fromisoformat(terms["date"])
+            date.fromisoformat(terms["date"])
         except ValueError:
-            terms["date_error"] = "Enter the date as year-month-day, for example 2025-03-14."
-        else:
-            start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-            query = query.where(Encounter.started_at >= start,
-                                Encounter.started_at < start + timedelta(days=1))
-    return query, terms
+            errors["date"] = (f"{FIELD_LABELS['date']}: enter the date as year-month-day, "
+                              "for example 2025-03-14.")
+    return terms, errors
+
+
+def _filtered(query: Select[tuple[Encounter]], terms: Mapping[str, str]
+              ) -> Select[tuple[Encounter]]:
+    """Encounters matching every term: each word of the name, the record number, the day."""
+    # "Jones, Mary" finds Mary Jones: every word must appear somewhere in the name.
+    for word in terms["name"].replace(",", " ").split():
+        query = query.where(Encounter.patient_name.ilike(f"%{_escape(word)}%", escape="\\"))
+    if terms["record"]:
+        query = query.where(func.lower(Encounter.record_number) == terms["record"].lower())
+    if terms["date"]:
+        day = date.fromisoformat(terms["date"])
+        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        query = query.where(Encounter.started_at >= start,
+                            Encounter.started_at < start + timedelta(days=1))
+    return query
 
 
 def _escape(text: str) -> str:
@@ -59,29 +87,52 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def _page_number(value: str | None) -> int:
+    """A page number from a form or the address; anything else is the first page."""
+    return int(value) if value and value.isdigit() and 0 < int(value) < 10**6 else 1
+
+
+def _shown(terms: Mapping[str, str], page_number: int) -> Pagination:
+    """One page of matching encounters, newest first, audited by the ids it shows."""
+    query = _filtered(select(Encounter), terms)
+    query = query.order_by(Encounter.started_at.desc(), Encounter.id.desc())
+    page = db.paginate(query, page=page_number, per_page=PER_PAGE, error_out=False)
+    action = "search" if any(terms.values()) else "list"
+    audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
+                 action=action, shown_ids=[e.id for e in page.items])
+    db.session.commit()
+    return page
+
+
 @bp.route("/encounters/search", methods=["POST"])
 @login_required
-def search() -> Response:
-    """Remember the search terms and show the list; names stay out of URLs and access logs."""
-    session[SEARCH] = {k: (request.form.get(k) or "").strip()[:200] for k in FIELDS}
-    return redirect(url_for("nurse.encounters"))
+def search() -> str | tuple[str, int]:
+    """Matching calls, answered at once: the terms go into no address, cookie or log."""
+    terms, errors = _read_terms(request.form)
+    if errors:
+        return render_template("nurse/encounters.html", page=None, terms=terms, errors=errors,
+                               labels=FIELD_LABELS, label=disposition_label), 400
+    page = _shown(terms, _page_number(request.form.get("page")))
+    return render_template("nurse/encounters.html", page=page, terms=terms, errors={},
+                           labels=FIELD_LABELS, label=disposition_label)
 
 
 @bp.route("/encounters")
 @login_required
 def encounters() -> str:
-    """Saved calls, newest first, searchable and paginated."""
-    query, terms = _search(select(Encounter))
-    query = query.order_by(Encounter.started_at.desc(), Encounter.id.desc())
-    page = db.paginate(query, per_page=PER_PAGE, error_out=False)
-    return render_template("nurse/encounters.html", page=page, terms=terms,
-                           label=disposition_label)
+    """Every saved call, newest first, paginated; a search is a POST to `search`."""
+    session.pop(OLD_SEARCH_KEY, None)
+    terms = dict.fromkeys(FIELDS, "")
+    page = _shown(terms, _page_number(request.args.get("page")))
+    return render_template("nurse/encounters.html", page=page, terms=terms, errors={},
+                           labels=FIELD_LABELS, label=disposition_label)
 
 
 def _audited(encounter_id: int, action: str) -> Encounter:
     """Load an encounter and record who looked at it; no record, no view."""
     encounter = db.get_or_404(Encounter, encounter_id)
-    db.session.add(AuditEvent(nurse_id=current_user.id, action=action, encounter_id=encounter.id))
+    audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
+                 action=action, encounter_id=encounter.id)
     db.session.commit()
     log.info("nurse %s: %s of encounter %s", current_user.id, action, encounter.id)
     return encounter
@@ -119,18 +170,31 @@ def print_view(encounter_id: int) -> str:
     return render_template("nurse/print.html", encounter=record)
 
 
+def _addendum_not_saved(encounter_id: int, form: AddendumForm, status: int,
+                        outage: str = "") -> tuple[str, int]:
+    """The typed addendum back in its box, with why it was not saved: nothing is lost."""
+    return render_template("nurse/addendum.html", encounter_id=encounter_id, form=form,
+                           outage=outage), status
+
+
 @bp.route("/encounters/<int:encounter_id>/addenda", methods=["POST"])
 @login_required
-def add_addendum(encounter_id: int) -> Response:
+def add_addendum(encounter_id: int) -> Response | tuple[str, int]:
     """Add a correction to a saved call; the call itself never changes."""
-    record = db.get_or_404(Encounter, encounter_id)
     form = AddendumForm()
     if not form.validate_on_submit():
-        flash("The addendum was not saved: write what to add or correct.")
-        return redirect(url_for("nurse.encounter", encounter_id=record.id))
-    db.session.add(Addendum(encounter_id=record.id, nurse_id=current_user.id,
-                            text=form.text.data.strip()))
-    db.session.commit()
+        return _addendum_not_saved(encounter_id, form, 400)
+    try:
+        record = db.get_or_404(Encounter, encounter_id)
+        db.session.add(Addendum(encounter_id=record.id, nurse_id=current_user.id,
+                                nurse_name=current_user.username, text=form.text.data.strip()))
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        # The class only: the error's text can carry the addendum as an SQL parameter.
+        log.error("saving an addendum to encounter %s failed: %s", encounter_id,
+                  type(error).__name__)
+        return _addendum_not_saved(encounter_id, form, 503, ADDENDUM_OUTAGE)
     log.info("nurse %s added an addendum to encounter %s", current_user.id, record.id)
     flash("The addendum is saved.")
     return redirect(url_for("nurse.encounter", encounter_id=record.id))
@@ -139,9 +203,9 @@ def add_addendum(encounter_id: int) -> Response:
 @bp.route("/audit")
 @login_required
 def audit() -> str:
-    """Who viewed which encounter and when (administrators only)."""
+    """Who saw which encounters and when (administrators only)."""
     if not current_user.is_admin:
         abort(403)
-    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    query = select(AuditEvent).order_by(AuditEvent.id.desc())  # the chain's own order
     page = db.paginate(query, per_page=50, error_out=False)
     return render_template("nurse/audit.html", page=page)

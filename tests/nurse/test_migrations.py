@@ -1,11 +1,14 @@
-"""The migrations in the repository build exactly the schema the models describe."""
+"""The migrations build exactly the schema the models describe, and carry old rows along."""
 
+import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
+from sqlalchemy.engine import Connection
 
 from checker.extensions import db
+from checker.nurse.models import AuditEvent
 
 
 def test_the_migrations_match_the_models(app: Flask) -> None:
@@ -21,3 +24,40 @@ def test_the_migrations_create_the_unique_submit_token(app: Flask) -> None:
         assert [c["column_names"] for c in unique] == [["submit_token"]]
         assert {"nurse", "encounter", "addendum", "audit_event"} <= set(
             inspector.get_table_names())
+
+
+def add_olga(connection: Connection) -> None:
+    """A nurse written at revision 0002, with id 7."""
+    connection.execute(text(
+        "INSERT INTO nurse (id, username, password_hash, is_admin, active, created_at) "
+        "VALUES (7, 'olga', 'x', :no, :yes, '2026-01-01 08:00:00')"), {"no": False, "yes": True})
+
+
+def test_the_upgrade_names_the_authors_and_chains_the_events_written_before_it(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        flask_migrate.downgrade(revision="0002")
+        with db.engine.begin() as connection:
+            add_olga(connection)
+            for minute in (1, 2):
+                connection.execute(text(
+                    "INSERT INTO audit_event (nurse_id, action, at) "
+                    f"VALUES (7, 'view', '2026-01-01 08:0{minute}:00')"))
+        flask_migrate.upgrade()
+        events = list(db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)))
+        assert [(e.nurse_name, e.shown_ids) for e in events] == [("olga", []), ("olga", [])]
+        assert events[1].prev_hash == events[0].hash != ""
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "2 events checked" in result.output
+
+
+def test_the_downgrade_removes_the_triggers(app: Flask) -> None:
+    with app.app_context():
+        flask_migrate.downgrade(revision="0002")
+        with db.engine.begin() as connection:
+            add_olga(connection)
+            connection.execute(text("INSERT INTO audit_event (nurse_id, action, at) "
+                                    "VALUES (7, 'view', '2026-01-01 08:01:00')"))
+            assert connection.execute(text("DELETE FROM audit_event")).rowcount == 1

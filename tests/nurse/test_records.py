@@ -1,11 +1,12 @@
 """Finding saved calls, the audited encounter page, addenda and the immutable record."""
 
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from checker.extensions import db
 from checker.nurse.models import Addendum, AuditEvent, Encounter, ImmutableRecord
@@ -22,16 +23,18 @@ def save(client: FlaskClient, **details: str) -> int:
 
 
 def find(client: FlaskClient, **terms: str) -> str:
-    """Search the saved calls and return the list page."""
-    return client.post("/nurse/encounters/search", data=terms, follow_redirects=True).get_data(
-        as_text=True)
+    """Search the saved calls and return the page of results."""
+    response = client.post("/nurse/encounters/search", data=terms)
+    assert response.status_code == 200, response.status_code
+    return response.get_data(as_text=True)
 
 
 def audit(app: Flask) -> list[tuple[str, str, int | None]]:
-    """(nurse, action, encounter) of every audit event, oldest first."""
+    """(nurse, action, encounter) of every view of a call, oldest first (lists left out)."""
     with app.app_context():
-        return [(e.nurse.username, e.action, e.encounter_id)
-                for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+        return [(e.nurse_name, e.action, e.encounter_id)
+                for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))
+                if e.action not in ("list", "search")]
 
 
 def test_it_lists_calls_newest_first(client: FlaskClient) -> None:
@@ -55,9 +58,83 @@ def test_it_finds_calls_by_name_record_number_and_date(client: FlaskClient) -> N
     assert "Bessie Coleman" in find(client)
 
 
-def test_it_keeps_search_terms_out_of_the_address(client: FlaskClient) -> None:
-    response = client.post("/nurse/encounters/search", data={"name": "Coleman"})
-    assert response.location == "/nurse/encounters"
+def test_it_answers_a_search_at_once_keeping_the_terms_out_of_address_and_cookie(
+    client: FlaskClient
+) -> None:
+    save(client, patient_name="Bessie Coleman", record_number="R-1")
+    response = client.post("/nurse/encounters/search", data={"name": "Coleman", "record": "R-1"})
+    assert response.status_code == 200 and response.location is None
+    assert "Bessie Coleman" in response.get_data(as_text=True)
+    with client.session_transaction() as kept:
+        assert "Coleman" not in repr(dict(kept)) and "R-1" not in repr(dict(kept))
+
+
+def test_an_old_search_kept_in_the_cookie_no_longer_filters(client: FlaskClient) -> None:
+    save(client, patient_name="Bessie Coleman")
+    save(client, patient_name="Amelia Earhart")
+    with client.session_transaction() as kept:
+        kept["nurse_search"] = {"name": "Coleman", "record": "", "date": ""}
+    html = client.get("/nurse/encounters").get_data(as_text=True)
+    assert "Bessie Coleman" in html and "Amelia Earhart" in html
+    with client.session_transaction() as kept:
+        assert "nurse_search" not in kept
+
+
+def test_it_finds_record_numbers_whatever_their_case(client: FlaskClient) -> None:
+    save(client, patient_name="Bessie Coleman", record_number="MRN-ab12")
+    save(client, patient_name="Amelia Earhart", record_number="MRN-ab123")
+    html = find(client, record="mrn-AB12")
+    assert "Bessie Coleman" in html and "Amelia Earhart" not in html
+
+
+def test_it_finds_a_name_written_last_name_first(client: FlaskClient) -> None:
+    save(client, patient_name="Mary Jones")
+    save(client, patient_name="Mary Smith")
+    html = find(client, name="Jones, Mary")
+    assert "Mary Jones" in html and "Mary Smith" not in html
+
+
+@pytest.mark.parametrize("field,label", [("name", "Patient's name"), ("record", "Record number"),
+                                         ("date", "Date of the call (UTC)")])
+@pytest.mark.parametrize("bad", ["Cole\x00man", "Cole\x1bman"])
+def test_a_control_character_in_a_search_gets_a_message_on_that_field(
+    client: FlaskClient, field: str, label: str, bad: str
+) -> None:
+    save(client, patient_name="Bessie Coleman")
+    response = client.post("/nurse/encounters/search", data={field: bad})
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 400
+    assert f"{label} contains a control character (character 5)" in html
+    assert f'href="#search-{field}"' in html
+    assert "Bessie Coleman" not in html and 'href="tel:911"' in html
+    # The next search works as usual: nothing was kept.
+    assert "Bessie Coleman" in find(client, name="Coleman")
+
+
+def copies(app: Flask, first: int, name: str, count: int, step: timedelta) -> None:
+    """Store copies of a saved call named "<name> 0".. and started one step apart after it."""
+    with app.app_context():
+        template = db.session.get(Encounter, first)
+        columns = {c.name: getattr(template, c.name) for c in Encounter.__table__.columns
+                   if c.name not in ("id", "submit_token", "started_at", "patient_name")}
+        for n in range(count):
+            db.session.add(Encounter(**columns, submit_token=f"t{n}", patient_name=f"{name} {n}",
+                                     started_at=template.started_at + step * (n + 1)))
+        db.session.commit()
+
+
+def test_it_pages_through_a_search_by_posting_its_terms(app: Flask, client: FlaskClient) -> None:
+    first = save(client, patient_name="Patient Zero")
+    save(client, patient_name="Someone Else")
+    copies(app, first, "Patient", 20, -timedelta(minutes=1))
+    page1 = find(client, name="patient")
+    assert "Page 1 of 2" in page1 and "Patient Zero" in page1 and "Patient 19" not in page1
+    assert '<input type="hidden" name="name" value="patient">' in page1
+    assert '<input type="hidden" name="page" value="2">' in page1
+    assert "?page" not in page1 and "name=patient" not in page1
+    page2 = find(client, name="patient", page="2")
+    assert "Page 2 of 2" in page2 and "Patient 19" in page2 and "Patient Zero" not in page2
+    assert "Someone Else" not in page1 + page2
 
 
 def test_it_treats_percent_in_a_search_as_a_letter(client: FlaskClient) -> None:
@@ -67,14 +144,7 @@ def test_it_treats_percent_in_a_search_as_a_letter(client: FlaskClient) -> None:
 
 def test_it_pages_through_many_calls(app: Flask, client: FlaskClient) -> None:
     first = save(client, patient_name="Patient Zero")
-    with app.app_context():
-        template = db.session.get(Encounter, first)
-        columns = {c.name: getattr(template, c.name) for c in Encounter.__table__.columns
-                   if c.name not in ("id", "submit_token", "started_at", "patient_name")}
-        for n in range(21):
-            db.session.add(Encounter(**columns, submit_token=f"t{n}", patient_name=f"Later {n}",
-                                     started_at=template.started_at + timedelta(minutes=n + 1)))
-        db.session.commit()
+    copies(app, first, "Later", 21, timedelta(minutes=1))
     page1 = client.get("/nurse/encounters").get_data(as_text=True)
     page2 = client.get("/nurse/encounters?page=2").get_data(as_text=True)
     assert "Page 1 of 2" in page1 and "Later 20" in page1 and "Patient Zero" not in page1
@@ -165,3 +235,41 @@ def test_it_stores_times_in_utc(app: Flask, client: FlaskClient) -> None:
         encounter = db.session.get(Encounter, encounter_id)
         assert encounter.ended_at.utcoffset() == timedelta(0)
         assert before - timedelta(seconds=5) <= encounter.started_at <= encounter.ended_at
+
+
+def test_a_record_keeps_its_authors_name_after_the_nurse_is_renamed(
+    app: Flask, client: FlaskClient, admin: FlaskClient
+) -> None:
+    encounter_id = save(client)
+    assert client.post(f"/nurse/encounters/{encounter_id}/addenda",
+                       data={"text": "Rang back."}).status_code == 302
+    assert client.get(f"/nurse/encounters/{encounter_id}").status_code == 200
+    with app.app_context():
+        db.session.execute(text("UPDATE nurse SET username = 'anna' WHERE username = 'ann'"))
+        db.session.commit()
+    page = client.get(f"/nurse/encounters/{encounter_id}").get_data(as_text=True)
+    assert "<dt>Nurse</dt><dd>ann</dd>" in page
+    assert '<p class="addendum-meta">ann, ' in page
+    assert "ADDENDUM by ann, " in client.get(f"/nurse/encounters/{encounter_id}/print").get_data(
+        as_text=True)
+    assert "Nurse: ann." in client.get(f"/nurse/encounters/{encounter_id}/note.txt").get_data(
+        as_text=True)
+    assert "<td>ann</td>" in client.get("/nurse/encounters").get_data(as_text=True)
+    assert client.post(f"/nurse/encounters/{encounter_id}/addenda",
+                       data={"text": "Rang again."}).status_code == 302
+    page = client.get(f"/nurse/encounters/{encounter_id}").get_data(as_text=True)
+    assert '<p class="addendum-meta">anna, ' in page and '<p class="addendum-meta">ann, ' in page
+    log = admin.get("/nurse/audit").get_data(as_text=True)
+    assert "<td>ann</td>" in log and "<td>anna</td>" in log
+
+
+def test_an_addendum_that_cannot_be_saved_keeps_its_text_on_screen(
+    client: FlaskClient
+) -> None:
+    encounter_id = save(client)
+    response = client.post(f"/nurse/encounters/{encounter_id}/addenda",
+                           data={"text": "Rang back\x00 about the stairs"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Rang back" in html and "about the stairs" in html
+    assert "Addendum" in html and 'href="#text"' in html

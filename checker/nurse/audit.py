@@ -1,0 +1,128 @@
+"""The audit log as a hash chain: appending one event at a time, and checking the whole chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session, lazyload
+
+from checker.extensions import db
+from checker.nurse.models import AuditEvent, utcnow
+
+# The link before the first event.
+GENESIS = "0" * 64
+# Any fixed number names the lock; PostgreSQL holds it until the transaction ends.
+CHAIN_LOCK = 7_262_015
+# Rows fetched per round trip by `audit verify`, so a long log never sits in memory at once.
+BATCH = 1000
+
+commands = AppGroup("audit", help="Check the audit log.")
+
+
+def content_hash(prev_hash: str, nurse_id: int, nurse_name: str, action: str,
+                 encounter_id: int | None, shown_ids: Sequence[int], at: datetime) -> str:
+    """The sha256 of one event's content and the hash of the event before it."""
+    content = {
+        "prev_hash": prev_hash, "nurse_id": nurse_id, "nurse_name": nurse_name,
+        "action": action, "encounter_id": encounter_id, "shown_ids": list(shown_ids),
+        "at": at.astimezone(UTC).isoformat(),
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def hash_of(event: AuditEvent, prev_hash: str) -> str:
+    """What the hash of a stored event must be, given the hash before it."""
+    return content_hash(prev_hash, event.nurse_id, event.nurse_name, event.action,
+                        event.encounter_id, event.shown_ids or [], event.at)
+
+
+def _lock_chain(session: Session) -> None:
+    """Make this transaction the only one appending until it ends, so the chain cannot fork."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
+    else:
+        # A write that touches no row still takes SQLite's write lock (BEGIN IMMEDIATE's
+        # effect), so the last hash is read inside the write transaction; no trigger fires.
+        session.execute(text("UPDATE audit_event SET id = id WHERE 0"))
+
+
+def append(session: Session, *, nurse_id: int, nurse_name: str, action: str,
+           encounter_id: int | None = None, shown_ids: Iterable[int] = ()) -> AuditEvent:
+    """Add one event at the end of the chain; the caller commits, which releases the lock."""
+    _lock_chain(session)
+    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
+    prev_hash = last or GENESIS
+    event = AuditEvent(nurse_id=nurse_id, nurse_name=nurse_name, action=action,
+                       encounter_id=encounter_id, shown_ids=list(shown_ids), at=utcnow(),
+                       prev_hash=prev_hash)
+    event.hash = hash_of(event, prev_hash)
+    session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first event whose chain does not hold, and why."""
+
+    event_id: int
+    problem: str
+
+
+def check_chain(events: Iterable[AuditEvent]) -> tuple[int, BrokenLink | None]:
+    """How many events were read, and the first broken link (None if the chain holds)."""
+    expected_prev, before, count = GENESIS, None, 0
+    for event in events:
+        count += 1
+        if event.prev_hash != expected_prev:
+            where = f"event {before}" if before is not None else "the start of the log"
+            return count, BrokenLink(event.id, (
+                f"its link to {where} does not match: an event before it was changed, "
+                "removed or inserted"))
+        if event.hash != hash_of(event, event.prev_hash):
+            return count, BrokenLink(event.id, (
+                "its content does not match its hash: the row was changed after it was written"))
+        expected_prev, before = event.hash, event.id
+    return count, None
+
+
+def stream_events(session: Session) -> Iterator[AuditEvent]:
+    """Every audit event, oldest first, fetched in batches (a server-side cursor where possible)."""
+    query = (select(AuditEvent).options(lazyload(AuditEvent.nurse)).order_by(AuditEvent.id)
+             .execution_options(yield_per=BATCH, stream_results=True))
+    for partition in session.scalars(query).partitions():
+        yield from partition
+        session.expunge_all()  # a checked batch is not kept in the session's identity map
+
+
+@commands.command("verify")
+def verify() -> None:
+    """Check every link of the audit chain; name the first broken one and exit 1."""
+    count, broken = check_chain(stream_events(db.session))
+    if broken is not None:
+        click.echo(f"The audit chain is broken at event {broken.event_id}: {broken.problem}.",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"The audit chain holds: {count} events checked.")
+
+
+def seal_existing(connection: Any) -> None:
+    """Chain events written before the chain existed (used once, by migration 0003)."""
+    session = Session(bind=connection)
+    prev_hash = GENESIS
+    table = AuditEvent.__table__
+    for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all():
+        own = hash_of(event, prev_hash)
+        session.execute(table.update().where(table.c.id == event.id)
+                        .values(prev_hash=prev_hash, hash=own))
+        prev_hash = own
+    session.flush()
