@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -20,6 +21,24 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+
+
+class SharedLimiter(Limiter):
+    """Flask-Limiter keeping its counts in REDIS_URL when set, so every instance shares them."""
+
+    def init_app(self, app: Flask) -> None:
+        """Count in Redis unless another shared storage was configured."""
+        url = app.config.get("REDIS_URL")
+        if url and app.config.get("RATELIMIT_STORAGE_URI", "memory://") == "memory://":
+            # The limits library names a Redis socket redis+unix://.
+            if url.startswith("unix://"):
+                url = "redis+" + url
+            app.config["RATELIMIT_STORAGE_URI"] = url
+            # While Redis is down, count in this process rather than fail every sign-in.
+            app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        super().init_app(app)
+
+
 # No default limits: only the routes that need one (nurse login) declare it.
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = SharedLimiter(key_func=get_remote_address, default_limits=[])
 babel = Babel()

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
+REDIS_SERVER = "/usr/bin/redis-server"
 
 
 def in_ci() -> bool:
@@ -25,6 +26,13 @@ def require_chromium() -> str:
     if not Path(CHROMIUM).is_file():
         _unavailable(f"{CHROMIUM} is missing: run scripts/test to install it")
     return CHROMIUM
+
+
+def require_redis() -> str:
+    """Return the path of Debian's redis-server, or skip (fail in CI) when it is missing."""
+    if not Path(REDIS_SERVER).is_file():
+        _unavailable(f"{REDIS_SERVER} is missing: run scripts/test to install it")
+    return REDIS_SERVER
 
 
 def require_postgres_url() -> str:

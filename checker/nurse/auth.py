@@ -6,10 +6,13 @@ import logging
 import time
 from urllib.parse import urlsplit
 
+import redis
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -30,6 +33,8 @@ SIGN_IN_SCOPE = "nurse-sign-in"
 WRONG = "The username or password is wrong."
 UNAVAILABLE = "Signing in is not possible right now because the record system is unavailable."
 TOO_MANY = "Too many sign-in attempts from here. Please wait a minute, then try again."
+# Counts sign-ins from the console's block in this process while the shared store is down.
+_LOCAL_LIMIT = FixedWindowRateLimiter(MemoryStorage())
 
 
 class SignInRefused(Exception):
@@ -79,9 +84,19 @@ def start_session(nurse: Nurse) -> None:
     log.info("nurse %s signed in", nurse.id)
 
 
+def _attempt_allowed() -> bool:
+    """Count one sign-in attempt against the sign-in page's own limit (same key and window)."""
+    args = (parse(LOGIN_LIMIT), get_remote_address(), SIGN_IN_SCOPE)
+    try:
+        return limiter.limiter.hit(*args)
+    except redis.RedisError:
+        log.error("the shared sign-in limit is unavailable: counting in this process for now")
+        return _LOCAL_LIMIT.hit(*args)
+
+
 def sign_in_again(username: str, password: str) -> None:
     """Sign in from the console's block, under the same checks and limit as the sign-in page."""
-    if not limiter.limiter.hit(parse(LOGIN_LIMIT), get_remote_address(), SIGN_IN_SCOPE):
+    if not _attempt_allowed():
         raise SignInRefused(TOO_MANY, 429)
     nurse = check_credentials(username, password)
     if nurse is None:

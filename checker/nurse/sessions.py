@@ -56,30 +56,43 @@ class RedisSession(SecureCookieSession):
 
 
 class RedisSessionInterface(HttpsAwareSessionInterface):
-    """Sessions stored server-side in Redis; the cookie carries only a signed random id."""
+    """Sessions stored server-side in Redis; the cookie carries only a signed random id.
+
+    While Redis is unreachable, sessions fall back to signed cookies (as with one process), so
+    the patient's form and the sign-in keep working; they move back into Redis once it returns.
+    """
 
     def __init__(self, client: redis.Redis, lifetime_seconds: int) -> None:
         """Keep sessions in this Redis for this long after their last use."""
         self.client = client
         self.lifetime_seconds = lifetime_seconds
+        self.fallback = HttpsAwareSessionInterface()
 
     def _signer(self, app: Flask) -> Signer:
         return Signer(str(app.secret_key), salt="nurse-session-id")
 
-    def open_session(self, app: Flask, request: Request) -> RedisSession:
-        """The stored session named by the cookie, or a new empty one."""
-        cookie = request.cookies.get(self.get_cookie_name(app))
-        if not cookie:
-            return RedisSession()
+    def _sid(self, app: Flask, cookie: str) -> str:
+        """The session id a cookie names, or empty if it is not a valid id cookie."""
         try:
-            sid = self._signer(app).unsign(cookie).decode()
+            return self._signer(app).unsign(cookie).decode() if cookie else ""
         except BadSignature:
-            return RedisSession()
+            return ""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The stored session named by the cookie, or a new one (a cookie one if Redis is down)."""
+        cookie = request.cookies.get(self.get_cookie_name(app), "")
+        sid = self._sid(app, cookie)
+        if not sid:
+            # A session kept in a cookie during an outage moves into Redis at its next save.
+            kept = self.fallback.open_session(app, request)
+            session = RedisSession(dict(kept) if kept else None)
+            session.modified = bool(session)
+            return session
         try:
             stored = self.client.get(REDIS_PREFIX + sid)
         except redis.RedisError:
-            log.error("the session store is unavailable")
-            return RedisSession()
+            log.error("the session store is unavailable: sessions are kept in cookies for now")
+            return SecureCookieSession()
         if stored is None:
             return RedisSession()
         try:
@@ -87,43 +100,53 @@ class RedisSessionInterface(HttpsAwareSessionInterface):
         except ValueError:
             return RedisSession()
 
-    def save_session(self, app: Flask, session: RedisSession, response: Response) -> None:  # type: ignore[override]
+    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
         """Store the session (or delete it when empty) and send its id when it is new."""
-        name, domain, path = (self.get_cookie_name(app), self.get_cookie_domain(app),
-                              self.get_cookie_path(app))
+        if not isinstance(session, RedisSession):
+            self.fallback.save_session(app, session, response)
+            return
         if session.accessed:
             response.vary.add("Cookie")
         try:
-            if session.retired_sid:
-                self.client.delete(REDIS_PREFIX + session.retired_sid)
-            if not session:
-                if session.sid:
-                    self.client.delete(REDIS_PREFIX + session.sid)
-                if session.modified:
-                    response.delete_cookie(name, domain=domain, path=path,
-                                           secure=self.get_cookie_secure(app),
-                                           httponly=self.get_cookie_httponly(app),
-                                           samesite=self.get_cookie_samesite(app))
-                return
-            new = not session.sid
-            if new:
-                session.sid = secrets.token_urlsafe(32)
-            key = REDIS_PREFIX + session.sid
-            if new or session.modified:
-                self.client.set(key, self.serializer.dumps(dict(session)),
-                                ex=self.lifetime_seconds)
-            else:
-                self.client.expire(key, self.lifetime_seconds)
+            self._store(session)
         except redis.RedisError:
-            log.error("the session store is unavailable: the session was not saved")
+            log.error("the session store is unavailable: sessions are kept in cookies for now")
+            kept = SecureCookieSession(dict(session))
+            kept.modified = session.modified or bool(session.sid)
+            self.fallback.save_session(app, kept, response)
             return
-        if new:
+        name, domain, path = (self.get_cookie_name(app), self.get_cookie_domain(app),
+                              self.get_cookie_path(app))
+        secure, samesite = self.get_cookie_secure(app), self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+        if not session:
+            if session.modified:
+                response.delete_cookie(name, domain=domain, path=path, secure=secure,
+                                       httponly=httponly, samesite=samesite)
+            return
+        if session.new:
             response.set_cookie(
                 name, self._signer(app).sign(session.sid).decode(),
-                expires=self.get_expiration_time(app, session),
-                httponly=self.get_cookie_httponly(app), domain=domain, path=path,
-                secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
+                expires=self.get_expiration_time(app, session), httponly=httponly,
+                domain=domain, path=path, secure=secure, samesite=samesite,
             )
+
+    def _store(self, session: RedisSession) -> None:
+        """Write the session to Redis (a new one gets its id), or delete it when empty."""
+        if session.retired_sid:
+            self.client.delete(REDIS_PREFIX + session.retired_sid)
+        if not session:
+            if session.sid:
+                self.client.delete(REDIS_PREFIX + session.sid)
+            return
+        session.new = not session.sid
+        if session.new:
+            session.sid = secrets.token_urlsafe(32)
+        key = REDIS_PREFIX + session.sid
+        if session.new or session.modified:
+            self.client.set(key, self.serializer.dumps(dict(session)), ex=self.lifetime_seconds)
+        else:
+            self.client.expire(key, self.lifetime_seconds)
 
 
 def session_interface(app: Flask) -> SecureCookieSessionInterface:
