@@ -4,6 +4,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
@@ -52,11 +53,31 @@ def as_superuser(app: Flask) -> Iterator[Connection]:
                     "record and cannot be changed or deleted'); END")
 
 
-def test_an_untouched_chain_verifies(app: Flask, client: FlaskClient) -> None:
+def test_an_untouched_chain_verifies_and_names_its_last_hash(
+    app: Flask, client: FlaskClient
+) -> None:
     views(app, client, 3)
+    with app.app_context():
+        last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()[-1]
     result = verify(app)
     assert result.exit_code == 0, result.output
-    assert "The audit chain holds: 3 events checked." in result.output
+    assert (f"The audit chain holds: 3 events checked. The last is event {last.id}, "
+            f"hash {last.hash}.") in result.output
+
+
+def test_verify_reads_the_log_in_batches_and_checks_across_them(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audit_log, "BATCH", 2)
+    views(app, client, 5)
+    assert "5 events checked" in verify(app).output
+    fourth = event_ids(app)[3]
+    with as_superuser(app) as connection:
+        connection.execute(text("UPDATE audit_event SET nurse_name = 'eve' WHERE id = :id"),
+                           {"id": fourth})
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"broken at event {fourth}: its content does not match" in result.output
 
 
 def test_each_event_carries_the_hash_of_the_one_before(app: Flask, client: FlaskClient) -> None:
