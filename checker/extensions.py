@@ -37,6 +37,8 @@ class SharedLimiter(Limiter):
             # While Redis is down, count in this process rather than fail every sign-in.
             app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
         super().init_app(app)
+        # A storage found dead by an earlier app of this process is tried afresh.
+        self._storage_dead = False
 
 
 # No default limits: only the routes that need one (nurse login) declare it.

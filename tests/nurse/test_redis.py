@@ -5,13 +5,12 @@ import subprocess
 import time
 from collections.abc import Iterator
 
-import flask_migrate
 import pytest
 import redis
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from checker.extensions import db, limiter
+from checker.extensions import limiter
 from checker.nurse.sessions import REDIS_PREFIX, RedisSessionInterface
 from tests.nurse.conftest import PASSWORD, add_nurse, call_data, make_app, sign_in
 from tests.support import require_redis
@@ -80,20 +79,12 @@ def redis_url(redis_server: RedisServer) -> str:
 
 
 @pytest.fixture
-def instances(database_url: str, redis_url: str) -> Iterator[tuple[Flask, Flask]]:
-    """Two app instances on one database and one Redis, as behind a load balancer."""
-    first = make_app(database_url, REDIS_URL=redis_url)
-    with first.app_context():
-        flask_migrate.upgrade()
-    second = make_app(database_url, REDIS_URL=redis_url)
+def instances(app: Flask, redis_url: str) -> tuple[Flask, Flask]:
+    """Two app instances on the test's database and one Redis, as behind a load balancer."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    first, second = make_app(url, REDIS_URL=redis_url), make_app(url, REDIS_URL=redis_url)
     add_nurse(first)
-    yield first, second
-    with first.app_context():
-        db.session.remove()
-        flask_migrate.downgrade(revision="base")
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+    return first, second
 
 
 def session_keys(url: str) -> list[bytes]:
