@@ -99,9 +99,16 @@ def _shown(terms: Mapping[str, str], page_number: int) -> Pagination:
     page = db.paginate(query, page=page_number, per_page=PER_PAGE, error_out=False)
     action = "search" if any(terms.values()) else "list"
     audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
-                 action=action, shown_ids=[e.id for e in page.items])
+                     action=action, shown_ids=[e.id for e in page.items])
     db.session.commit()
     return page
+
+
+def _list_page(page: Pagination | None, terms: Mapping[str, str],
+               errors: Mapping[str, str]) -> str:
+    """The saved calls page: the search box, any messages about it, and the calls shown."""
+    return render_template("nurse/encounters.html", page=page, terms=terms, errors=errors,
+                           label=disposition_label)
 
 
 @bp.route("/encounters/search", methods=["POST"])
@@ -110,11 +117,8 @@ def search() -> str | tuple[str, int]:
     """Matching calls, answered at once: the terms go into no address, cookie or log."""
     terms, errors = _read_terms(request.form)
     if errors:
-        return render_template("nurse/encounters.html", page=None, terms=terms, errors=errors,
-                               labels=FIELD_LABELS, label=disposition_label), 400
-    page = _shown(terms, _page_number(request.form.get("page")))
-    return render_template("nurse/encounters.html", page=page, terms=terms, errors={},
-                           labels=FIELD_LABELS, label=disposition_label)
+        return _list_page(None, terms, errors), 400
+    return _list_page(_shown(terms, _page_number(request.form.get("page"))), terms, {})
 
 
 @bp.route("/encounters")
@@ -123,16 +127,14 @@ def encounters() -> str:
     """Every saved call, newest first, paginated; a search is a POST to `search`."""
     session.pop(OLD_SEARCH_KEY, None)
     terms = dict.fromkeys(FIELDS, "")
-    page = _shown(terms, _page_number(request.args.get("page")))
-    return render_template("nurse/encounters.html", page=page, terms=terms, errors={},
-                           labels=FIELD_LABELS, label=disposition_label)
+    return _list_page(_shown(terms, _page_number(request.args.get("page"))), terms, {})
 
 
 def _audited(encounter_id: int, action: str) -> Encounter:
     """Load an encounter and record who looked at it; no record, no view."""
     encounter = db.get_or_404(Encounter, encounter_id)
     audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
-                 action=action, encounter_id=encounter.id)
+                     action=action, encounter_id=encounter.id)
     db.session.commit()
     log.info("nurse %s: %s of encounter %s", current_user.id, action, encounter.id)
     return encounter
