@@ -1,14 +1,16 @@
-"""Fixtures for browser tests: Debian's Chromium, a live server and an axe checker."""
+"""Fixtures for browser tests: Debian's Chromium, a live HTTPS server and an axe checker."""
 
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from flask import Flask
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from checker import create_app
@@ -27,6 +29,50 @@ CHROMIUM_ARGS = [
 ]
 
 
+OPENSSL = "/usr/bin/openssl"
+CERTIFICATE_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A throwaway self-signed certificate for 127.0.0.1 and its private key (PEM files)."""
+
+    cert: Path
+    key: Path
+
+
+def make_certificate(directory: Path) -> Certificate:
+    """Make a self-signed certificate for 127.0.0.1 and localhost, valid for two days."""
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        [OPENSSL, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "2",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost"],
+        check=True, capture_output=True, timeout=CERTIFICATE_SECONDS,
+    )
+    return Certificate(cert=cert, key=key)
+
+
+class HttpsBrowser:
+    """Chromium whose new contexts and pages accept the test run's self-signed certificate."""
+
+    def __init__(self, browser: Browser) -> None:
+        """Wrap a launched browser."""
+        self._browser = browser
+
+    def new_context(self, **options: Any) -> BrowserContext:
+        """A new context that trusts the throwaway certificate (and only skips that check)."""
+        return self._browser.new_context(**{"ignore_https_errors": True, **options})
+
+    def new_page(self, **options: Any) -> Page:
+        """A new page in a context of its own that trusts the throwaway certificate."""
+        return self._browser.new_page(**{"ignore_https_errors": True, **options})
+
+    def __getattr__(self, name: str) -> Any:
+        """Everything else as the browser itself does it."""
+        return getattr(self._browser, name)
+
+
 @dataclass(frozen=True)
 class LiveServer:
     """A running copy of the app and the address it answers on."""
@@ -36,18 +82,24 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Start Debian's Chromium once for the whole session."""
+def browser() -> Iterator[HttpsBrowser]:
+    """Start Debian's Chromium once for the whole session; its contexts accept our certificate."""
     executable = require_chromium()
     playwright = sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
-            yield chromium
+            yield HttpsBrowser(chromium)
         finally:
             chromium.close()
     finally:
         playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
+    """One throwaway certificate for the whole test run."""
+    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")
@@ -64,14 +116,17 @@ def live_app_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def live_server(live_app_config: dict[str, Any]) -> Iterator[LiveServer]:
-    """Serve the app on a free port of 127.0.0.1 from a background thread."""
+def live_server(
+    live_app_config: dict[str, Any], certificate: Certificate
+) -> Iterator[LiveServer]:
+    """Serve the app over HTTPS, as deployed, on a free port of 127.0.0.1 from a thread."""
     app = create_app(live_app_config)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True,
+                         ssl_context=(str(certificate.cert), str(certificate.key)))
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        yield LiveServer(url=f"https://127.0.0.1:{server.server_port}", app=app)
     finally:
         server.shutdown()
         server.server_close()
@@ -79,7 +134,7 @@ def live_server(live_app_config: dict[str, Any]) -> Iterator[LiveServer]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: HttpsBrowser) -> Iterator[Page]:
     """Open a fresh desktop-sized page in its own context, so no cookies leak between tests."""
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     try:
