@@ -10,7 +10,7 @@ import redis
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
-from checker.extensions import limiter
+from checker.extensions import db, limiter
 from checker.nurse.sessions import REDIS_PREFIX, RedisSessionInterface
 from tests.nurse.conftest import PASSWORD, add_nurse, call_data, make_app, sign_in
 from tests.support import require_redis
@@ -78,13 +78,22 @@ def redis_url(redis_server: RedisServer) -> str:
     return redis_server.url
 
 
+def dispose(*apps: Flask) -> None:
+    """Close the database connections of extra app instances."""
+    for each in apps:
+        with each.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 @pytest.fixture
-def instances(app: Flask, redis_url: str) -> tuple[Flask, Flask]:
+def instances(app: Flask, redis_url: str) -> Iterator[tuple[Flask, Flask]]:
     """Two app instances on the test's database and one Redis, as behind a load balancer."""
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     first, second = make_app(url, REDIS_URL=redis_url), make_app(url, REDIS_URL=redis_url)
     add_nurse(first)
-    return first, second
+    yield first, second
+    dispose(first, second)
 
 
 def session_keys(url: str) -> list[bytes]:
@@ -102,6 +111,7 @@ def test_two_instances_share_the_sign_in_limit(
     # A new instance starts with empty in-memory counts; only Redis remembers the ten tries.
     third = make_app(first.config["SQLALCHEMY_DATABASE_URI"], REDIS_URL=redis_url)
     assert sign_in(third.test_client()).status_code == 429
+    dispose(third)
     assert sign_in(first.test_client()).status_code == 429
     with redis.Redis.from_url(redis_url) as client:
         assert client.keys("LIMITS*")
@@ -113,6 +123,7 @@ def test_without_redis_a_new_instance_counts_on_its_own(database_url: str) -> No
     assert type(app.session_interface) is not RedisSessionInterface
     assert isinstance(app.session_interface, SecureCookieSessionInterface)
     assert type(limiter.storage).__name__ == "MemoryStorage"
+    dispose(app)
 
 
 def test_a_session_made_on_one_instance_is_known_on_the_other(
