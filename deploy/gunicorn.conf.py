@@ -1,0 +1,38 @@
+"""gunicorn settings for Recovery Check: workers from the environment, logs without bodies.
+
+Run it as: gunicorn -c deploy/gunicorn.conf.py 'checker:create_app()'
+Environment: GUNICORN_BIND (default 127.0.0.1:8000), WEB_CONCURRENCY (workers, default 2),
+GUNICORN_TIMEOUT (seconds, default 30).
+"""
+
+import os
+
+
+def _whole_number(name: str, default: int) -> int:
+    """A whole number of 1 or more from the environment, or a message naming the variable."""
+    raw = os.environ.get(name, "").strip() or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise SystemExit(f"{name} must be a whole number of 1 or more, not {raw!r}.")
+    return int(raw)
+
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = _whole_number("WEB_CONCURRENCY", 2)
+timeout = _whole_number("GUNICORN_TIMEOUT", 30)
+graceful_timeout = 10
+
+# The app alone decides whether to believe X-Forwarded-* (TRUSTED_PROXIES, through ProxyFix).
+# gunicorn would otherwise take X-Forwarded-Proto from any local client as the scheme.
+forwarded_allow_ips = ""
+secure_scheme_headers: dict[str, str] = {}
+
+# Both logs go to stderr. An access line holds the address, time, request line (path and
+# query string: no patient data is ever put in a URL), status, size and duration; never a
+# request body, a cookie, a Referer or any other header.
+accesslog = "-"
+errorlog = "-"
+access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms'
+
+# No control socket in the home folder: two instances on one host would fight over it, and
+# nothing here uses it.
+control_socket_disable = True
