@@ -6,6 +6,7 @@ import hashlib
 import json
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -103,14 +104,19 @@ def stream_events(session: Session) -> Iterator[AuditEvent]:
     # The session holds loaded rows weakly, so a checked batch is freed once nothing uses it.
     query = (select(AuditEvent).options(lazyload(AuditEvent.nurse)).order_by(AuditEvent.id)
              .execution_options(yield_per=BATCH))
-    for partition in session.scalars(query).partitions():
-        yield from partition
+    result = session.scalars(query)
+    try:
+        for partition in result.partitions():
+            yield from partition
+    finally:
+        result.close()  # a check that stops early must not leave the server-side cursor open
 
 
 @commands.command("verify")
 def verify() -> None:
     """Check every link of the audit chain; name the first broken one and exit 1."""
-    report = check_chain(stream_events(db.session))
+    with closing(stream_events(db.session)) as events:
+        report = check_chain(events)
     if report.broken_at is not None:
         click.echo(f"The audit chain is broken at event {report.broken_at}: {report.problem}.",
                    err=True)
