@@ -7,6 +7,7 @@ import pytest
 
 CHROMIUM = "/usr/bin/chromium"
 REDIS_SERVER = "/usr/bin/redis-server"
+NGINX = "/usr/sbin/nginx"
 
 
 def in_ci() -> bool:
@@ -33,6 +34,13 @@ def require_redis() -> str:
     if not Path(REDIS_SERVER).is_file():
         _unavailable(f"{REDIS_SERVER} is missing: run scripts/test to install it")
     return REDIS_SERVER
+
+
+def require_nginx() -> str:
+    """Return the path of Debian's nginx, or skip (fail in CI) when it is missing."""
+    if not Path(NGINX).is_file():
+        _unavailable(f"{NGINX} is missing: run scripts/test to install it")
+    return NGINX
 
 
 def require_postgres_url() -> str:

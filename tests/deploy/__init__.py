@@ -1,0 +1,1 @@
+"""Tests of the app as deployed: nginx terminating TLS in front of two gunicorn instances."""

@@ -1,0 +1,139 @@
+"""Chromium over HTTPS through nginx (the shipped example) to two gunicorn instances."""
+
+from __future__ import annotations
+
+import ssl
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from rules import load_protocol
+from tests.checker.samples import HEADLINES, form_answers
+from tests.deploy.conftest import NURSE, Deployment
+from tests.nurse.conftest import CALM_ANSWERS, PASSWORD, caller
+
+pytestmark = pytest.mark.browser
+
+HSTS = "max-age=31536000; includeSubDomains"
+PATIENT_NAME = "Philippa Proxyfield"
+REQUEST_SECONDS = 10
+
+
+@pytest.fixture
+def context(browser) -> BrowserContext:  # type: ignore[no-untyped-def]
+    """A fresh phone-sized context that accepts the throwaway certificate."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    """A page in the fresh context."""
+    return context.new_page()
+
+
+def _fill(page: Page, answers: dict[str, str]) -> None:
+    """Answer every field: a radio by its value, a checkbox by checking it, a box by typing."""
+    for name, value in answers.items():
+        radio = page.locator(f'input[type="radio"][name="{name}"][value="{value}"]')
+        checkbox = page.locator(f'input[type="checkbox"][name="{name}"]')
+        if radio.count():
+            radio.check()
+        elif checkbox.count():
+            checkbox.check()
+        else:
+            page.locator(f'[name="{name}"]').fill(value)
+
+
+def _unverified() -> ssl.SSLContext:
+    """A TLS context for the throwaway certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def _status(request: urllib.request.Request) -> int:
+    """The status of one request through nginx."""
+    try:
+        with urllib.request.urlopen(request, context=_unverified(),
+                                    timeout=REQUEST_SECONDS) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def _logs(deployment: Deployment) -> dict[str, str]:
+    """Every log nginx and gunicorn wrote, by file name."""
+    return {path.name: path.read_text(errors="replace")
+            for path in Path(deployment.workdir).glob("*.log")}
+
+
+def test_the_emergency_exit_works_through_the_proxy_with_hsts(
+    page: Page, deployment: Deployment
+) -> None:
+    response = page.goto(deployment.url + "/")
+    assert response is not None and response.headers["strict-transport-security"] == HSTS
+    page.get_by_role("group", name=load_protocol().by_id["leg_weakness"].text).get_by_label(
+        "Yes"
+    ).check()
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.get_by_role("button", name="I answered yes to one of these: get help now").click()
+    assert posted.value.status == 200
+    assert posted.value.headers["strict-transport-security"] == HSTS
+    assert posted.value.headers["cache-control"] == "no-store"
+    expect(page.get_by_role("heading", level=1)).to_have_text(HEADLINES["emergency"])
+
+
+def test_a_full_self_check_reaches_its_result_through_the_proxy(
+    page: Page, deployment: Deployment
+) -> None:
+    page.goto(deployment.url + "/")
+    _fill(page, form_answers("call_doctor_today"))
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(HEADLINES["call_doctor_today"])
+
+
+def test_a_nurse_signs_in_saves_a_call_and_signs_out_through_the_proxy(
+    context: BrowserContext, page: Page, deployment: Deployment
+) -> None:
+    page.goto(deployment.url + "/nurse/login")
+    page.locator("#username").fill(NURSE)
+    page.locator("#password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text(f"Signed in as {NURSE}")).to_be_visible()
+    session = [c for c in context.cookies() if c["name"] == "session"]
+    assert session and session[0]["secure"] and session[0]["httpOnly"]
+
+    page.goto(deployment.url + "/nurse/call")
+    _fill(page, {**caller(patient_name=PATIENT_NAME), **CALM_ANSWERS})
+    page.locator('button[value="save"]').click()
+    expect(page.get_by_text("The call is saved.")).to_be_visible()
+    assert PATIENT_NAME in page.locator("#note").input_value()
+
+    page.locator(".logout button").click()
+    expect(page.get_by_role("heading", name="Nurse sign-in")).to_be_visible()
+    page.goto(deployment.url + "/nurse/encounters")
+    expect(page.get_by_role("heading", name="Nurse sign-in")).to_be_visible()
+    for name, text in _logs(deployment).items():
+        assert PATIENT_NAME not in text, f"the patient's name is in {name}"
+
+
+def test_both_instances_answer_and_nginx_refuses_bodies_over_64_kb(
+    deployment: Deployment,
+) -> None:
+    for _ in range(6):
+        assert _status(urllib.request.Request(deployment.url + "/api/v1/openapi.json")) == 200
+    logs = _logs(deployment)
+    for instance in ("gunicorn-a.log", "gunicorn-b.log"):
+        assert '"GET /api/v1/openapi.json HTTP/1.0" 200' in logs[instance] or (
+            '"GET /api/v1/openapi.json HTTP/1.1" 200' in logs[instance]
+        ), instance
+    too_big = urllib.request.Request(deployment.url + "/api/v1/assessments",
+                                     data=b"{" + b" " * (65 * 1024) + b"}", method="POST",
+                                     headers={"Content-Type": "application/json"})
+    assert _status(too_big) == 413
