@@ -53,6 +53,15 @@ def as_superuser(app: Flask) -> Iterator[Connection]:
                     "record and cannot be changed or deleted'); END")
 
 
+def tamper_and_verify(app: Flask, statement: str, event_id: int) -> str:
+    """Run one statement past the triggers on the given event; return what a failed verify said."""
+    with as_superuser(app) as connection:
+        connection.execute(text(statement), {"id": event_id})
+    result = verify(app)
+    assert result.exit_code == 1
+    return result.output
+
+
 def test_an_untouched_chain_verifies_and_names_its_last_hash(
     app: Flask, client: FlaskClient
 ) -> None:
@@ -72,12 +81,9 @@ def test_verify_reads_the_log_in_batches_and_checks_across_them(
     views(app, client, 5)
     assert "5 events checked" in verify(app).output
     fourth = event_ids(app)[3]
-    with as_superuser(app) as connection:
-        connection.execute(text("UPDATE audit_event SET nurse_name = 'eve' WHERE id = :id"),
-                           {"id": fourth})
-    result = verify(app)
-    assert result.exit_code == 1
-    assert f"broken at event {fourth}: its content does not match" in result.output
+    said = tamper_and_verify(app, "UPDATE audit_event SET nurse_name = 'eve' WHERE id = :id",
+                             fourth)
+    assert f"broken at event {fourth}: its content does not match" in said
 
 
 def test_each_event_carries_the_hash_of_the_one_before(app: Flask, client: FlaskClient) -> None:
@@ -93,24 +99,18 @@ def test_each_event_carries_the_hash_of_the_one_before(app: Flask, client: Flask
 def test_verify_names_a_row_a_superuser_changed(app: Flask, client: FlaskClient) -> None:
     views(app, client, 4)
     second = event_ids(app)[1]
-    with as_superuser(app) as connection:
-        connection.execute(text("UPDATE audit_event SET action = 'print' WHERE id = :id"),
-                           {"id": second})
-    result = verify(app)
-    assert result.exit_code == 1
+    said = tamper_and_verify(app, "UPDATE audit_event SET action = 'print' WHERE id = :id",
+                             second)
     assert (f"The audit chain is broken at event {second}: its content does not match its "
-            "hash") in result.output
+            "hash") in said
 
 
 def test_verify_names_the_event_after_a_removed_one(app: Flask, client: FlaskClient) -> None:
     views(app, client, 4)
     ids = event_ids(app)
-    with as_superuser(app) as connection:
-        connection.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": ids[1]})
-    result = verify(app)
-    assert result.exit_code == 1
+    said = tamper_and_verify(app, "DELETE FROM audit_event WHERE id = :id", ids[1])
     assert (f"The audit chain is broken at event {ids[2]}: its link to event {ids[0]} does "
-            "not match") in result.output
+            "not match") in said
 
 
 def test_verify_finds_an_event_inserted_around_the_app(app: Flask, client: FlaskClient) -> None:
