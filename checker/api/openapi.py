@@ -187,7 +187,11 @@ def document(protocol: Protocol, max_bytes: int) -> dict[str, Any]:
                             "A Content-Type charset other than utf-8 gets 415; UTF-16, UTF-32 "
                             "or a byte order mark gets 400. A key given twice, NaN and "
                             "Infinity get 400. Yes/no answers are true or false and choices "
-                            "their ids: nothing else is read as them."
+                            "their ids: nothing else is read as them. The same answers may "
+                            "also be sent as a FHIR R4 QuestionnaireResponse to the "
+                            "Questionnaire of GET /api/v1/questionnaire, with Content-Type "
+                            "application/fhir+json; its items are checked by linkId and a "
+                            "malformed one gets 422 naming the item."
                         ),
                         "content": {"application/json": {"schema": {"$ref": REF + "Answers"}}},
                     },
@@ -203,6 +207,25 @@ def document(protocol: Protocol, max_bytes: int) -> dict[str, Any]:
                         "413": _error(f"The body is over {max_bytes} bytes"),
                         "415": _error("The body is not sent as application/json in UTF-8"),
                         "422": _error("One or more answers are not valid"),
+                    },
+                }
+            },
+            "/api/v1/questionnaire": {
+                "get": {
+                    "operationId": "getQuestionnaire",
+                    "summary": "The protocol as a FHIR R4 Questionnaire (SDC)",
+                    "responses": {
+                        "200": {
+                            "description": (
+                                "The Questionnaire, with the protocol's version; answer "
+                                "options run from least to most severe"
+                            ),
+                            "content": {"application/fhir+json": {"schema": {
+                                "type": "object",
+                                "required": ["resourceType", "version", "item"],
+                                "properties": {"resourceType": {"const": "Questionnaire"}},
+                            }}},
+                        }
                     },
                 }
             },

@@ -6,13 +6,17 @@ from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
 
+from checker.api.fhir import FHIR_JSON, ResponseError, questionnaire, read_response
 from checker.api.openapi import document
 from checker.extensions import csrf
 from rules import AnswerError, Protocol, assess, load_protocol
 from rules.jsonio import loads_strict
 from rules.model import INTEGER
 
-NOT_JSON = "Send the answers as JSON, with the header Content-Type: application/json."
+NOT_JSON = (
+    "Send the answers as JSON, with the header Content-Type: application/json (or a FHIR "
+    "QuestionnaireResponse as application/fhir+json)."
+)
 NOT_UTF8 = "Send the answers as UTF-8 JSON: the only charset accepted is utf-8."
 UTF8 = ("utf-8", "utf8")
 
@@ -43,7 +47,7 @@ def _whole_numbers(answers: Any, protocol: Protocol) -> Any:
 @bp.post("/assessments")
 def create_assessment() -> tuple[Any, int]:
     """Assess one answer set sent as JSON; nothing is stored."""
-    if request.mimetype != "application/json":
+    if request.mimetype not in ("application/json", FHIR_JSON):
         return _errors(415, {"body": NOT_JSON})
     charset = request.mimetype_params.get("charset")
     if charset is not None and charset.strip().lower() not in UTF8:
@@ -54,11 +58,24 @@ def create_assessment() -> tuple[Any, int]:
         return _errors(400, {"body": str(exc)})
     number = current_app.config["EMERGENCY_NUMBER"]
     protocol = load_protocol()
+    if request.mimetype == FHIR_JSON:
+        try:
+            answers = read_response(answers, protocol)
+        except ResponseError as exc:
+            return _errors(422, exc.errors)
     try:
         result = assess(_whole_numbers(answers, protocol), protocol, emergency_number=number)
     except AnswerError as exc:
         return _errors(422, exc.errors)
     return jsonify(result), 200
+
+
+@bp.get("/questionnaire")
+def fhir_questionnaire() -> Any:
+    """The protocol's questions as a FHIR R4 Questionnaire, for other systems to fill in."""
+    body = jsonify(questionnaire(load_protocol(), current_app.config["EMERGENCY_NUMBER"]))
+    body.mimetype = FHIR_JSON
+    return body
 
 
 @bp.get("/openapi.json")

@@ -165,7 +165,9 @@ def test_it_needs_no_csrf_token_when_csrf_is_on() -> None:
 def test_it_serves_an_openapi_3_1_document(client: FlaskClient) -> None:
     document = client.get("/api/v1/openapi.json").get_json()
     assert document["openapi"] == "3.1.0"
-    assert set(document["paths"]) == {"/api/v1/assessments", "/api/v1/openapi.json"}
+    assert set(document["paths"]) == {
+        "/api/v1/assessments", "/api/v1/openapi.json", "/api/v1/questionnaire"
+    }
     responses = document["paths"]["/api/v1/assessments"]["post"]["responses"]
     assert set(responses) == {"200", "400", "411", "413", "415", "422"}
 

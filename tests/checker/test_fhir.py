@@ -1,11 +1,12 @@
 """The protocol as a FHIR Questionnaire, and answers read back from a QuestionnaireResponse."""
 
+import json
 from typing import Any
 
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from checker.api.fhir import (
@@ -17,6 +18,7 @@ from checker.api.fhir import (
 )
 from rules import Protocol, load_protocol
 from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
+from tests.checker.samples import make_app
 
 PROTOCOL = load_protocol()
 
@@ -172,3 +174,43 @@ def test_a_temperature_in_an_unknown_unit_is_refused() -> None:
     with pytest.raises(ResponseError) as caught:
         read_response(body, PROTOCOL)
     assert "Cel" in caught.value.errors["temperature"]
+
+
+CLIENT = make_app().test_client()
+
+
+def test_the_questionnaire_is_served_as_fhir_json() -> None:
+    response = CLIENT.get("/api/v1/questionnaire")
+    assert response.status_code == 200
+    assert response.mimetype == "application/fhir+json"
+    parsed = Questionnaire.model_validate(response.get_json())
+    assert parsed.version == PROTOCOL.version
+
+
+@settings(max_examples=60, deadline=None)
+@given(ANSWER_SETS)
+def test_a_questionnaire_response_gets_the_same_assessment_as_the_json_answers(
+    answers: dict[str, Any],
+) -> None:
+    as_json = CLIENT.post("/api/v1/assessments", json=answers)
+    as_fhir = CLIENT.post("/api/v1/assessments", data=json.dumps(response_for(answers)),
+                          content_type="application/fhir+json")
+    assert as_json.status_code == as_fhir.status_code
+    assert as_json.get_json() == as_fhir.get_json()
+
+
+def test_a_questionnaire_response_for_an_emergency_gets_the_emergency() -> None:
+    body = response_for({"chest_symptoms": True})
+    response = CLIENT.post("/api/v1/assessments", data=json.dumps(body),
+                           content_type="application/fhir+json")
+    assert response.status_code == 200
+    assert response.get_json()["disposition"] == "emergency"
+
+
+def test_a_malformed_questionnaire_response_gets_422_naming_the_item() -> None:
+    body = response_for({"pain_score": 3})
+    body["item"][0]["answer"] = [{"valueBoolean": True}]
+    response = CLIENT.post("/api/v1/assessments", data=json.dumps(body),
+                           content_type="application/fhir+json")
+    assert response.status_code == 422
+    assert "valueInteger" in response.get_json()["errors"]["pain_score"]
