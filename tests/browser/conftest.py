@@ -81,19 +81,23 @@ class LiveServer:
     app: Flask
 
 
+# One Chromium for the whole run: Playwright's sync API cannot start twice in one thread, and
+# other test folders (tests/deploy) use this fixture too.
+_CHROMIUM = pytest.StashKey[HttpsBrowser]()
+
+
 @pytest.fixture(scope="session")
-def browser() -> Iterator[HttpsBrowser]:
-    """Start Debian's Chromium once for the whole session; its contexts accept our certificate."""
-    executable = require_chromium()
-    playwright = sync_playwright().start()
-    try:
+def browser(request: pytest.FixtureRequest) -> HttpsBrowser:
+    """Start Debian's Chromium once for the run; its contexts accept our certificate."""
+    config = request.config
+    if _CHROMIUM not in config.stash:
+        executable = require_chromium()
+        playwright = sync_playwright().start()
+        config.add_cleanup(playwright.stop)  # cleanups run last first: Chromium, then this
         chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield HttpsBrowser(chromium)
-        finally:
-            chromium.close()
-    finally:
-        playwright.stop()
+        config.add_cleanup(chromium.close)
+        config.stash[_CHROMIUM] = HttpsBrowser(chromium)
+    return config.stash[_CHROMIUM]
 
 
 @pytest.fixture(scope="session")
