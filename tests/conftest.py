@@ -4,14 +4,16 @@ import os
 
 import pytest
 
-from tests.support import CHROMIUM, in_ci, require_chromium, require_postgres_url
+from tests.support import CHROMIUM, NGINX, in_ci, require_chromium, require_postgres_url
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     """Say which slow resources this run has, so a skip is never a surprise."""
     chromium = CHROMIUM if os.path.isfile(CHROMIUM) else "missing"
+    nginx = NGINX if os.path.isfile(NGINX) else "missing"
     postgres = "set" if os.environ.get("TEST_DATABASE_URL") else "not set"
-    return [f"CI: {in_ci()}, chromium: {chromium}, TEST_DATABASE_URL: {postgres}"]
+    return [f"CI: {in_ci()}, chromium: {chromium}, nginx: {nginx}, "
+            f"TEST_DATABASE_URL: {postgres}"]
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
