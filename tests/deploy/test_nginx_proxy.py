@@ -13,9 +13,10 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from rules import load_protocol
-from tests.browser.conftest import HttpsBrowser
+from tests.browser.conftest import Certificate, HttpsBrowser
 from tests.checker.samples import HEADLINES, form_answers
 from tests.deploy.conftest import NURSE, Deployment
+from tests.faults.processes import free_port
 from tests.nurse.conftest import CALM_ANSWERS, PASSWORD, caller
 
 pytestmark = pytest.mark.browser
@@ -140,3 +141,28 @@ def test_both_instances_answer_and_nginx_refuses_bodies_over_64_kb(
                                      data=b"{" + b" " * (65 * 1024) + b"}", method="POST",
                                      headers={"Content-Type": "application/json"})
     assert _status(too_big) == 413
+
+
+def _answer(url: str) -> tuple[int, dict[str, str], str]:
+    """Status, headers and text of a GET through nginx."""
+    try:
+        response = urllib.request.urlopen(url, context=_unverified(), timeout=REQUEST_SECONDS)
+    except urllib.error.HTTPError as error:
+        response = error
+    with response:
+        return response.status, dict(response.headers), response.read().decode()
+
+
+def test_with_no_instance_up_nginx_says_to_call_911(
+    tmp_path: Path, certificate: Certificate
+) -> None:
+    alone = Deployment(tmp_path, database_url="")
+    try:
+        alone.start_nginx(certificate, [free_port(), free_port()])
+        status, headers, text = _answer(alone.url + "/")
+    finally:
+        alone.stop()
+    assert status == 503
+    assert "In an emergency, call 911 now." in text
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Retry-After"] == "30"
