@@ -69,6 +69,7 @@ class RedisSessionInterface(HttpsAwareSessionInterface):
         self.fallback = HttpsAwareSessionInterface()
 
     def _signer(self, app: Flask) -> Signer:
+        """Signs the session id in the cookie, so an id cannot be guessed or forged."""
         return Signer(str(app.secret_key), salt="nurse-session-id")
 
     def _sid(self, app: Flask, cookie: str) -> str:
