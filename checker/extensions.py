@@ -10,6 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -17,7 +18,21 @@ class Base(DeclarativeBase):
     """Base class of every model."""
 
 
-db = SQLAlchemy(model_class=Base)
+class SafeSQLAlchemy(SQLAlchemy):
+    """Flask-SQLAlchemy whose end-of-request clean-up survives a database that just went away."""
+
+    def _teardown_session(self, exc: BaseException | None) -> None:
+        """Remove the request's session; a dead connection must not turn into a bare 500."""
+        # The rollback in remove() runs after every error handler. If the server shut down
+        # after the request's last query, it raises there and the WSGI server answers its own
+        # empty 500; the connection is discarded by the pool anyway, so forget the session.
+        try:
+            self.session.remove()
+        except DBAPIError:
+            self.session.registry.clear()
+
+
+db = SafeSQLAlchemy(model_class=Base)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
