@@ -19,9 +19,12 @@ def test_a_page_still_answers_when_the_rollback_at_the_end_fails(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     app = make_app()
+    app.add_url_rule("/probe", "probe", lambda: str(db.session.execute(db.text("SELECT 1"))
+                                                     .scalar()))
     monkeypatch.setattr(Session, "close", _dead_connection)
-    response = app.test_client().get("/")
+    response = app.test_client().get("/probe")
     assert response.status_code == 200
+    assert response.get_data(as_text=True) == "1"
     with app.app_context():
         # The broken session was forgotten, so the next request starts with a new one.
         monkeypatch.undo()
