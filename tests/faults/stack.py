@@ -189,7 +189,9 @@ class Stack:
         access_log = self.workdir / f"{name}-access.log"
         server = Server(
             name,
-            [str(GUNICORN), "--workers", str(WORKERS_PER_INSTANCE),
+            # The shipped settings, as a clinic runs them; the flags below override a few.
+            [str(GUNICORN), "--config", str(REPO / "deploy" / "gunicorn.conf.py"),
+             "--workers", str(WORKERS_PER_INSTANCE),
              "--bind", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "5",
              "--error-logfile", str(error_log), "--access-logfile", str(access_log),
              "--capture-output", "checker:create_app()"],
