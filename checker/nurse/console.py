@@ -57,6 +57,10 @@ SIGNED_OUT = (
 NOT_SIGNED_IN = "You are not signed in. Sign in here to carry on; every answer is kept."
 MISSING_SIGN_IN = "Enter your username and password to sign in again."
 BAD_FINAL = "Choose one of the dispositions in the list."
+NO_ANSWERS = "No answers yet"
+NO_ANSWERS_HEADLINE = "ask the questions, most urgent first; the disposition follows the answers."
+DATE_HINT = "Type the date as YYYY-MM-DD, for example 1941-05-11."
+DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # Field names of the console's own sign-in block: sign_in-username, sign_in-password.
 SIGN_IN_PREFIX = "sign_in"
 
@@ -111,11 +115,28 @@ def _read(
     return form, close, triage, posted
 
 
+def shown_disposition(protocol: Protocol, triage: Triage) -> dict[str, str]:
+    """What the panel and the close menu both say about the disposition, so they agree."""
+    if not any(q.id in triage.answers for q in asked_questions(protocol)):
+        # Before any answer the engine's floor (self care) would read as a verdict.
+        return {"label": NO_ANSWERS, "headline": NO_ANSWERS_HEADLINE, "shown_class": "none"}
+    disposition = protocol.disposition(triage.assessment["disposition"])
+    return {
+        "label": disposition_label(disposition.id),
+        "headline": fill(disposition.headline, current_app.config["EMERGENCY_NUMBER"]),
+        "shown_class": disposition.id,
+    }
+
+
+def same_as_protocol(shown: dict[str, str]) -> str:
+    """The text of the close menu's first option."""
+    return f"As the protocol says: {shown['label']}"
+
+
 def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None:
     """Dispositions to choose from, and the advice the protocol gives for these answers."""
-    engine = triage.assessment["disposition"]
     close.final_disposition.choices = [
-        SelectChoice(SAME_AS_ENGINE, f"As the protocol says: {disposition_label(engine)}")
+        SelectChoice(SAME_AS_ENGINE, same_as_protocol(shown_disposition(protocol, triage)))
     ] + [SelectChoice(d.id, disposition_label(d.id)) for d in protocol.dispositions]
     close.advice_given.choices = [
         SelectChoice(a["id"], a["text"]) for a in triage.assessment["advice"]
@@ -125,8 +146,6 @@ def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None
 def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol,
             **extra: Any) -> str:
     """The console page."""
-    number = current_app.config["EMERGENCY_NUMBER"]
-    disposition = protocol.disposition(triage.assessment["disposition"])
     return render_template(
         "nurse/console.html",
         form=form,
@@ -134,11 +153,11 @@ def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol
         triage=triage,
         questions=asked_questions(protocol),
         protocol=protocol,
-        disposition=disposition,
-        headline=fill(disposition.headline, number),
-        label=disposition_label(disposition.id),
         still_to_ask=still_to_ask(protocol, triage),
         default_unit=current_app.config["DEFAULT_TEMPERATURE_UNIT"],
+        date_hint=DATE_HINT,
+        date_pattern=DATE_PATTERN,
+        **shown_disposition(protocol, triage),
         **extra,
     )
 
@@ -166,16 +185,15 @@ def assess_call() -> Response:
     protocol = load_protocol()
     form, close, triage, _ = _read(protocol)
     context = {"triage": triage, "protocol": protocol, "close": close}
-    number = current_app.config["EMERGENCY_NUMBER"]
-    disposition = protocol.disposition(triage.assessment["disposition"])
+    shown = shown_disposition(protocol, triage)
     return jsonify(
         assessment=triage.assessment,
         status={q.id: triage.status(q.id) for q in asked_questions(protocol)},
         errors=triage.errors,
+        same_as_protocol=same_as_protocol(shown),
+        disposition=render_template("nurse/_disposition.html", **shown),
         panel=render_template(
-            "nurse/_assessment.html", **context,
-            headline=fill(disposition.headline, number),
-            label=disposition_label(disposition.id),
+            "nurse/_assessment.html", **context, **shown,
             still_to_ask=still_to_ask(protocol, triage),
         ),
         advice=render_template("nurse/_advice.html", **context),

@@ -43,6 +43,27 @@ ONE_LINE = (OneValue(), PlainText())
 MANY_LINES = (OneValue(), PlainText(multiline=True))
 
 
+REQUIRED = "This field is required."  # DataRequired's own message
+DATE_FORMAT = "Not a valid date value. Type it as YYYY-MM-DD, for example 1941-05-11."
+
+
+class TypedDateField(DateField):
+    """A date typed as text (YYYY-MM-DD), so no key can change it silently."""
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        """Read the date; a value that is not one gets a message saying how to write it."""
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(DATE_FORMAT) from error
+
+    def post_validate(self, form: FlaskForm, validation_stopped: bool) -> None:
+        """Say how to write the date, not "required", when something unreadable was typed."""
+        # DataRequired replaces every earlier message with its own; other messages stay.
+        if DATE_FORMAT in self.process_errors:
+            self.errors = [DATE_FORMAT if e == REQUIRED else e for e in self.errors]
+
+
 class LoginForm(FlaskForm):
     """A nurse's username and password."""
 
@@ -57,7 +78,7 @@ class CallForm(FlaskForm):
     patient_name = StringField(
         "Patient's name", validators=[*ONE_LINE, DataRequired(), Length(max=200)]
     )
-    date_of_birth = DateField("Date of birth", validators=[*ONE_LINE, DataRequired()])
+    date_of_birth = TypedDateField("Date of birth", validators=[*ONE_LINE, DataRequired()])
     record_number = StringField(
         "Record number (optional)", validators=[*ONE_LINE, Optional(), Length(max=64)]
     )
@@ -73,7 +94,7 @@ class CallForm(FlaskForm):
     procedure_type = RadioField(
         "Procedure", choices=PROCEDURES, validators=[OneValue(), DataRequired()]
     )
-    procedure_date = DateField("Date of the procedure", validators=[*ONE_LINE, DataRequired()])
+    procedure_date = TypedDateField("Date of the procedure", validators=[*ONE_LINE, DataRequired()])
 
     def __init__(self, *args: object, call_date: date | None = None, **kwargs: object) -> None:
         """Remember the call's date, which the procedure date is checked against."""

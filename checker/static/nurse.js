@@ -1,4 +1,4 @@
-// The nurse console's progressive enhancement: live assessment, copy and print buttons.
+// The nurse console's progressive enhancement: live assessment, answer keys, copy and print.
 // Everything here is optional: without it the "Update" button and plain forms do the same.
 (function () {
   "use strict";
@@ -49,6 +49,11 @@
     function apply(data) {
       var panel = document.getElementById("assessment");
       if (panel && data.panel) { panel.innerHTML = data.panel; }
+      var now = document.getElementById("disposition-now");
+      if (now && data.disposition) { now.innerHTML = data.disposition; }
+      // The close menu's first option says what the panel says, always.
+      var same = form.querySelector('#final_disposition option[value=""]');
+      if (same && data.same_as_protocol) { same.textContent = data.same_as_protocol; }
       var advice = document.getElementById("advice");
       if (advice && data.advice) {
         var ticked = {};
@@ -88,14 +93,117 @@
       send();
     });
     form.addEventListener("input", function (event) {
-      if (event.target.matches("input[type=text], input[type=date]")) { later(); }
+      if (event.target.matches("input[type=text]")) { later(); }
     });
+  }
+
+  // One key per answer. A key that picks exactly one answer moves on to the next open
+  // question; a letter shared by several choices steps through them and Enter moves on.
+  function isOpen(question) {
+    var checked = question.querySelector("input[type=radio]:checked");
+    if (question.querySelector("input[type=radio]") && !question.querySelector(".temperature")) {
+      return !checked || checked.value === "";
+    }
+    var text = question.querySelector("input[type=text]");
+    var notMeasured = question.querySelector("input[type=checkbox]");
+    return !(text && text.value.trim()) && !(notMeasured && notMeasured.checked);
+  }
+
+  function focusQuestion(question) {
+    var target = question.querySelector("input[type=text]") ||
+      question.querySelector("input[type=radio]:checked") ||
+      question.querySelector("input[type=radio]");
+    if (target) { target.focus(); }
+  }
+
+  function focusClose() {
+    var menu = document.getElementById("final_disposition");
+    if (menu) { menu.focus(); }
+  }
+
+  function moveOn(form, current) {
+    var questions = Array.prototype.slice.call(form.querySelectorAll("[data-question]"));
+    var after = questions.slice(questions.indexOf(current) + 1);
+    var next = after.filter(isOpen)[0];
+    if (next) { focusQuestion(next); } else { focusClose(); }
+  }
+
+  function pick(radio) {
+    radio.checked = true;
+    radio.focus();
+    radio.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function answerKey(form, question, event) {
+    var key = event.key.toLowerCase();
+    if (event.target.closest(".temperature")) {
+      var unit = { c: "C", f: "F" }[key];
+      var radio = unit && question.querySelector('input[type=radio][value="' + unit + '"]');
+      if (radio) {
+        event.preventDefault();
+        radio.checked = true;
+        radio.dispatchEvent(new Event("change", { bubbles: true }));
+      }
+      return;
+    }
+    if (event.target.type !== "radio" || key.length !== 1) { return; }
+    var matches = Array.prototype.filter.call(
+      question.querySelectorAll("input[type=radio]"), function (radio) {
+        var label = question.querySelector('label[for="' + radio.id + '"]');
+        return radio.value !== "" && label &&
+          label.textContent.trim().toLowerCase().charAt(0) === key;
+      });
+    if (!matches.length) { return; }
+    event.preventDefault();
+    if (matches.length === 1) {
+      pick(matches[0]);
+      moveOn(form, question);
+      return;
+    }
+    var now = matches.indexOf(question.querySelector("input[type=radio]:checked"));
+    pick(matches[(now + 1) % matches.length]);
+  }
+
+  function setupKeys() {
+    var form = document.querySelector("form.console");
+    if (!form) { return; }
+    document.addEventListener("keydown", function (event) {
+      if (event.altKey && !event.ctrlKey && !event.metaKey && event.code === "KeyS") {
+        event.preventDefault();
+        focusClose();
+        return;
+      }
+      if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var question = event.target.closest && event.target.closest("[data-question]");
+      if (!question || !form.contains(question)) { return; }
+      if (event.key === "Enter") {
+        event.preventDefault();
+        moveOn(form, question);
+        return;
+      }
+      answerKey(form, question, event);
+    });
+    document.querySelectorAll("[data-jump-close]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        focusClose();
+      });
+    });
+  }
+
+  // After a refused save the reader starts at what went wrong.
+  function focusProblem() {
+    var problem = document.querySelector(
+      "#sign-in-again, #token-problem, .error-summary[tabindex]");
+    if (problem) { problem.focus(); }
   }
 
   function start() {
     setupCopy();
     setupPrint();
     setupLive();
+    setupKeys();
+    focusProblem();
   }
 
   if (document.readyState === "loading") {

@@ -62,9 +62,9 @@ def choose(page: Page, name: str, value: str) -> None:
 
 
 def type_date(page: Page, selector: str, day: date) -> None:
-    """Type a date into a date field, segment by segment (month, day, year in en-US)."""
+    """Type a date as text, YYYY-MM-DD, as its hint asks."""
     tab_to(page, selector)
-    page.keyboard.type(day.strftime("%m%d%Y"))
+    page.keyboard.type(day.isoformat())
     assert page.eval_on_selector(selector, "e => e.value") == day.isoformat()
 
 
@@ -127,9 +127,8 @@ def test_a_nurse_completes_a_call_by_keyboard_and_finds_it_again(
     choose(page, "new_back_pain", "yes")
     tab_to(page, 'button[value="update"]')
     activate(page)
-    panel = page.locator("#assessment")
-    expect(panel).to_contain_text("CALL DOCTOR TODAY")
-    expect(panel).to_contain_text("Decided")
+    expect(page.locator("#shown-disposition")).to_contain_text("CALL DOCTOR TODAY")
+    expect(page.locator("#assessment")).to_contain_text("Decided")
     assert_no_violations(page, axe)
 
     # Lowering the disposition needs a written reason.
@@ -186,8 +185,123 @@ def test_the_console_updates_the_disposition_live_with_the_script(
     page.goto(f"{accounts}/nurse/call")
     expect(page.locator("#assessment")).to_contain_text("Not decided yet")
     choose(page, "chest_symptoms", "yes")
-    expect(page.locator("#assessment")).to_contain_text("EMERGENCY")
+    expect(page.locator("#shown-disposition")).to_contain_text("EMERGENCY")
     expect(page.locator('[data-status-for="fainted"]')).to_have_text("Optional")
+
+
+class KeyCounter:
+    """Presses keys on a page and counts every one."""
+
+    def __init__(self, page: Page) -> None:
+        """Count the keys pressed on this page from zero."""
+        self.page = page
+        self.count = 0
+
+    def press(self, *keys: str) -> None:
+        """Press each key once."""
+        for key in keys:
+            self.page.keyboard.press(key)
+            self.count += 1
+
+    def tab_to(self, selector: str) -> None:
+        """Press Tab until the element matching the selector has the focus."""
+        for _ in range(MAX_TABS):
+            if self.page.evaluate(
+                    "s => document.activeElement && document.activeElement.matches(s)", selector):
+                return
+            self.press("Tab")
+        raise AssertionError(f"Tab never reached {selector}")
+
+
+# The fever call: 38.5 °C and every other answer calm. Each step is the keys of one answer and
+# the disposition the panel must show after it.
+FEVER_CALL = [
+    (["n"], "SELF CARE"),  # chest symptoms
+    (["n"], "SELF CARE"),  # leg weakness
+    (["n"], "SELF CARE"),  # bladder or bowel
+    (["n"], "SELF CARE"),  # fainted
+    (["n"], "SELF CARE"),  # bleeding: No
+    (["n"], "SELF CARE"),  # numbness or tingling
+    (["3", "8", ".", "5", "c", "Enter"], "CALL DOCTOR NOW"),  # temperature, unit °C
+    (["n"], "CALL DOCTOR NOW"),  # drainage
+    (["n"], "CALL DOCTOR NOW"),  # headache: No
+    (["2", "Enter"], "CALL DOCTOR NOW"),  # pain score
+    (["y"], "CALL DOCTOR NOW"),  # pain relieved
+    (["l"], "CALL DOCTOR NOW"),  # activity: light
+    (["b"], "CALL DOCTOR NOW"),  # pain trend: better
+    (["n"], "CALL DOCTOR NOW"),  # swelling: No
+    (["n"], "CALL DOCTOR NOW"),  # redness: No
+    (["n"], "CALL DOCTOR NOW"),  # feels feverish
+    (["n"], "CALL DOCTOR NOW"),  # new back pain
+    (["n"], "CALL DOCTOR NOW"),  # osteoporosis
+    (["n"], "CALL DOCTOR NOW"),  # blood thinner
+]
+MAX_FEVER_KEYS = 40
+
+
+def assert_panel_agrees(page: Page, label: str) -> None:
+    """The panel shows the disposition in view, and the close menu's first option agrees."""
+    shown = page.locator("#shown-disposition strong")
+    expect(shown).to_have_text(label)
+    expect(page.locator('#final_disposition option[value=""]')).to_have_text(
+        f"As the protocol says: {label}")
+    expect(page.locator("#shown-disposition")).to_be_in_viewport()
+
+
+def test_a_fever_call_takes_at_most_40_keys_with_the_disposition_always_in_view(
+    browser: Any, accounts: str, axe: Check
+) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in(page, accounts, "nora")
+        page.goto(f"{accounts}/nurse/call")
+        assert_panel_agrees(page, "No answers yet")
+        assert_no_violations(page, axe)
+        # The caller's details are not counted.
+        page.fill("#patient_name", "Florence Fever")
+        page.fill("#date_of_birth", "1950-01-02")
+        page.fill("#callback_number", "555 0199")
+        page.check("#caller-0")
+        page.check("#procedure_type-0")
+        page.fill("#procedure_date", (date.today() - timedelta(days=3)).isoformat())
+        page.focus("#procedure_date")
+
+        keys = KeyCounter(page)
+        keys.press("Tab")
+        assert page.evaluate("document.activeElement.name") == "chest_symptoms"
+        for step, label in FEVER_CALL:
+            keys.press(*step)
+            assert_panel_agrees(page, label)
+        # After the last open question the focus is on the close.
+        assert page.evaluate("document.activeElement.id") == "final_disposition"
+        keys.tab_to("input[name=advice_given]")
+        keys.press("Space")
+        keys.tab_to('button[value="save"]')
+        expect(page.locator("#shown-disposition")).to_be_in_viewport()
+        with page.expect_navigation():
+            keys.press("Enter")
+        expect(page.get_by_text("The call is saved.")).to_be_visible()
+        expect(page.locator("#note")).to_have_value(re.compile(r"DISPOSITION: CALL DOCTOR NOW\n"))
+        print(f"fever call: {keys.count} keys after the caller's details")
+        assert keys.count <= MAX_FEVER_KEYS
+    finally:
+        context.close()
+
+
+def test_alt_s_jumps_to_the_close_and_a_refused_save_focuses_the_problem(
+    page: Page, accounts: str, axe: Check
+) -> None:
+    sign_in(page, accounts, "nora")
+    page.goto(f"{accounts}/nurse/call")
+    page.focus("#chest_symptoms-yes")
+    page.keyboard.press("Alt+s")
+    assert page.evaluate("document.activeElement.id") == "final_disposition"
+    tab_to(page, 'button[value="save"]')
+    activate(page)
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    expect(page.locator("#error-summary")).to_contain_text("Patient's name")
+    assert_no_violations(page, axe)
 
 
 def test_no_nurse_page_opens_without_signing_in(page: Page, accounts: str) -> None:

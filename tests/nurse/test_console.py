@@ -173,7 +173,8 @@ def test_it_answers_the_live_update_as_json(client: FlaskClient) -> None:
     assert data["assessment"]["decided"] is True
     assert data["status"]["fainted"] == "answered"
     assert data["status"]["pain_score"] == "optional"
-    assert "EMERGENCY" in data["panel"]
+    assert "<strong>EMERGENCY</strong>: Call 911 now." in data["disposition"]
+    assert "Decided: the remaining questions are optional." in data["panel"]
     assert re.search(r'value="call_911"', data["advice"])
 
 
@@ -241,3 +242,45 @@ def test_a_reading_without_a_unit_is_an_error_not_a_guess(client: FlaskClient) -
     data["temperature_value"] = "38.5"
     html = client.post("/nurse/call", data=data).get_data(as_text=True)
     assert "needs its unit: choose °F or °C" in html
+
+
+def test_an_empty_call_says_no_answers_yet_in_the_panel_and_the_menu(client: FlaskClient) -> None:
+    html = client.get("/nurse/call").get_data(as_text=True)
+    assert "<strong>No answers yet</strong>" in html
+    assert "<strong>SELF CARE</strong>" not in html
+    assert '<option selected value="">As the protocol says: No answers yet</option>' in html
+
+
+def test_the_close_menu_says_what_the_panel_says_without_script(client: FlaskClient) -> None:
+    data = call_data(new_call(client), dict(CALM_ANSWERS, temperature_value="38.5",
+                                            temperature_unit="C"), action="update")
+    del data["temperature_not_measured"]
+    html = client.post("/nurse/call", data=data).get_data(as_text=True)
+    assert "<strong>CALL DOCTOR NOW</strong>" in html
+    assert '<option selected value="">As the protocol says: CALL DOCTOR NOW</option>' in html
+    # The panel and the close controls sit side by side in the sticky desk panel.
+    panel = html[html.index('<aside class="desk-panel"'):html.index("</aside>")]
+    assert 'id="shown-disposition"' in panel and 'value="save"' in panel
+
+
+def test_the_live_update_gives_the_menu_the_panels_words(client: FlaskClient) -> None:
+    token = new_call(client)
+    empty = client.post("/nurse/call/assess", data={"call": token}).get_json()
+    assert empty["same_as_protocol"] == "As the protocol says: No answers yet"
+    assert "<strong>No answers yet</strong>" in empty["disposition"]
+    data = client.post("/nurse/call/assess", data={"call": token, "chest_symptoms": "no",
+                                                  "temperature_value": "38.5",
+                                                  "temperature_unit": "C"}).get_json()
+    assert data["same_as_protocol"] == "As the protocol says: CALL DOCTOR NOW"
+    assert "<strong>CALL DOCTOR NOW</strong>" in data["disposition"]
+
+
+def test_dates_are_typed_as_text_and_a_bad_one_is_named(client: FlaskClient) -> None:
+    html = client.get("/nurse/call").get_data(as_text=True)
+    assert re.search(r'<input[^>]*id="date_of_birth"[^>]*type="text"', html)
+    assert 'type="date"' not in html
+    assert "YYYY-MM-DD" in html
+    data = call_data(new_call(client), date_of_birth="11/05/1941")
+    html = client.post("/nurse/call", data=data).get_data(as_text=True)
+    assert ('href="#date_of_birth">Date of birth: Not a valid date value. Type it as '
+            "YYYY-MM-DD") in html
