@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEVELOPMENT = "development"
 TEMPERATURE_UNITS = ("F", "C")
@@ -37,6 +38,9 @@ def defaults() -> dict[str, Any]:
         # A shared Redis for rate limits and sessions when several instances run; empty: none.
         "REDIS_URL": "",
         "SEND_FILE_MAX_AGE_DEFAULT": 3600,
+        # The clinic's IANA time zone for times shown and typed (stored times stay UTC);
+        # empty: the server's own zone.
+        "CLINIC_TIMEZONE": "",
     }
 
 
@@ -70,6 +74,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         config["REDIS_URL"] = environ["REDIS_URL"].strip()
         if not config["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
             raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://.")
+    if environ.get("CLINIC_TIMEZONE"):
+        config["CLINIC_TIMEZONE"] = environ["CLINIC_TIMEZONE"].strip()
     if environ.get("SESSION_COOKIE_SECURE"):
         config["SESSION_COOKIE_SECURE"] = environ["SESSION_COOKIE_SECURE"].lower() == "true"
     return config
@@ -114,6 +120,15 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("DEFAULT_TEMPERATURE_UNIT must be F or C.")
     if not config.get("SECRET_KEY"):
         raise ConfigError("SECRET_KEY is required.")
+    zone = config.get("CLINIC_TIMEZONE") or ""
+    if zone:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ConfigError(
+                f"CLINIC_TIMEZONE must be an IANA time zone such as America/New_York, "
+                f"not {zone!r}."
+            ) from error
 
 
 def tel(number: str) -> str:

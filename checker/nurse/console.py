@@ -30,7 +30,7 @@ from checker.nurse import SIGNED_OUT_AS, bp
 from checker.nurse.auth import SignInRefused, sign_in_again
 from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm, LoginForm
 from checker.nurse.models import Encounter, utcnow
-from checker.nurse.note import NoteFacts, build_note, disposition_label
+from checker.nurse.note import NoteFacts, build_note, clinic_zone, disposition_label, local
 from checker.nurse.questions import (
     Triage,
     asked_questions,
@@ -89,8 +89,8 @@ def read_call(value: str | None) -> tuple[str, datetime] | None:
 
 
 def _local_date(moment: datetime) -> date:
-    """The calendar date of a moment where the clinic is (the server's time zone)."""
-    return moment.astimezone().date()
+    """The calendar date of a moment where the clinic is (CLINIC_TIMEZONE)."""
+    return local(moment, clinic_zone(current_app.config)).date()
 
 
 def _read(
@@ -269,7 +269,7 @@ def save_call() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, 
         override_reason=(close.override_reason.data or "").strip(),
         advice_given=list(close.advice_given.data or []), notes=close.notes.data or "",
     )
-    note = build_note(facts, protocol)
+    note = build_note(facts, protocol, clinic_zone(current_app.config))
     try:
         existing = db.session.scalar(select(Encounter.id).filter_by(submit_token=token))
         if existing is not None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from checker.nurse.forms import CALLERS, PROCEDURES, labels
 from checker.nurse.questions import DAYS, asked_questions
@@ -15,6 +16,28 @@ from rules.answers import to_celsius
 
 _CALLERS = labels(CALLERS)
 _PROCEDURES = labels(PROCEDURES)
+# Each question's finding in a clinician's words; a question without one reads as its text.
+FINDINGS = {
+    "chest_symptoms": "chest pain/dyspnea/hemoptysis",
+    "leg_weakness": "new leg weakness",
+    "bladder_bowel": "new incontinence",
+    "fainted": "syncope",
+    "bleeding": "site bleeding",
+    "numbness_tingling": "new numbness/tingling",
+    "temperature": "temperature",
+    "drainage": "site pus/drainage",
+    "headache": "headache",
+    "pain_score": "pain",
+    "pain_relieved": "pain relieved by rest/ice/analgesics",
+    "activity": "activity",
+    "pain_trend": "pain trend",
+    "swelling": "site swelling",
+    "redness": "site redness",
+    "feels_feverish": "chills/feverishness",
+    "new_back_pain": "new back pain elsewhere",
+    "osteoporosis": "osteoporotic fracture",
+    "blood_thinner": "anticoagulant/antiplatelet",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +85,57 @@ def answer_text(question: Question, value: Any) -> str:
         return f"{value} (of {int(question.maximum)})"
     return str(value)
 
+# Each advice item as a clinician writes it; one without a short form reads as its text.
+ADVICE = {
+    "rest_today": "rest today, resume activity tomorrow",
+    "gradual_activity": "gradual return to activity",
+    "move_around": "walk several times a day",
+    "soreness_normal": "mild soreness expected",
+    "ice": "ice 15-20 min with a cloth barrier",
+    "nsaid": "OTC NSAID as labelled",
+    "nsaid_caution": "no NSAID without the doctor (blood thinner)",
+    "bandage": "keep dressing clean/dry, check site daily",
+    "pressure": "if bleeding, firm pressure 10 min and fresh dressing",
+    "avoid_lifting": "no heavy lifting/bending/exercise until cleared",
+    "bone_health": "bone health: diet, exercise, calcium/vitamin D, ask about bone medicines",
+    "take_temperature": "take temperature, call the doctor now if 38.0 °C (100.4 °F) or more",
+}
+
+
+def finding(question: Question) -> str:
+    """What a question asks about, in a clinician's words."""
+    return FINDINGS.get(question.id, question.text)
+
+
+def finding_value(question: Question, value: Any) -> str:
+    """One answer in a clinician's words: yes, none, 2/10, 100.4 °F (38.0 °C)."""
+    if question.type == "yes_no":
+        return "yes" if value else "no"
+    if question.type == "choice":
+        return str(value).replace("_", " ")
+    if question.type == "integer" and question.maximum is not None:
+        return f"{value}/{int(question.maximum)}"
+    return answer_text(question, value)
+
+
+def clinic_zone(config: Mapping[str, Any]) -> tzinfo | None:
+    """The clinic's time zone (CLINIC_TIMEZONE); None, the server's own, when not set."""
+    name = config.get("CLINIC_TIMEZONE") or ""
+    return ZoneInfo(name) if name else None
+
+
+def local(moment: datetime, zone: tzinfo | None) -> datetime:
+    """A stored (UTC) moment in the clinic's time zone; None is the server's own zone."""
+    return moment.astimezone(zone)
+
+
+def call_times(start: datetime, end: datetime, zone: tzinfo | None) -> str:
+    """The call's start and end in the clinic's time, with the zone's name."""
+    first, last = local(start, zone), local(end, zone)
+    until = last.strftime("%H:%M") if last.date() == first.date() \
+        else last.strftime("%Y-%m-%d %H:%M")
+    return f"{first.strftime('%Y-%m-%d %H:%M')} to {until} {last.strftime('%Z')}"
+
 
 def is_positive(question: Question, value: Any, cited: set[str]) -> bool | None:
     """True for a pertinent positive, False for a negative, None for not measured."""
@@ -106,17 +180,53 @@ def indented(text: str) -> str:
     return ("\n" + CONTINUATION).join(lines)
 
 
-def build_note(facts: NoteFacts, protocol: Protocol) -> str:
+def _denied(question: Question, value: Any) -> bool:
+    """Whether a negative answer reads as "denies ...": a no, or a choice of none."""
+    if question.type == "yes_no":
+        return question.severe_answer and not value
+    return question.type == "choice" and value == "none"
+
+
+def _findings(facts: NoteFacts, protocol: Protocol) -> list[str]:
+    """Pertinent positives one a line, then the negatives and what was not asked, a line each."""
+    cited = {name for reason in facts.assessment["reasons"] for name in reason["answers"]}
+    positives: list[str] = []
+    denied: list[str] = []
+    negatives: list[str] = []
+    not_asked: list[str] = []
+    for question in asked_questions(protocol):
+        if question.id not in facts.answers:
+            not_asked.append(finding(question))
+            continue
+        value = facts.answers[question.id]
+        kind = is_positive(question, value, cited)
+        if kind is None:
+            not_asked.append(f"{finding(question)} (not measured)")
+        elif kind:
+            positives.append(f"- {finding(question)}: {finding_value(question, value)}")
+        elif _denied(question, value):
+            denied.append(finding(question))
+        elif question.type == "yes_no":
+            negatives.append(finding(question))  # the reassuring yes: pain relieved by ...
+        else:
+            negatives.append(f"{finding(question)} {finding_value(question, value)}")
+    parts = (["denies " + ", ".join(denied)] if denied else []) + negatives
+    return [
+        "PERTINENT POSITIVES:", *(positives or ["- none"]),
+        f"PERTINENT NEGATIVES: {'; '.join(parts) or 'none'}.",
+        f"NOT ASKED: {', '.join(not_asked) or 'nothing'}.",
+    ]
+
+
+def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None) -> str:
     """The note, in a fixed order: who, what was decided, findings, advice, notes, protocol."""
     assessment = facts.assessment
     engine = assessment["disposition"]
-    start = facts.started_at.strftime("%Y-%m-%d %H:%M")
-    end = facts.ended_at.strftime("%H:%M") if facts.ended_at.date() == facts.started_at.date() \
-        else facts.ended_at.strftime("%Y-%m-%d %H:%M")
     procedure = _PROCEDURES.get(facts.procedure_type, facts.procedure_type or "not given")
     lines = [
         "TELEPHONE TRIAGE: VERTEBROPLASTY / KYPHOPLASTY AFTERCARE",
-        f"Call: {start} to {end} UTC. Nurse: {one_line(facts.nurse)}.",
+        f"Call: {call_times(facts.started_at, facts.ended_at, zone)}. "
+        f"Nurse: {one_line(facts.nurse)}.",
         f"Patient: {one_line(facts.patient_name)}. Born: {_when(facts.date_of_birth)}. "
         f"Record number: {one_line(facts.record_number) or 'not given'}.",
         f"Caller: {one_line(_CALLERS.get(facts.caller, facts.caller or 'not given'))}. "
@@ -135,25 +245,13 @@ def build_note(facts: NoteFacts, protocol: Protocol) -> str:
             lines.append(f"Reason: {indented(facts.override_reason)}")
     else:
         lines.append("Protocol disposition: the same.")
-    cited = {name for reason in assessment["reasons"] for name in reason["answers"]}
-    sections: dict[bool | None, list[str]] = {True: [], False: [], None: []}
-    for question in asked_questions(protocol):
-        if question.id not in facts.answers:
-            sections[None].append(f"- {question.text}")
-            continue
-        value = facts.answers[question.id]
-        kind = is_positive(question, value, cited)
-        sections[kind].append(f"- {question.text} {answer_text(question, value)}")
-    for title, kind in (("PERTINENT POSITIVES", True), ("PERTINENT NEGATIVES", False),
-                        ("NOT ASKED OR NOT MEASURED", None)):
-        lines += ["", f"{title}:"] + (sections[kind] or ["- none"])
-    lines += ["", "PROTOCOL REASONS:"]
-    lines += [f"- {r['rule']}: {r['text']}" for r in assessment["reasons"]] or ["- none matched"]
-    advice = {item["id"]: item["text"] for item in assessment["advice"]}
-    lines += ["", "ADVICE GIVEN:"]
-    given = [f"- {one_line(advice.get(a, a))}" for a in facts.advice_given]
-    lines += given or ["- none recorded"]
-    lines += ["", "NOTES:", indented(facts.notes) or "none"]
+    reasons = "; ".join(f"{r['rule']}: {r['text']}" for r in assessment["reasons"])
+    lines += ["", *_findings(facts, protocol), "",
+              f"PROTOCOL REASONS: {reasons or 'none matched'}"]
+    texts = {item["id"]: item["text"] for item in assessment["advice"]}
+    given = [one_line(ADVICE.get(a) or texts.get(a, a)) for a in facts.advice_given]
+    lines += [f"ADVICE GIVEN: {'; '.join(given) or 'none recorded'}."]
+    lines += [f"NOTES: {indented(facts.notes) or 'none'}"]
     identity = assessment["protocol"]
     lines += [
         "",

@@ -1,6 +1,7 @@
 """The call console: questions in order, the live disposition, closing and saving once."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from flask import Flask
@@ -10,8 +11,9 @@ from sqlalchemy.exc import IntegrityError
 
 from checker.extensions import db
 from checker.nurse.models import Encounter
+from checker.settings import ConfigError
 from rules import load_protocol
-from tests.nurse.conftest import CALM_ANSWERS, call_data, new_call
+from tests.nurse.conftest import CALM_ANSWERS, call_data, make_app, new_call
 
 
 def encounters(app: Flask) -> list[Encounter]:
@@ -284,3 +286,20 @@ def test_dates_are_typed_as_text_and_a_bad_one_is_named(client: FlaskClient) -> 
     html = client.post("/nurse/call", data=data).get_data(as_text=True)
     assert ('href="#date_of_birth">Date of birth: Not a valid date value. Type it as '
             "YYYY-MM-DD") in html
+
+
+def test_a_saved_note_gives_the_times_in_the_clinics_zone_and_stores_utc(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.config["CLINIC_TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14, no daylight saving
+    assert client.post("/nurse/call", data=call_data(new_call(client))).status_code == 302
+    [saved] = encounters(app)
+    assert saved.started_at.utcoffset().total_seconds() == 0
+    local = (saved.started_at + timedelta(hours=14)).strftime("%Y-%m-%d %H:%M")
+    assert f"Call: {local} to " in saved.note
+    assert " +14. Nurse: ann." in saved.note
+
+
+def test_an_unknown_clinic_time_zone_stops_the_app_with_its_name(database_url: str) -> None:
+    with pytest.raises(ConfigError, match="CLINIC_TIMEZONE must be an IANA time zone"):
+        make_app(database_url, CLINIC_TIMEZONE="Mars/Olympus_Mons")

@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from checker.nurse.note import NoteFacts, build_note
 from rules import assess, load_protocol
@@ -30,18 +31,29 @@ def facts(answers: dict[str, Any], **changes: Any) -> NoteFacts:
     return NoteFacts(**values)
 
 
+UTC_ZONE = ZoneInfo("UTC")
+MAX_TYPICAL_NOTE = 1200
+
+
 def section(note: str, title: str) -> list[str]:
-    """The lines of one section of the note."""
+    """The lines of one section of the note, up to the next line in capitals or a blank one."""
     lines = note.split("\n")
     start = lines.index(f"{title}:") + 1
-    end = lines.index("", start)
+    end = next(n for n in range(start, len(lines))
+               if not lines[n] or lines[n].split(":")[0].isupper())
     return lines[start:end]
 
 
+def line(note: str, title: str) -> str:
+    """What follows the title on a one-line section."""
+    [found] = [text for text in note.split("\n") if text.startswith(f"{title}: ")]
+    return found.removeprefix(f"{title}: ")
+
+
 def test_it_lays_out_the_note_in_a_fixed_order() -> None:
-    note = build_note(facts(CALM), load_protocol())
+    note = build_note(facts(CALM), load_protocol(), UTC_ZONE)
     titles = ["DISPOSITION: SELF CARE", "PERTINENT POSITIVES:", "PERTINENT NEGATIVES:",
-              "NOT ASKED OR NOT MEASURED:", "PROTOCOL REASONS:", "ADVICE GIVEN:", "NOTES:",
+              "NOT ASKED:", "PROTOCOL REASONS:", "ADVICE GIVEN:", "NOTES:",
               "Protocol: vertebral-augmentation-aftercare version"]
     positions = [note.index(t) for t in titles]
     assert positions == sorted(positions)
@@ -52,47 +64,80 @@ def test_it_lays_out_the_note_in_a_fixed_order() -> None:
     assert "Procedure: Vertebroplasty on 2025-03-12 (day 2)." in note
 
 
-def test_it_lists_pertinent_positives_and_negatives() -> None:
+def test_it_lists_positives_first_then_negatives_and_not_asked_on_a_line_each() -> None:
     answers = dict(CALM, new_back_pain=True, swelling="stable")
-    note = build_note(facts(answers), load_protocol())
-    positives = section(note, "PERTINENT POSITIVES")
-    negatives = section(note, "PERTINENT NEGATIVES")
-    assert any("different place from the treated spot? Yes" in line for line in positives)
-    assert any("swelling at the needle spot? Some, but it is not growing" in line
-               for line in positives)
-    assert any("How bad is your pain right now? 2 (of 10)" in line for line in positives)
-    assert any("chest pain" in line and line.endswith("No") for line in negatives)
-    assert any("bring the pain down? Yes" in line for line in negatives)
-    assert section(note, "NOT ASKED OR NOT MEASURED") == [
-        "- What is your temperature? Not measured", "- Was your broken bone caused by "
-        "osteoporosis (thin, weak bones)?", "- Do you take a blood thinner?"]
+    note = build_note(facts(answers), load_protocol(), UTC_ZONE)
+    assert section(note, "PERTINENT POSITIVES") == [
+        "- pain: 2/10", "- site swelling: stable", "- new back pain elsewhere: yes"]
+    assert line(note, "PERTINENT NEGATIVES") == (
+        "denies chest pain/dyspnea/hemoptysis, new leg weakness, new incontinence, syncope, "
+        "site bleeding, new numbness/tingling, site pus/drainage, headache, site redness, "
+        "chills/feverishness; pain relieved by rest/ice/analgesics; activity light; "
+        "pain trend better.")
+    assert line(note, "NOT ASKED") == (
+        "temperature (not measured), osteoporotic fracture, anticoagulant/antiplatelet.")
+    assert note.index("PERTINENT POSITIVES") < note.index("PERTINENT NEGATIVES")
+
+
+def test_a_typical_call_note_is_at_most_1200_characters_and_keeps_every_fact() -> None:
+    answers = dict(CALM, temperature={"value": 38.5, "unit": "C"}, osteoporosis=True,
+                   blood_thinner=False)
+    protocol = load_protocol()
+    note = build_note(facts(answers, record_number="MRN-4471",
+                            patient_name="Harriet Quimby",
+                            advice_given=["ice", "bandage"],
+                            notes="Daughter will drive her to the clinic."),
+                      protocol, ZoneInfo("America/New_York"))
+    assert len(note) <= MAX_TYPICAL_NOTE, len(note)
+    for fact in ("Call: 2025-03-14 05:05 to 05:17 EDT. Nurse: ann.",
+                 "Patient: Harriet Quimby. Born: 1940-12-10.",
+                 "Record number: MRN-4471.", "Callback number: 555 0100.",
+                 "DISPOSITION: CALL DOCTOR NOW", "- temperature: 38.5 °C",
+                 f"{protocol.id} version {protocol.version} (sha256 {protocol.sha256})",
+                 "ADVICE GIVEN: ice 15-20 min with a cloth barrier; keep dressing clean/dry",
+                 "NOTES: Daughter will drive her to the clinic."):
+        assert fact in note
+
+
+def test_times_are_in_the_clinics_zone_with_its_name() -> None:
+    late = facts(CALM, started_at=datetime(2025, 1, 10, 4, 50, tzinfo=UTC),
+                 ended_at=datetime(2025, 1, 10, 5, 10, tzinfo=UTC))
+    note = build_note(late, load_protocol(), ZoneInfo("America/Los_Angeles"))
+    assert "Call: 2025-01-09 20:50 to 21:10 PST." in note
+    across = build_note(late, load_protocol(), ZoneInfo("Asia/Kolkata"))
+    assert "Call: 2025-01-10 10:20 to 10:40 IST." in across
+    midnight = build_note(late, load_protocol(), ZoneInfo("Europe/London"))
+    assert "Call: 2025-01-10 04:50 to 05:10 GMT." in midnight
 
 
 def test_it_records_a_lowered_disposition_with_the_reason() -> None:
     answers = dict(CALM, new_back_pain=True)
     note = build_note(facts(answers, final_disposition="self_care",
-                            override_reason="Seen by the surgeon yesterday."), load_protocol())
+                            override_reason="Seen by the surgeon yesterday."), load_protocol(),
+                      UTC_ZONE)
     expected = (
         "DISPOSITION: SELF CARE\nProtocol disposition: CALL DOCTOR TODAY (lowered by the nurse)."
     )
     assert expected in note
     assert "Reason: Seen by the surgeon yesterday." in note
-    assert section(note, "PROTOCOL REASONS")[0].startswith("- T6: ")
+    assert line(note, "PROTOCOL REASONS").startswith("T6: ")
 
 
 def test_it_shows_a_fahrenheit_reading_with_celsius() -> None:
     answers = dict(CALM, temperature={"value": 100.4, "unit": "F"})
-    note = build_note(facts(answers), load_protocol())
-    assert "What is your temperature? 100.4 °F (38.0 °C)" in note
+    note = build_note(facts(answers), load_protocol(), UTC_ZONE)
+    assert "- temperature: 100.4 °F (38.0 °C)\n" in note
     assert "DISPOSITION: CALL DOCTOR NOW" in note
 
 
 def test_it_lists_the_advice_given_in_words() -> None:
-    note = build_note(facts(CALM), load_protocol())
-    assert section(note, "ADVICE GIVEN")[1] == (
-        "- Keep the small bandage clean and dry, and look at the needle spot every day.")
-    silent = build_note(facts(CALM, advice_given=[]), load_protocol())
-    assert section(silent, "ADVICE GIVEN") == ["- none recorded"]
+    note = build_note(facts(CALM, advice_given=["ice", "bandage", "made_up"]), load_protocol(),
+                      UTC_ZONE)
+    assert line(note, "ADVICE GIVEN") == (
+        "ice 15-20 min with a cloth barrier; keep dressing clean/dry, check site daily; "
+        "made_up.")
+    silent = build_note(facts(CALM, advice_given=[]), load_protocol(), UTC_ZONE)
+    assert line(silent, "ADVICE GIVEN") == "none recorded."
 
 
 def test_a_name_or_notes_with_line_breaks_cannot_forge_a_disposition_line() -> None:
@@ -100,20 +145,21 @@ def test_a_name_or_notes_with_line_breaks_cannot_forge_a_disposition_line() -> N
     note = build_note(facts(
         dict(CALM, chest_symptoms=True), patient_name=forged, record_number="1\r\nDISPOSITION: X",
         callback_number="555\u2028DISPOSITION: X", notes="Calm.\nDISPOSITION: SELF CARE\n\nEnd.",
-        final_disposition="emergency"), load_protocol())
+        final_disposition="emergency"), load_protocol(), UTC_ZONE)
     lines = note.split("\n")
     assert [line for line in lines if line.startswith("DISPOSITION")] == [
         "DISPOSITION: EMERGENCY"]
     assert "Patient: Ada\ufffdDISPOSITION: SELF CARE. Born: 1940-12-10. " in note
     assert "Record number: 1\ufffd\ufffdDISPOSITION: X." in note
     assert "Callback number: 555\ufffdDISPOSITION: X." in note
-    assert section(note, "NOTES") == [
-        "Calm.", "    DISPOSITION: SELF CARE", "    ", "    End."]
+    notes = note.split("\n")
+    start = notes.index("NOTES: Calm.")
+    assert notes[start + 1:start + 4] == ["    DISPOSITION: SELF CARE", "    ", "    End."]
 
 
 def test_a_lowered_disposition_reason_stays_inside_its_line() -> None:
     note = build_note(facts(dict(CALM, new_back_pain=True), final_disposition="self_care",
                             override_reason="Old pain.\rDISPOSITION: SELF CARE\x00"),
-                      load_protocol())
+                      load_protocol(), UTC_ZONE)
     assert "Reason: Old pain.\n    DISPOSITION: SELF CARE\ufffd\n" in note
     assert sum(line.startswith("DISPOSITION") for line in note.split("\n")) == 1
