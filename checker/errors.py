@@ -22,6 +22,7 @@ from checker.extensions import db, limiter
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
+NURSE_PREFIX = "/nurse/"  # errors there are shown inside the console's own layout
 
 # What a patient sees for each error: a title and what to do about it.
 PAGES = {
@@ -64,8 +65,13 @@ def _render(code: int, message: str = "") -> tuple[Any, int]:
     title, default = PAGES.get(code, PAGES[400] if code < 500 else PAGES[500])
     if _wants_json():
         return jsonify({"errors": {"request": message or default}}), code
-    page = render_template("errors/error.html", code=code, title=title, message=message or default)
-    return page, code
+    context = {"code": code, "title": title, "message": message or default}
+    if request.path.startswith(NURSE_PREFIX):
+        try:
+            return render_template("nurse/error.html", **context), code
+        except Exception as error:  # the console's menu failed too: the plain page still helps
+            log.warning("the console's error page failed: %s", type(error).__name__)
+    return render_template("errors/error.html", **context), code
 
 
 def _http_error(error: HTTPException) -> tuple[Any, int, list[tuple[str, str]]]:

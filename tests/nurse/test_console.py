@@ -14,6 +14,7 @@ from checker.nurse.models import Encounter
 from checker.settings import ConfigError
 from rules import load_protocol
 from tests.nurse.conftest import CALM_ANSWERS, call_data, make_app, new_call
+from tests.nurse.test_error_pages import _database_down
 
 
 def encounters(app: Flask) -> list[Encounter]:
@@ -303,3 +304,30 @@ def test_a_saved_note_gives_the_times_in_the_clinics_zone_and_stores_utc(
 def test_an_unknown_clinic_time_zone_stops_the_app_with_its_name(database_url: str) -> None:
     with pytest.raises(ConfigError, match="CLINIC_TIMEZONE must be an IANA time zone"):
         make_app(database_url, CLINIC_TIMEZONE="Mars/Olympus_Mons")
+
+
+@pytest.mark.parametrize(("path", "status", "title"), [
+    ("/nurse/audit", 403, "Not allowed"),
+    ("/nurse/encounters/999999", 404, "Page not found"),
+    ("/nurse/no-such-page", 404, "Page not found"),
+    ("/nurse/encounters", 503, "The record system is unavailable"),
+])
+def test_a_console_error_page_keeps_the_consoles_menu_and_the_emergency_line(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, path: str, status: int,
+    title: str,
+) -> None:
+    if status == 503:
+        _database_down(app, monkeypatch)
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert f"<h1>{title}</h1>" in html
+    assert '<nav class="nurse-nav" aria-label="Nurse console">' in html
+    assert "Signed in as ann" in html
+    assert 'In an emergency, the caller must call <a href="tel:911">911</a> now.' in html
+
+
+def test_an_error_outside_the_console_keeps_the_patients_page(client: FlaskClient) -> None:
+    html = client.get("/no-such-page").get_data(as_text=True)
+    assert "Page not found" in html
+    assert "nurse-nav" not in html
