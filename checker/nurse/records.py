@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -27,7 +28,7 @@ from checker.nurse import audit as audit_log
 from checker.nurse import bp
 from checker.nurse.forms import CALLERS, PROCEDURES, AddendumForm, labels
 from checker.nurse.models import Addendum, AuditEvent, Encounter
-from checker.nurse.note import answer_text, disposition_label
+from checker.nurse.note import answer_text, clinic_zone, disposition_label, local
 from rules import load_protocol
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,9 @@ PER_PAGE = 20
 OLD_SEARCH_KEY = "nurse_search"
 FIELDS = ("name", "record", "date")
 FIELD_LABELS = {"name": "Patient's name", "record": "Record number",
-                "date": "Date of the call (UTC)"}
+                "date": "Date of the call"}
+# Left out of record numbers on both sides of a search: "mrn 4471" finds MRN-4471.
+RECORD_SEPARATORS = (" ", "-")
 MAX_TERM = 200
 # Control characters (NUL among them: PostgreSQL cannot take it in a query) and lone surrogates.
 _UNSEARCHABLE = frozenset({"Cc", "Cs"})
@@ -73,13 +76,32 @@ def _filtered(query: Select[tuple[Encounter]], terms: Mapping[str, str]
     for word in terms["name"].replace(",", " ").split():
         query = query.where(Encounter.patient_name.ilike(f"%{_escape(word)}%", escape="\\"))
     if terms["record"]:
-        query = query.where(func.lower(Encounter.record_number) == terms["record"].lower())
+        stored, wanted = func.lower(Encounter.record_number), terms["record"].lower()
+        for separator in RECORD_SEPARATORS:
+            stored, wanted = func.replace(stored, separator, ""), wanted.replace(separator, "")
+        query = query.where(stored == wanted)
     if terms["date"]:
-        day = date.fromisoformat(terms["date"])
-        start = datetime(day.year, day.month, day.day, tzinfo=UTC)
-        query = query.where(Encounter.started_at >= start,
-                            Encounter.started_at < start + timedelta(days=1))
+        start, end = _day_bounds(date.fromisoformat(terms["date"]))
+        query = query.where(Encounter.started_at >= start, Encounter.started_at < end)
     return query
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The clinic's calendar day as a span of UTC moments (23 or 25 hours across a clock change)."""
+    zone = clinic_zone(current_app.config)
+    after = day + timedelta(days=1)
+    if zone is None:  # the server's zone: a naive time is read as local by astimezone
+        start = datetime(day.year, day.month, day.day).astimezone()
+        end = datetime(after.year, after.month, after.day).astimezone()
+    else:
+        start = datetime(day.year, day.month, day.day, tzinfo=zone)
+        end = datetime(after.year, after.month, after.day, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def clinic_time(moment: datetime, layout: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A stored moment as the clinic's clock shows it, with the zone's name."""
+    return local(moment, clinic_zone(current_app.config)).strftime(layout)
 
 
 def _escape(text: str) -> str:
@@ -108,7 +130,7 @@ def _list_page(page: Pagination | None, terms: Mapping[str, str],
                errors: Mapping[str, str]) -> str:
     """The saved calls page: the search box, any messages about it, and the calls shown."""
     return render_template("nurse/encounters.html", page=page, terms=terms, errors=errors,
-                           label=disposition_label)
+                           label=disposition_label, when=clinic_time)
 
 
 @bp.route("/encounters/search", methods=["POST"])
@@ -153,6 +175,7 @@ def encounter(encounter_id: int) -> str:
     return render_template(
         "nurse/encounter.html", encounter=record, answers=answers, form=AddendumForm(),
         label=disposition_label, callers=labels(CALLERS), procedures=labels(PROCEDURES),
+        when=clinic_time,
     )
 
 
@@ -169,7 +192,7 @@ def note(encounter_id: int) -> Response:
 def print_view(encounter_id: int) -> str:
     """The note laid out for printing."""
     record = _audited(encounter_id, "print")
-    return render_template("nurse/print.html", encounter=record)
+    return render_template("nurse/print.html", encounter=record, when=clinic_time)
 
 
 def _addendum_not_saved(encounter_id: int, form: AddendumForm, status: int,
@@ -210,4 +233,4 @@ def audit() -> str:
         abort(403)
     query = select(AuditEvent).order_by(AuditEvent.id.desc())  # the chain's own order
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("nurse/audit.html", page=page)
+    return render_template("nurse/audit.html", page=page, when=clinic_time)

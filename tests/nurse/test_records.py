@@ -94,8 +94,54 @@ def test_it_finds_a_name_written_last_name_first(client: FlaskClient) -> None:
     assert "Mary Jones" in html and "Mary Smith" not in html
 
 
+def test_it_forgives_spaces_and_dashes_in_record_numbers_and_spaces_in_names(
+    client: FlaskClient
+) -> None:
+    save(client, patient_name="Bessie Coleman", record_number="MRN-4471")
+    save(client, patient_name="Amelia Earhart", record_number="MRN-4472")
+    for typed in ("mrn 4471", " MRN4471 ", "mrn-44 71"):
+        html = find(client, record=typed)
+        assert "Bessie Coleman" in html and "Amelia Earhart" not in html, typed
+    html = find(client, name="  COLEMAN   bessie ")
+    assert "Bessie Coleman" in html and "Amelia Earhart" not in html
+
+
+def test_a_search_offers_to_clear_it_and_the_list_after_shows_every_call(
+    client: FlaskClient
+) -> None:
+    save(client, patient_name="Bessie Coleman")
+    save(client, patient_name="Amelia Earhart")
+    html = find(client, name="Coleman")
+    assert '<a href="/nurse/encounters" class="clear-search">Clear search</a>' in html
+    assert 'value="Coleman"' in html
+    cleared = client.get("/nurse/encounters").get_data(as_text=True)
+    assert "Bessie Coleman" in cleared and "Amelia Earhart" in cleared
+    assert "Clear search" not in cleared and 'value="Coleman"' not in cleared
+
+
+def test_times_and_the_searched_day_are_the_clinics(app: Flask, client: FlaskClient) -> None:
+    app.config["CLINIC_TIMEZONE"] = "Pacific/Kiritimati"  # UTC+14 all year
+    first = save(client, patient_name="Bessie Coleman")
+    noon = datetime(2025, 3, 14, 12, 0, tzinfo=UTC)  # 02:00 on the 15th in Kiritimati
+    with app.app_context():
+        template = db.session.get(Encounter, first)
+        columns = {c.name: getattr(template, c.name) for c in Encounter.__table__.columns
+                   if c.name not in ("id", "submit_token", "started_at", "ended_at",
+                                     "patient_name")}
+        db.session.add(Encounter(**columns, submit_token="noon", patient_name="Noon Caller",
+                                 started_at=noon, ended_at=noon + timedelta(minutes=9)))
+        db.session.commit()
+        noon_id = db.session.scalar(select(Encounter.id).filter_by(submit_token="noon"))
+    listed = client.get("/nurse/encounters").get_data(as_text=True)
+    assert "2025-03-15 02:00 +14" in listed and "2025-03-14 12:00" not in listed
+    assert "Noon Caller" in find(client, date="2025-03-15")
+    assert "Noon Caller" not in find(client, date="2025-03-14")
+    page = client.get(f"/nurse/encounters/{noon_id}").get_data(as_text=True)
+    assert "2025-03-15 02:00 +14 to 2025-03-15 02:09 +14" in page
+
+
 @pytest.mark.parametrize("field,label", [("name", "Patient's name"), ("record", "Record number"),
-                                         ("date", "Date of the call (UTC)")])
+                                         ("date", "Date of the call")])
 @pytest.mark.parametrize("bad", ["Cole\x00man", "Cole\x1bman"])
 def test_a_control_character_in_a_search_gets_a_message_on_that_field(
     client: FlaskClient, field: str, label: str, bad: str
