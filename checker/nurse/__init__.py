@@ -76,7 +76,7 @@ def _idle_timeout() -> Response | None:
 
 def init_app(app: Flask) -> None:
     """Register the nurse console, its CLI and its sign-in handling with the app."""
-    from checker.nurse import auth, cli, console, records  # noqa: F401  (they add routes)
+    from checker.nurse import auth, cli, console, records, reports  # noqa: F401  (routes)
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.nurses)

@@ -81,12 +81,12 @@ def _filtered(query: Select[tuple[Encounter]], terms: Mapping[str, str]
             stored, wanted = func.replace(stored, separator, ""), wanted.replace(separator, "")
         query = query.where(stored == wanted)
     if terms["date"]:
-        start, end = _day_bounds(date.fromisoformat(terms["date"]))
+        start, end = day_bounds(date.fromisoformat(terms["date"]))
         query = query.where(Encounter.started_at >= start, Encounter.started_at < end)
     return query
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
+def day_bounds(day: date) -> tuple[datetime, datetime]:
     """The clinic's calendar day as a span of UTC moments (23 or 25 hours across a clock change)."""
     zone = clinic_zone(current_app.config)
     after = day + timedelta(days=1)

@@ -1,0 +1,121 @@
+"""Reports for an administrator: counts, overrides with reasons, a chart and a safe CSV."""
+
+import csv
+import io
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from checker.extensions import db
+from checker.nurse.models import AuditEvent
+from checker.nurse.reports import safe_cell
+from tests.nurse.conftest import CALM_ANSWERS, add_nurse, call_data, new_call, sign_in
+
+FORMULA = "=HYPERLINK(\"http://example.invalid\",\"x\")"
+
+
+def save(client: FlaskClient, answers: dict[str, str] | None = None, **fields: str) -> None:
+    """Save one call."""
+    response = client.post("/nurse/call", data=call_data(new_call(client), answers, **fields))
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def calls(app: Flask, client: FlaskClient) -> None:
+    """Three calls by ann: one as the protocol says, one raised, one lowered with a reason."""
+    save(client)
+    save(client, final_disposition="call_doctor_now")
+    save(client, dict(CALM_ANSWERS, new_back_pain="yes"), final_disposition="self_care",
+         override_reason=FORMULA)
+
+
+def actions(app: Flask) -> list[str]:
+    """The audit log's actions, oldest first."""
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_an_administrator_sees_counts_a_chart_and_the_overrides(
+    app: Flask, calls: None, admin: FlaskClient
+) -> None:
+    response = admin.get("/nurse/reports")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "3 saved calls from" in html
+    assert "<td>ann</td><td>3</td>" in html
+    assert "<td>SELF CARE</td><td>2</td>" in html
+    assert "<td>CALL DOCTOR NOW</td><td>1</td>" in html
+    assert "<caption>Raised by the nurse: 1</caption>" in html
+    assert "<caption>Lowered by the nurse: 1</caption>" in html
+    assert "<td>CALL DOCTOR TODAY</td><td>SELF CARE</td>" in html
+    assert "=HYPERLINK(&#34;http://example.invalid&#34;" in html  # shown as text, escaped
+    # The busiest row's bar is the full width; a quiet day's is empty.
+    assert '<rect width="240.0" height="16">' in html
+    assert '<rect width="0.0" height="16">' in html
+    assert "style=" not in html.split("<main", 1)[1]
+    assert actions(app)[-1] == "report"
+
+
+def test_the_csv_is_safe_against_spreadsheet_formulas(
+    app: Flask, calls: None, admin: FlaskClient
+) -> None:
+    response = admin.get("/nurse/reports.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][0] == "Report"
+    lowered = [r for r in rows if r[0] == "Lowered by the nurse"]
+    assert lowered == [[
+        "Lowered by the nurse", lowered[0][1], "ann", "CALL DOCTOR TODAY", "SELF CARE", "1",
+        "'" + FORMULA]]
+    assert ["Calls per nurse", "", "ann", "", "", "3", ""] in rows
+    assert actions(app)[-1] == "report_csv"
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_a_cell_that_a_spreadsheet_would_run_starts_with_a_quote(text: str) -> None:
+    assert safe_cell(text) == "'" + text
+
+
+def test_a_plain_cell_is_left_alone() -> None:
+    assert safe_cell("Old pain, seen by the surgeon") == "Old pain, seen by the surgeon"
+    assert safe_cell(3) == "3"
+
+
+def test_a_nurse_who_is_not_an_administrator_gets_the_consoles_403(
+    app: Flask, client: FlaskClient
+) -> None:
+    for path in ("/nurse/reports", "/nurse/reports.csv"):
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 403
+        assert "nurse-nav" in html and 'href="tel:911"' in html
+    assert "report" not in actions(app)
+
+
+def test_bad_dates_are_named_and_nothing_is_reported(app: Flask, admin: FlaskClient) -> None:
+    response = admin.get("/nurse/reports?from=14/03/2025&to=2025-03-01")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'href="#report-from">From: enter the date as YYYY-MM-DD' in html
+    assert "report" not in actions(app)
+    backwards = admin.get("/nurse/reports?from=2025-03-02&to=2025-03-01")
+    assert "From: the first day must not be after the last day." in backwards.get_data(
+        as_text=True)
+
+
+def test_a_report_counts_only_its_days(app: Flask, calls: None, admin: FlaskClient) -> None:
+    html = admin.get("/nurse/reports?from=2020-01-01&to=2020-01-31").get_data(as_text=True)
+    assert "0 saved calls from 2020-01-01 to 2020-01-31" in html
+    assert "<td>2020-01-31</td><td>0</td>" in html
+
+
+def test_reports_are_not_open_to_someone_signed_out(app: Flask) -> None:
+    add_nurse(app, "ada", admin=True)
+    stranger = app.test_client()
+    assert stranger.get("/nurse/reports").status_code == 302
+    assert sign_in(stranger, "ada").status_code == 302
+    assert stranger.get("/nurse/reports").status_code == 200
