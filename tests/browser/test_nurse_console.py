@@ -304,6 +304,36 @@ def test_alt_s_jumps_to_the_close_and_a_refused_save_focuses_the_problem(
     assert_no_violations(page, axe)
 
 
+def test_below_1024_pixels_the_panel_stacks_under_the_questions(
+    browser: Any, accounts: str
+) -> None:
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    try:
+        page = context.new_page()
+        sign_in(page, accounts, "nora")
+        page.goto(f"{accounts}/nurse/call")
+        questions = page.locator(".desk-questions").bounding_box()
+        panel = page.locator(".desk-panel").bounding_box()
+        assert questions and panel
+        assert panel["y"] >= questions["y"] + questions["height"]
+        assert page.evaluate("getComputedStyle(document.querySelector('.desk-panel')).position"
+                             ) == "static"
+    finally:
+        context.close()
+
+
+def test_the_reports_and_a_console_error_page_pass_axe(
+    page: Page, accounts: str, axe: Check
+) -> None:
+    sign_in(page, accounts, "ada")
+    page.goto(f"{accounts}/nurse/reports")
+    expect(page.get_by_role("heading", name="Reports")).to_be_visible()
+    assert_no_violations(page, axe)
+    page.goto(f"{accounts}/nurse/encounters/999999")
+    expect(page.get_by_role("navigation", name="Nurse console")).to_be_visible()
+    assert_no_violations(page, axe)
+
+
 def test_no_nurse_page_opens_without_signing_in(page: Page, accounts: str) -> None:
     for path in ("/nurse/", "/nurse/call", "/nurse/encounters", "/nurse/audit",
                  "/nurse/encounters/1"):

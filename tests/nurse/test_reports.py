@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import datetime
 
 import pytest
 from flask import Flask
@@ -42,6 +43,7 @@ def test_an_administrator_sees_counts_a_chart_and_the_overrides(
 ) -> None:
     response = admin.get("/nurse/reports")
     html = response.get_data(as_text=True)
+    today = datetime.now().astimezone().date().isoformat()
     assert response.status_code == 200
     assert "3 saved calls from" in html
     assert "<td>ann</td><td>3</td>" in html
@@ -51,9 +53,11 @@ def test_an_administrator_sees_counts_a_chart_and_the_overrides(
     assert "<caption>Lowered by the nurse: 1</caption>" in html
     assert "<td>CALL DOCTOR TODAY</td><td>SELF CARE</td>" in html
     assert "=HYPERLINK(&#34;http://example.invalid&#34;" in html  # shown as text, escaped
-    # The busiest row's bar is the full width; a quiet day's is empty.
+    # The busiest nurse's bar is the full width; today's column the full height, a quiet
+    # day's none.
     assert '<rect width="240.0" height="16">' in html
-    assert '<rect width="0.0" height="16">' in html
+    assert f'<rect x="696" y="0.0" width="23" height="120.0"><title>{today}: 3</title>' in html
+    assert '<rect x="0" y="120.0" width="23" height="0.0">' in html
     assert "style=" not in html.split("<main", 1)[1]
     assert actions(app)[-1] == "report"
 
