@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from checker.api.fhir import FHIR_JSON, ResponseError, questionnaire, read_response
 from checker.api.openapi import document
-from checker.extensions import csrf
+from checker.extensions import csrf, limiter
 from rules import AnswerError, Protocol, assess, load_protocol
 from rules.jsonio import loads_strict
 from rules.model import INTEGER
@@ -23,6 +23,12 @@ UTF8 = ("utf-8", "utf8")
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # The API sets no cookies, so a forged cross-site request has nothing to ride on.
 csrf.exempt(bp)
+
+
+@limiter.request_filter
+def _unlimited() -> bool:
+    """The API has no rate limit, so its requests skip the limiter's bookkeeping."""
+    return request.blueprint == bp.name
 
 
 def _errors(status: int, errors: dict[str, str]) -> tuple[Any, int]:

@@ -30,8 +30,24 @@ def end_every_session(nurse_id: int) -> None:
     )
 
 
+# The JSON API keeps no session: it neither reads nor sets a cookie, so no request of it pays
+# for opening, signing or storing one.
+SESSIONLESS_PREFIX = "/api/"
+
+
+def _sessionless(request: Request) -> bool:
+    """Whether this request is one of the API's, which has no session."""
+    return request.path.startswith(SESSIONLESS_PREFIX)
+
+
 class HttpsAwareSessionInterface(SecureCookieSessionInterface):
     """Mark the session cookie Secure whenever the request came over HTTPS."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """The signed-cookie session, or none at all for the API."""
+        if _sessionless(request):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure if configured, or if this request is HTTPS (ProxyFix sets that behind a proxy)."""
@@ -81,6 +97,8 @@ class RedisSessionInterface(HttpsAwareSessionInterface):
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """The stored session named by the cookie, or a new one (a cookie one if Redis is down)."""
+        if _sessionless(request):
+            return self.make_null_session(app)
         cookie = request.cookies.get(self.get_cookie_name(app), "")
         sid = self._sid(app, cookie)
         if not sid:

@@ -266,3 +266,13 @@ def test_answers_just_outside_the_documented_ranges_are_invalid_and_refused(
 ) -> None:
     assert not _validator(client, "Answers").is_valid(answers)
     assert client.post(URL, json=answers).status_code == 422
+
+
+def test_the_api_is_never_rate_limited_and_keeps_no_session() -> None:
+    client = make_app(RATELIMIT_DEFAULT="2 per minute").test_client()
+    answers = [client.post(URL, json=CALM_ANSWERS) for _ in range(5)]
+    assert [r.status_code for r in answers] == [200] * 5
+    assert all("Set-Cookie" not in r.headers and "Vary" not in r.headers for r in answers)
+    # The same default limit does apply elsewhere, so the test can see the difference.
+    pages = [client.get("/nurse/login").status_code for _ in range(3)]
+    assert pages[-1] == 429
