@@ -100,6 +100,8 @@ WITHOUT_DATABASE = {
     ("nurse.print_view", "GET"): 503,
     ("nurse.add_addendum", "POST"): 503,
     ("nurse.audit", "GET"): 503,
+    ("nurse.reports", "GET"): 503,
+    ("nurse.reports_csv", "GET"): 503,
     ("nurse.logout", "POST"): 302,  # last: it ends the session the others need
 }
 # The form each POST route is sent, so it gets as far as the database.
