@@ -58,9 +58,12 @@
       if (advice && data.advice) {
         var ticked = {};
         advice.querySelectorAll("input:checked").forEach(function (box) { ticked[box.value] = true; });
+        // A nurse ticking advice keeps the focus where it was when the list is redrawn.
+        var focused = advice.contains(document.activeElement) ? document.activeElement.value : null;
         advice.innerHTML = data.advice;
         advice.querySelectorAll("input[type=checkbox]").forEach(function (box) {
           box.checked = !!ticked[box.value];
+          if (box.value === focused) { box.focus(); }
         });
       }
       Object.keys(data.status || {}).forEach(function (id) {

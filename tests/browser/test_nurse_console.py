@@ -275,6 +275,7 @@ def test_a_fever_call_takes_at_most_40_keys_with_the_disposition_always_in_view(
             assert_panel_agrees(page, label)
         # After the last open question the focus is on the close.
         assert page.evaluate("document.activeElement.id") == "final_disposition"
+        page.wait_for_load_state("networkidle")  # the last live update has been drawn
         keys.tab_to("input[name=advice_given]")
         keys.press("Space")
         keys.tab_to('button[value="save"]')
