@@ -225,7 +225,7 @@ def assess(answers: object, protocol: object = None, *, emergency_number: str = 
     if disposition == "emergency":
         advice_ids = ["call_911"]
     else:
-        advice_ids = _advice(v, disposition)
+        advice_ids = _advice(v, disposition, not could_raise)
     return {
         "disposition": disposition,
         "decided": not could_raise,
@@ -242,7 +242,7 @@ def _is_not(value: str | None, choice: str) -> bool | None:
     return None if value is None else value != choice
 
 
-def _advice(v: dict[str, Any], disposition: str) -> list[str]:
+def _advice(v: dict[str, Any], disposition: str, decided: bool) -> list[str]:
     """Advice ids whose condition surely holds, in the order they are shown."""
     days, pain = v.get("days_since_procedure"), v.get("pain_score")
     activity, thinner = v.get("activity"), v.get("blood_thinner")
@@ -255,7 +255,7 @@ def _advice(v: dict[str, Any], disposition: str) -> list[str]:
         advice.append("gradual_activity")
         if activity == "resting":
             advice.append("move_around")
-    if disposition == "self_care" and in_pain:
+    if disposition == "self_care" and decided and in_pain and pain <= 4:
         advice.append("soreness_normal")
     if in_pain or (swelling is not None and swelling != "none"):
         advice.append("ice")

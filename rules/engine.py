@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from rules.answers import validate_answers
-from rules.loader import DISPOSITION, load_protocol
+from rules.loader import DECIDED, DISPOSITION, load_protocol
 from rules.model import Protocol
 
 DEFAULT_EMERGENCY_NUMBER = "911"
@@ -88,6 +88,7 @@ def assess(
 
     context = dict(values)
     context[DISPOSITION] = disposition.id
+    context[DECIDED] = result["decided"]
     only = disposition.only_advice
     advice = [
         {"id": item.id, "text": texts[item.id]}

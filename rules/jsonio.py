@@ -24,8 +24,9 @@ def _constant(name: str) -> Any:
 def _utf8(data: bytes) -> str:
     """The bytes as UTF-8 text; json.loads would also take UTF-16 and UTF-32, which we refuse."""
     if data.startswith(b"\xef\xbb\xbf"):
-        raise ValueError("not valid JSON: the text starts with a byte order mark; send UTF-8 "
-                         "without one")
+        raise ValueError(
+            "not valid JSON: the text starts with a byte order mark; send UTF-8 without one"
+        )
     # A NUL byte is never in UTF-8 JSON (it is escaped as \u0000): the text is UTF-16 or 32.
     if b"\x00" in data:
         raise ValueError("not valid JSON: the text is not UTF-8 (it looks like UTF-16 or UTF-32)")

@@ -69,6 +69,11 @@ class Disposition:
     detail: str = ""
     only_advice: tuple[str, ...] | None = None
     call_back: bool = True
+    # How the call-back list words this disposition's signs: "Call your doctor now if".
+    call_back_action: str = ""
+    # How it looks and whom the person must call; empty in protocols older than 1.1.
+    tone: str = ""
+    calls: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,8 @@ class Rule:
     when: Condition
     explain: str
     source: str
+    # The sign in the patient's words, completing the disposition's call-back action.
+    sign: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +97,15 @@ class Advice:
     when: Condition
     text: str
     source: str
+
+
+@dataclass(frozen=True, slots=True)
+class CallBackItem:
+    """One sentence of the call-back list, with the disposition and rules it was built from."""
+
+    text: str
+    disposition: str | None = None  # None: free text, as in protocols older than 1.1
+    rules: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)
@@ -108,8 +124,18 @@ class Protocol:
     dispositions: tuple[Disposition, ...]
     rules: tuple[Rule, ...]
     advice: tuple[Advice, ...]
-    call_back: tuple[str, ...]
+    call_back_items: tuple[CallBackItem, ...]
     call_back_source: str
+
+    @cached_property
+    def call_back(self) -> tuple[str, ...]:
+        """The call-back sentences, most urgent first."""
+        return tuple(item.text for item in self.call_back_items)
+
+    @property
+    def call_back_from_rules(self) -> bool:
+        """Whether the call-back list is built from the rules (1.1 and later)."""
+        return any(item.disposition is not None for item in self.call_back_items)
 
     @cached_property
     def by_id(self) -> dict[str, Question]:

@@ -1,4 +1,4 @@
-"""Proof of the policy's five safety properties over the whole answer space.
+"""Proof of the policy's six safety properties over the whole answer space.
 
 The disposition is the most urgent of the matching rules, and a rule reads only the questions
 of one component (questions linked by sharing a rule). So the disposition is the minimum, over
@@ -14,32 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from rules.callback import check_call_back
 from rules.engine import assess
 from rules.errors import MissingSourceError, ProtocolError, UnknownQuestionError
-from rules.loader import DISPOSITION
+from rules.findings import Finding
+from rules.loader import RESULT_NAMES
 from rules.model import Protocol, Rule
 from rules.space import ValueClass, answer_json, atoms_of, by_mildness, classes, components
 
 EMERGENCY = "emergency"
-PROPERTIES = ("total", "monotone", "red flags dominate", "no dead rule", "traced")
-
-
-@dataclass
-class Finding:
-    """One property's outcome: how many cases it checked, and a counterexample if it failed."""
-
-    number: int
-    name: str
-    cases: int = 0
-    failure: str = ""
-    counterexample: Any = None
-    # For a failed monotonicity check: the same answers with the one answer made more severe.
-    more_severe: Any = None
-
-    @property
-    def holds(self) -> bool:
-        """Whether the property was proved."""
-        return not self.failure
+PROPERTIES = (
+    "total",
+    "monotone",
+    "red flags dominate",
+    "no dead rule",
+    "traced",
+    "call-back consistent",
+)
 
 
 @dataclass
@@ -59,7 +50,7 @@ class _Component:
 
 
 class Verifier:
-    """Checks the five properties of one loaded protocol."""
+    """Checks the six properties of one loaded protocol."""
 
     def __init__(self, protocol: Protocol) -> None:
         self.protocol = protocol
@@ -272,7 +263,7 @@ class Verifier:
             if not item.source.strip():
                 finding.failure = f"{item.id} has no source"
                 return finding
-            for name in item.when.names - {DISPOSITION}:
+            for name in item.when.names - RESULT_NAMES:
                 finding.cases += 1
                 if name not in self.protocol.by_id:
                     finding.failure = f"{item.id} reads unknown question '{name}'"
@@ -280,8 +271,15 @@ class Verifier:
         return finding
 
     def run(self) -> list[Finding]:
-        """All five properties, in the policy's order."""
-        return [self.total(), self.monotone(), self.red_flags(), self.dead_rules(), self.traced()]
+        """All six properties, in the policy's order."""
+        return [
+            self.total(),
+            self.monotone(),
+            self.red_flags(),
+            self.dead_rules(),
+            self.traced(),
+            check_call_back(self.protocol),
+        ]
 
 
 def load_failure(error: ProtocolError) -> list[Finding]:

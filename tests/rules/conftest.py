@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rules import Protocol, load_protocol
-from rules.loader import DEFAULT_PROTOCOL
+from rules.loader import PROTOCOLS
 
 # A complete answer set in which nothing is wrong: the mildest answer to every question.
 CALM: dict[str, Any] = {
@@ -41,6 +41,11 @@ def calm(**changes: Any) -> dict[str, Any]:
     return answers
 
 
+def shipped_path() -> Path:
+    """The file of the newest released protocol, the one the app serves."""
+    return PROTOCOLS / f"{load_protocol().version}.toml"
+
+
 @pytest.fixture(scope="session")
 def protocol() -> Protocol:
     """The shipped protocol."""
@@ -50,7 +55,7 @@ def protocol() -> Protocol:
 @pytest.fixture
 def protocol_text() -> str:
     """The shipped protocol file's text, to break on purpose."""
-    return DEFAULT_PROTOCOL.read_text(encoding="utf-8")
+    return shipped_path().read_text(encoding="utf-8")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.rules.conftest import CALM, calm
+from tests.rules.conftest import CALM, calm, shipped_path
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,11 +62,11 @@ def test_jsonl_exits_0_when_every_line_is_valid() -> None:
 def test_verify_proves_the_shipped_protocol_and_exits_0() -> None:
     done = run("verify")
     assert done.returncode == 0
-    assert "All 5 safety properties hold" in done.stdout
+    assert "All 6 safety properties hold" in done.stdout
 
 
 def test_verify_exits_1_on_a_broken_protocol(tmp_path) -> None:
-    text = (ROOT / "rules" / "protocol.toml").read_text(encoding="utf-8")
+    text = shipped_path().read_text(encoding="utf-8")
     broken = tmp_path / "broken.toml"
     broken.write_text(text.replace('"fainted = yes"', '"fainted = no"'), encoding="utf-8")
     done = run("verify", "--protocol", str(broken))

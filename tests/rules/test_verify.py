@@ -27,7 +27,7 @@ def counterexamples(output: str, after: str = "") -> list[dict]:
     return [json.loads(line) for line in lines[start:] if line.startswith("{")]
 
 
-def test_the_shipped_protocol_satisfies_all_five_properties() -> None:
+def test_the_shipped_protocol_satisfies_all_six_properties() -> None:
     code, output = run_verify()
     assert code == 0
     for name in (
@@ -36,14 +36,15 @@ def test_the_shipped_protocol_satisfies_all_five_properties() -> None:
         "3. red flags dominate",
         "4. no dead rule",
         "5. traced",
+        "6. call-back consistent",
     ):
         assert f"ok   {name}:" in output
-    assert "All 5 safety properties hold" in output
+    assert "All 6 safety properties hold" in output
 
 
 def test_every_finding_checks_some_cases(protocol) -> None:
     findings = Verifier(protocol).run()
-    assert [f.number for f in findings] == [1, 2, 3, 4, 5]
+    assert [f.number for f in findings] == [1, 2, 3, 4, 5, 6]
     assert all(f.holds and f.cases > 0 for f in findings)
 
 
@@ -98,7 +99,7 @@ def test_a_dead_rule_fails_with_the_answers_where_it_is_outranked(
 ) -> None:
     dead = (
         '[[rule]]\nid = "N8"\ndisposition = "call_doctor_now"\nwhen = "fainted = yes"\n'
-        'explain = "Fainting."\nsource = "D"\n\n[[rule]]\nid = "T1"'
+        'explain = "Fainting."\nsource = "D"\nsign = "you faint"\n\n[[rule]]\nid = "T1"'
     )
     text = break_protocol(protocol_text, '[[rule]]\nid = "T1"', dead)
     path = write_protocol(text)

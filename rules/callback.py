@@ -1,0 +1,110 @@
+"""Property 6: the call-back list is never less urgent than the rules whose signs it names.
+
+Protocols from 1.1 build the list from the rules, so each sentence carries its rule and action.
+An older free-text list is checked through a reading kept beside the released files
+(`protocols/readings/<version>.toml`): for each sentence, the action it tells and the rules whose
+signs it names. The file itself stays unchanged, since saved calls name its hash.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from typing import Any
+
+from rules.conditions import OPERATORS, Atom
+from rules.engine import assess
+from rules.findings import Finding
+from rules.loader import PROTOCOLS
+from rules.model import Protocol, Rule
+from rules.space import answer_json, domain
+
+NAME = "call-back consistent"
+READINGS = PROTOCOLS / "readings"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One call-back sentence as read: the action it tells and the rules whose signs it names."""
+
+    text: str
+    action: str
+    rules: tuple[str, ...]
+
+
+def readings(protocol: Protocol) -> list[Reading] | None:
+    """How each call-back sentence reads; None for a free-text list with no reading kept."""
+    if protocol.call_back_from_rules:
+        return [
+            Reading(item.text, item.disposition or "", item.rules)
+            for item in protocol.call_back_items
+        ]
+    path = READINGS / f"{protocol.version}.toml"
+    if not path.is_file():
+        return None
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    if data.get("protocol_sha256") != protocol.sha256:
+        return None  # a reading of another file with the same version says nothing of this one
+    read = [
+        Reading(entry["text"], entry["action"], tuple(entry["signs"])) for entry in data["sentence"]
+    ]
+    return read if [r.text for r in read] == list(protocol.call_back) else None
+
+
+def _satisfies(atom: Atom, value: Any) -> bool:
+    """Whether one normalised answer meets an atom, its question's guard aside."""
+    if atom.value is None:  # `is not measured`
+        return value is None
+    return value is not None and OPERATORS[atom.op](value, atom.value)
+
+
+def witness(protocol: Protocol, rule: Rule) -> dict[str, Any] | None:
+    """The mildest answer set whose result comes from this rule, re-checked by the engine."""
+    for conj in rule.when.disjuncts:
+        values = {q.id: domain(q)[0][0] for q in protocol.questions}
+        for atom in conj:
+            guards = atom.guard.disjuncts[0] if atom.guard is not None else ()
+            for needed in (*guards, atom):
+                question = protocol.by_id[needed.name]
+                values[needed.name] = next(
+                    (v for v, _ in domain(question) if _satisfies(needed, v)), values[needed.name]
+                )
+        answers = {
+            q.id: answer_json(q, values[q.id])
+            for q in protocol.questions
+            if q.asked_when is None or q.asked_when.evaluate(values) is not False
+        }
+        if assess(answers, protocol)["disposition"] == rule.disposition:
+            return answers
+    return None
+
+
+def check_call_back(protocol: Protocol) -> Finding:
+    """6. Every rule's sign is in the call-back list under an action at least as urgent."""
+    finding = Finding(6, NAME)
+    read = readings(protocol)
+    if read is None:
+        finding.failure = "the call-back list is free text and no reading of it is kept"
+        return finding
+    rank = protocol.rank
+    rules = {r.id: r for r in protocol.rules}
+    best: dict[str, int] = {}
+    for sentence in read:
+        for rule_id in sentence.rules:
+            finding.cases += 1
+            rule = rules[rule_id]
+            if rank[sentence.action] > rank[rule.disposition]:
+                finding.failure = (
+                    f"the call-back list says {sentence.text!r} ({sentence.action}) for the sign "
+                    f"of rule {rule.id}, whose disposition is {rule.disposition}"
+                )
+                finding.counterexample = witness(protocol, rule)
+                return finding
+            best[rule_id] = min(best.get(rule_id, len(rank)), rank[sentence.action])
+    for rule in protocol.rules:
+        finding.cases += 1
+        if rule.id not in best:
+            finding.failure = f"the call-back list does not name the sign of rule {rule.id}"
+            finding.counterexample = witness(protocol, rule)
+            return finding
+    return finding
