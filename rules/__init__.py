@@ -2,7 +2,7 @@
 
 from rules.engine import assess, fill, validate_answers
 from rules.errors import AnswerError, ProtocolError, RulesError
-from rules.loader import load_protocol, parse_protocol
+from rules.loader import find_release, load_protocol, parse_protocol, released
 from rules.model import Protocol, Question
 
 __all__ = [
@@ -13,7 +13,9 @@ __all__ = [
     "RulesError",
     "assess",
     "fill",
+    "find_release",
     "load_protocol",
     "parse_protocol",
+    "released",
     "validate_answers",
 ]

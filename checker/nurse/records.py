@@ -29,7 +29,7 @@ from checker.nurse import bp
 from checker.nurse.forms import CALLERS, PROCEDURES, AddendumForm, labels
 from checker.nurse.models import Addendum, AuditEvent, Encounter
 from checker.nurse.note import answer_text, clinic_zone, disposition_label, local
-from rules import load_protocol
+from rules import Protocol, find_release, load_protocol
 
 log = logging.getLogger(__name__)
 PER_PAGE = 20
@@ -162,18 +162,25 @@ def _audited(encounter_id: int, action: str) -> Encounter:
     return encounter
 
 
+def protocol_of(record: Encounter) -> Protocol | None:
+    """The exact protocol version that assessed a saved call, if this installation keeps it."""
+    return find_release(record.protocol_version, record.protocol_sha256)
+
+
 @bp.route("/encounters/<int:encounter_id>")
 @login_required
 def encounter(encounter_id: int) -> str:
-    """One saved call, with its note and addenda."""
+    """One saved call, with its note and addenda, worded by the protocol that assessed it."""
     record = _audited(encounter_id, "view")
-    protocol = load_protocol()
+    kept = protocol_of(record)
+    protocol = kept or load_protocol()
     answers = [
         (q.text, answer_text(q, record.answers[q.id]) if q.id in record.answers else "Not asked")
         for q in protocol.questions
     ]
     return render_template(
         "nurse/encounter.html", encounter=record, answers=answers, form=AddendumForm(),
+        wording=protocol, kept=kept is not None,
         label=disposition_label, callers=labels(CALLERS), procedures=labels(PROCEDURES),
         when=clinic_time,
     )

@@ -1,0 +1,90 @@
+"""A saved call is shown, noted and printed with the exact protocol version that assessed it."""
+
+from __future__ import annotations
+
+from html import unescape
+
+import pytest
+from flask.testing import FlaskClient
+
+import rules.loader
+from rules import Protocol, find_release, parse_protocol, released
+from rules.loader import PROTOCOLS
+from tests.nurse.conftest import call_data, new_call
+
+OLD_QUESTION = "What is your temperature?"  # 1.0.0's wording
+NEW_QUESTION = "What is your temperature now?"  # 1.1.0's wording
+
+
+def next_release() -> Protocol:
+    """A made-up version 1.2.0 that rewords the bleeding question."""
+    text = (PROTOCOLS / "1.1.0.toml").read_text(encoding="utf-8")
+    text = text.replace('version = "1.1.0"', 'version = "1.2.0"', 1)
+    text = text.replace("Is the needle spot bleeding?", "Is the puncture site bleeding?", 1)
+    return parse_protocol(text.encode(), "1.2.0.toml")
+
+
+def serve(monkeypatch: pytest.MonkeyPatch, *protocols: Protocol) -> None:
+    """Make these the released versions, the last one served."""
+    monkeypatch.setattr(rules.loader, "released", lambda: tuple(protocols))
+
+
+def save(client: FlaskClient) -> int:
+    """Save a calm call and return its encounter id."""
+    response = client.post("/nurse/call", data=call_data(new_call(client)))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(response.location.rsplit("/", 1)[1])
+
+
+def page(client: FlaskClient, path: str) -> str:
+    """A page's text, entities decoded."""
+    response = client.get(path)
+    assert response.status_code == 200
+    return unescape(response.get_data(as_text=True))
+
+
+def test_a_saved_call_keeps_its_version_after_a_new_one_ships(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old, current = released()[0], released()[-1]
+    encounter_id = save(client)
+    serve(monkeypatch, old, current, next_release())
+
+    shown = page(client, f"/nurse/encounters/{encounter_id}")
+    assert f"version {current.version} (sha256 {current.sha256})" in shown
+    assert "Is the needle spot bleeding?" in shown
+    assert "Is the puncture site bleeding?" not in shown
+    for path in (f"/nurse/encounters/{encounter_id}/note.txt",
+                 f"/nurse/encounters/{encounter_id}/print"):
+        assert f"version {current.version} (sha256 {current.sha256})" in page(client, path)
+
+    newer = page(client, f"/nurse/encounters/{save(client)}")
+    assert "version 1.2.0" in newer and "Is the puncture site bleeding?" in newer
+
+
+def test_a_call_saved_under_1_0_0_is_worded_by_1_0_0(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = find_release("1.0.0")
+    assert old is not None
+    serve(monkeypatch, old)
+    encounter_id = save(client)
+    monkeypatch.undo()
+
+    shown = page(client, f"/nurse/encounters/{encounter_id}")
+    assert f"version 1.0.0 (sha256 {old.sha256})" in shown
+    assert OLD_QUESTION in shown and NEW_QUESTION not in shown
+
+
+def test_a_call_from_a_version_not_kept_says_whose_wording_is_shown(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    current = released()[-1]
+    serve(monkeypatch, current, next_release())
+    encounter_id = save(client)
+    monkeypatch.undo()
+
+    shown = page(client, f"/nurse/encounters/{encounter_id}")
+    assert "version 1.2.0" in shown
+    assert f"is not kept in this installation, so the questions below are worded as in " \
+           f"version {current.version}" in " ".join(shown.split())
