@@ -8,11 +8,12 @@ import sys
 import time
 from typing import Any, TextIO
 
-from rules import table
+from rules import diff_report, table
+from rules.diff import diff
 from rules.engine import DEFAULT_EMERGENCY_NUMBER, assess
 from rules.errors import AnswerError, ProtocolError
 from rules.jsonio import loads_strict
-from rules.loader import load_protocol
+from rules.loader import find_release, load_protocol
 from rules.model import Protocol
 from rules.verify import PROPERTIES, Finding, Verifier, load_failure
 
@@ -103,6 +104,18 @@ def cmd_table(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     return EXIT_OK
 
 
+def _release_or_file(name: str) -> Protocol:
+    """A released version such as 1.0.0, or a protocol file."""
+    return find_release(name) or load_protocol(name)
+
+
+def cmd_diff(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
+    """Print what changes between two versions; with --fail-on-lower, exit 1 on a lowering."""
+    found = diff(_release_or_file(args.old), _release_or_file(args.new))
+    stdout.write(diff_report.render(found, markdown=args.markdown))
+    return EXIT_FAILED if args.fail_on_lower and found.down else EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser of `python -m rules`."""
     top = argparse.ArgumentParser(prog="python -m rules", description=__doc__)
@@ -112,6 +125,18 @@ def parser() -> argparse.ArgumentParser:
         "verify": (cmd_verify, "prove the protocol's safety properties"),
         "table": (cmd_table, "print the protocol as a Markdown review sheet"),
     }
+    changes = sub.add_parser(
+        "diff",
+        help="what changes between two versions, over the whole answer space",
+        description="Compare two protocols (a released version such as 1.0.0, or a file).",
+    )
+    changes.add_argument("old", metavar="OLD")
+    changes.add_argument("new", metavar="NEW")
+    changes.add_argument("--markdown", action="store_true", help="the clinical sign-off sheet")
+    changes.add_argument(
+        "--fail-on-lower", action="store_true", help="exit 1 if any answer class moves down"
+    )
+    changes.set_defaults(handler=cmd_diff)
     for name, (handler, text) in commands.items():
         command = sub.add_parser(name, help=text, description=text)
         command.add_argument(

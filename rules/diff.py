@@ -1,0 +1,243 @@
+"""What changes between two protocol versions, over the whole space of complete answer sets.
+
+Both versions' thresholds cut every question's answers into classes. Questions linked by a
+rule of either version form a component; the disposition is the most urgent of the
+components' own results, so counting the classes that move is a product over components,
+carried as a table of (old disposition, new disposition) -> count and the mildest example.
+Nothing is sampled. An advice item's questions are merged into one component with it, and
+the item is judged on every class of that component against every disposition pair the rest
+of the answers can give.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rules.conditions import Condition
+from rules.model import Protocol, Question
+from rules.space import ValueClass, answer_json, atoms_of, classes
+from rules.typer import DECIDED, DISPOSITION
+
+# (old rank, new rank) -> (classes, severity score of the mildest example, that example)
+Table = dict[tuple[int, int], tuple[int, int, dict[str, Any]]]
+
+
+@dataclass
+class Move:
+    """Answer classes whose disposition goes from one id to another."""
+
+    old: str
+    new: str
+    classes: int
+    example: dict[str, Any]
+
+
+@dataclass
+class AdviceChange:
+    """An advice item given in classes where the other version does not give it."""
+
+    id: str
+    old_when: str
+    new_when: str
+    appears: int = 0
+    appears_example: dict[str, Any] | None = None
+    disappears: int = 0
+    disappears_example: dict[str, Any] | None = None
+
+
+@dataclass
+class Diff:
+    """The whole difference between two versions."""
+
+    old: Protocol
+    new: Protocol
+    classes: int = 0
+    down: list[Move] = field(default_factory=list)
+    up: list[Move] = field(default_factory=list)
+    questions_added: list[str] = field(default_factory=list)
+    questions_removed: list[str] = field(default_factory=list)
+    advice_added: list[str] = field(default_factory=list)
+    advice_removed: list[str] = field(default_factory=list)
+    advice_reworded: list[tuple[str, str, str]] = field(default_factory=list)
+    advice_moved: list[AdviceChange] = field(default_factory=list)
+    call_back_added: list[tuple[str, str]] = field(default_factory=list)
+    call_back_removed: list[tuple[str, str]] = field(default_factory=list)
+
+
+class _Space:
+    """The classes of both versions' thresholds, and each component's results."""
+
+    def __init__(self, old: Protocol, new: Protocol) -> None:
+        self.old, self.new = old, new
+        self.questions: dict[str, Question] = {**old.by_id, **new.by_id}
+        conditions = [r.when for p in (old, new) for r in p.rules]
+        conditions += [a.when for p in (old, new) for a in p.advice]
+        atoms = [a for c in conditions for a in atoms_of(c)]
+        self.classes: dict[str, list[ValueClass]] = {
+            name: classes(q, [a for a in atoms if a.name == name])
+            for name, q in self.questions.items()
+        }
+
+    def groups(self, links: Iterable[frozenset[str]]) -> list[list[str]]:
+        """Questions grouped so that no link spans two groups, in asking order."""
+        parent = {name: name for name in self.questions}
+
+        def find(name: str) -> str:
+            while parent[name] != name:
+                name = parent[name]
+            return name
+
+        for names in links:
+            ordered = sorted(n for n in names if n in parent)
+            for other in ordered[1:]:
+                parent[find(other)] = find(ordered[0])
+        grouped: dict[str, list[str]] = {}
+        for name in self.questions:
+            grouped.setdefault(find(name), []).append(name)
+        return list(grouped.values())
+
+    def combos(self, names: list[str]) -> Iterable[tuple[int, dict[str, Any]]]:
+        """Each class combination of some questions: its severity score and its values."""
+        for combo in itertools.product(*(range(len(self.classes[n])) for n in names)):
+            yield (
+                sum(combo),
+                {n: self.classes[n][i].value for n, i in zip(names, combo, strict=True)},
+            )
+
+    def level(self, protocol: Protocol, values: dict[str, Any]) -> int:
+        """The most urgent rank the protocol's rules give for a group's values."""
+        least = len(protocol.dispositions) - 1
+        ranks = [
+            protocol.rank[r.disposition]
+            for r in protocol.rules
+            if r.when.names <= values.keys() and r.when.evaluate(values) is True
+        ]
+        return min(ranks, default=least)
+
+    def table(self, names: list[str]) -> Table:
+        """(old, new) level of one group -> classes, and the mildest example."""
+        out: Table = {}
+        for score, values in self.combos(names):
+            key = (self.level(self.old, values), self.level(self.new, values))
+            count, best, example = out.get(key, (0, score + 1, {}))
+            out[key] = (count + 1, *((score, values) if score < best else (best, example)))
+        return out
+
+    def answers(self, values: dict[str, Any], protocol: Protocol) -> dict[str, Any]:
+        """A whole answer set for one protocol: the values given, the mildest elsewhere."""
+        out = {}
+        for question in protocol.questions:
+            value = values.get(question.id, self.classes[question.id][0].value)
+            out[question.id] = answer_json(question, value)
+        return out
+
+
+def _combine(left: Table, right: Table) -> Table:
+    """The table of two independent groups: the most urgent level of each side wins."""
+    out: Table = {}
+    for (lo, ln), (lc, ls, lx) in left.items():
+        for (ro, rn), (rc, rs, rx) in right.items():
+            key = (min(lo, ro), min(ln, rn))
+            count, best, example = out.get(key, (0, ls + rs + 1, {}))
+            if ls + rs < best:
+                best, example = ls + rs, {**lx, **rx}
+            out[key] = (count + lc * rc, best, example)
+    return out
+
+
+def _product(space: _Space, groups: list[list[str]]) -> Table:
+    """The table of several independent groups."""
+    total: Table = {(len(space.old.dispositions) - 1, len(space.new.dispositions) - 1): (1, 0, {})}
+    for names in groups:
+        total = _combine(total, space.table(names))
+    return total
+
+
+def _given(protocol: Protocol, advice_id: str, values: dict[str, Any], rank: int) -> bool:
+    """Whether a protocol gives an advice item for complete answers with this disposition."""
+    item = next((a for a in protocol.advice if a.id == advice_id), None)
+    if item is None:
+        return False
+    disposition = protocol.dispositions[rank]
+    if disposition.only_advice is not None and advice_id not in disposition.only_advice:
+        return False
+    context = {**values, DISPOSITION: disposition.id, DECIDED: True}
+    return item.when.evaluate(context) is True
+
+
+def _advice_change(space: _Space, advice_id: str, old: Condition, new: Condition) -> AdviceChange:
+    """Where one advice item is given by one version and not the other, over every class."""
+    rule_links = [r.when.names for p in (space.old, space.new) for r in p.rules]
+    read = (old.names | new.names) - {DISPOSITION, DECIDED}
+    groups = space.groups([*rule_links, frozenset(read)])
+    own = next(g for g in groups if read <= set(g)) if read else []
+    rest = _product(space, [g for g in groups if g is not own])
+    change = AdviceChange(advice_id, old.text, new.text)
+    best = {True: 1 << 30, False: 1 << 30}
+    own_combos = space.combos(own) if own else [(0, {})]
+    for score, values in own_combos:
+        own_old, own_new = space.level(space.old, values), space.level(space.new, values)
+        for (ro, rn), (count, rscore, rvalues) in rest.items():
+            was = _given(space.old, advice_id, values, min(own_old, ro))
+            now = _given(space.new, advice_id, values, min(own_new, rn))
+            if was == now:
+                continue
+            example = space.answers({**rvalues, **values}, space.new)
+            if now:
+                change.appears += count
+            else:
+                change.disappears += count
+            if score + rscore < best[now]:
+                best[now] = score + rscore
+                if now:
+                    change.appears_example = example
+                else:
+                    change.disappears_example = example
+    return change
+
+
+def diff(old: Protocol, new: Protocol) -> Diff:
+    """Every difference between two versions, over the whole answer space."""
+    space = _Space(old, new)
+    result = Diff(old, new)
+    result.questions_added = [q for q in new.by_id if q not in old.by_id]
+    result.questions_removed = [q for q in old.by_id if q not in new.by_id]
+    links = [r.when.names for p in (old, new) for r in p.rules]
+    table = _product(space, space.groups(links))
+    for (o, n), (count, _, values) in sorted(table.items()):
+        result.classes += count
+        if o != n:
+            move = Move(
+                old.dispositions[o].id, new.dispositions[n].id, count, space.answers(values, new)
+            )
+            (result.down if n > o else result.up).append(move)
+
+    old_advice = {a.id: a for a in old.advice}
+    new_advice = {a.id: a for a in new.advice}
+    result.advice_added = [a for a in new_advice if a not in old_advice]
+    result.advice_removed = [a for a in old_advice if a not in new_advice]
+    for advice_id, item in new_advice.items():
+        before = old_advice.get(advice_id)
+        if before is None:
+            continue
+        if before.text != item.text:
+            result.advice_reworded.append((advice_id, before.text, item.text))
+        change = _advice_change(space, advice_id, before.when, item.when)
+        if change.appears or change.disappears:
+            result.advice_moved.append(change)
+
+    def where(protocol: Protocol, index: int) -> str:
+        item = protocol.call_back_items[index]
+        return f"under {item.disposition}, rule {', '.join(item.rules)}" if item.rules else "list"
+
+    old_texts, new_texts = list(old.call_back), list(new.call_back)
+    result.call_back_removed = [
+        (t, where(old, i)) for i, t in enumerate(old_texts) if t not in new_texts
+    ]
+    result.call_back_added = [
+        (t, where(new, i)) for i, t in enumerate(new_texts) if t not in old_texts
+    ]
+    return result
