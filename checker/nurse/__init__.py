@@ -76,11 +76,12 @@ def _idle_timeout() -> Response | None:
 
 def init_app(app: Flask) -> None:
     """Register the nurse console, its CLI and its sign-in handling with the app."""
-    from checker.nurse import auth, cli, console, records, reports  # noqa: F401  (routes)
+    from checker.nurse import auth, cli, console, records, replay, reports  # noqa: F401
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.nurses)
     app.cli.add_command(records.audit_log.commands)
+    app.cli.add_command(replay.commands)
     app.session_interface = session_interface(app)
     login_manager.init_app(app)
     login_manager.login_view = "nurse.login"

@@ -1,0 +1,120 @@
+"""`flask encounters replay`: how saved calls would be triaged under another protocol version.
+
+It reads every saved call's answers in batches (a server-side cursor on PostgreSQL), assesses
+them again and compares the disposition with the one stored. It changes no record and prints
+ids and dates only, never a name or an answer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from checker.extensions import db
+from checker.nurse.models import Encounter
+from rules import (
+    AnswerError,
+    Protocol,
+    ProtocolError,
+    find_release,
+    load_protocol,
+    validate_answers,
+)
+from rules.engine import evaluate
+
+BATCH = 5000
+commands = AppGroup("encounters", help="Look at saved calls as a whole (read only).")
+
+
+@dataclass
+class Replay:
+    """What a replay found: counts, and the calls that would change, up or down."""
+
+    protocol: Protocol
+    calls: int = 0
+    unchanged: int = 0
+    up: list[tuple[int, datetime, str, str]] = field(default_factory=list)
+    down: list[tuple[int, datetime, str, str]] = field(default_factory=list)
+    invalid: list[tuple[int, datetime]] = field(default_factory=list)
+
+
+def saved_calls() -> Iterator[tuple[int, datetime, dict[str, Any], str]]:
+    """(id, start, answers, stored disposition) of every saved call, oldest first, in batches."""
+    query = select(
+        Encounter.id, Encounter.started_at, Encounter.answers, Encounter.engine_disposition
+    ).order_by(Encounter.id)
+    result = db.session.execute(query.execution_options(yield_per=BATCH))
+    try:
+        for batch in result.partitions():
+            yield from batch  # type: ignore[misc]
+    finally:
+        result.close()
+
+
+def replay(protocol: Protocol, calls: Iterator[tuple[int, datetime, Any, str]]) -> Replay:
+    """Assess every call again under one protocol and sort the changes by direction."""
+    found = Replay(protocol)
+    rank = protocol.rank
+    for encounter_id, started, answers, stored in calls:
+        found.calls += 1
+        try:
+            now = evaluate(protocol, validate_answers(protocol, answers))["disposition"].id
+        except AnswerError:
+            found.invalid.append((encounter_id, started))
+            continue
+        if now == stored:
+            found.unchanged += 1
+        elif stored not in rank or rank[now] < rank[stored]:
+            found.up.append((encounter_id, started, stored, now))
+        else:
+            found.down.append((encounter_id, started, stored, now))
+    return found
+
+
+def _listing(title: str, rows: list[tuple[int, datetime, str, str]], show: int) -> list[str]:
+    """One line per changed call: id, date and the two dispositions; names never."""
+    lines = [f"{title}: {len(rows):,}"]
+    for encounter_id, started, stored, now in rows[:show]:
+        lines.append(f"  call {encounter_id}  {started:%Y-%m-%d} UTC  {stored} -> {now}")
+    if len(rows) > show:
+        lines.append(f"  ... and {len(rows) - show:,} more (use --show to list more)")
+    return lines
+
+
+@commands.command("replay")
+@click.option("--protocol", "source", required=True, metavar="FILE|VERSION",
+              help="a protocol file, or a released version such as 1.1.0")
+@click.option("--show", default=100, show_default=True,
+              help="how many changed calls to list in each direction")
+def replay_command(source: str, show: int) -> None:
+    """Assess every saved call under another protocol; report what would change."""
+    try:
+        protocol = find_release(source) or load_protocol(source)
+    except ProtocolError as error:
+        raise click.ClickException(str(error)) from error
+    started = time.perf_counter()
+    try:
+        found = replay(protocol, saved_calls())
+    finally:
+        db.session.rollback()  # read only: nothing to keep, and no transaction left open
+    seconds = time.perf_counter() - started
+    changed = len(found.up) + len(found.down)
+    lines = [
+        f"Replayed {found.calls:,} saved calls under {protocol.id} {protocol.version} "
+        f"(sha256 {protocol.sha256[:12]}) in {seconds:.1f} s: {changed:,} would change "
+        f"({len(found.down):,} down, {len(found.up):,} up), {found.unchanged:,} the same, "
+        f"{len(found.invalid):,} cannot be assessed under it. No record was changed.",
+        *_listing("Less urgent under the new version (review these first)", found.down, show),
+        *_listing("More urgent under the new version", found.up, show),
+    ]
+    if found.invalid:
+        ids = ", ".join(str(i) for i, _ in found.invalid[:show])
+        lines.append(f"Cannot be assessed (answers this version does not accept): {ids}")
+    click.echo("\n".join(lines))
