@@ -52,7 +52,7 @@ def _yes_no(question: Question) -> Check:
 
 def _integer(question: Question) -> Check:
     """A check of a whole number within the question's range."""
-    low, high = int(question.minimum), int(question.maximum)
+    low, high = (int(limit) for limit in question.bounds)
     message = f"must be a whole number from {low} to {high}"
 
     def check(value: Any) -> Any:
@@ -78,7 +78,7 @@ def _choice(question: Question) -> Check:
 
 def _temperature(question: Question) -> Check:
     """A check of a temperature object, giving °C rounded to one decimal, or None."""
-    low, high = question.minimum, question.maximum
+    low, high = question.bounds
     shape = 'must be null (not measured) or {"value": number, "unit": "C" or "F"}'
     out_of_range = (
         f"must be from {low:.1f} to {high:.1f} °C "

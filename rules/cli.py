@@ -12,10 +12,11 @@ from rules import diff_report, table
 from rules.diff import diff
 from rules.engine import DEFAULT_EMERGENCY_NUMBER, assess
 from rules.errors import AnswerError, ProtocolError
+from rules.findings import Finding
 from rules.jsonio import loads_strict
 from rules.loader import find_release, load_protocol
 from rules.model import Protocol
-from rules.verify import PROPERTIES, Finding, Verifier, load_failure
+from rules.verify import PROPERTIES, Verifier, load_failure
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 
@@ -25,7 +26,7 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _assess_text(text: str, protocol: Protocol, number: str) -> tuple[dict, bool]:
+def _assess_text(text: str, protocol: Protocol, number: str) -> tuple[dict[str, Any], bool]:
     """The assessment, or the errors, for one JSON text; the flag says whether it was valid."""
     try:
         answers = loads_strict(text)
@@ -155,7 +156,8 @@ def main(
     """Run one command; returns the exit code."""
     args = parser().parse_args(argv)
     try:
-        return args.handler(args, stdin, stdout)
+        code: int = args.handler(args, stdin, stdout)
+        return code
     except ProtocolError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return EXIT_FAILED

@@ -215,6 +215,7 @@ def _expression(condition: Condition) -> str:
 def _compile(condition: Condition) -> Callable[[Mapping[str, Any]], bool]:
     """Compile a condition once, at load time, so assessing costs a single call."""
     source = f"lambda v: bool({_expression(condition)})"
-    return eval(
+    compiled: Callable[[Mapping[str, Any]], bool] = eval(
         compile(source, f"<condition {condition.text}>", "eval"), {"__builtins__": {"bool": bool}}
     )  # noqa: S307
+    return compiled

@@ -41,6 +41,13 @@ class Question:
     context: bool = False
 
     @property
+    def bounds(self) -> tuple[float, float]:
+        """The range of a whole-number or temperature question."""
+        if self.minimum is None or self.maximum is None:
+            raise TypeError(f"question {self.id} has no range")
+        return self.minimum, self.maximum
+
+    @property
     def choice_ids(self) -> frozenset[str]:
         """The ids of the choices offered."""
         return frozenset(c.id for c in self.choices)

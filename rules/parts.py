@@ -144,7 +144,8 @@ def question(
     elif kind in (INTEGER, TEMPERATURE):
         low_key, high_key = ("min", "max") if kind == INTEGER else ("min_celsius", "max_celsius")
         number = int if kind == INTEGER else (int, float)
-        low, high = data.get(low_key), data.get(high_key)
+        low: Any = data.get(low_key)
+        high: Any = data.get(high_key)
         for key, value in ((low_key, low), (high_key, high)):
             if not isinstance(value, number) or isinstance(value, bool):
                 reader.fail(SchemaError, item, key, "is required and must be a number")

@@ -30,12 +30,13 @@ def domain(question: Question) -> list[tuple[Any, int]]:
         mild = not question.severe_answer
         return [(mild, 0), (not mild, 1)]
     if question.type == INTEGER:
-        values = range(int(question.minimum), int(question.maximum) + 1)
+        first, last = question.bounds
+        values = range(int(first), int(last) + 1)
         return [(v, 0 if question.context else v) for v in values]
     if question.type == CHOICE:
         ordered = sorted(question.choices, key=lambda c: c.severity)
         return [(c.id, c.severity) for c in ordered]
-    low, high = round(question.minimum * 10), round(question.maximum * 10)
+    low, high = (round(limit * 10) for limit in question.bounds)
     return [(None, 0)] + [(t / 10, t - low + 1) for t in range(low, high + 1)]
 
 

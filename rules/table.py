@@ -15,7 +15,8 @@ def _values(question: Question) -> str:
     if question.type == YES_NO:
         return "yes / no" + ("" if question.severe_answer else " (no is the more severe)")
     if question.type == INTEGER:
-        return f"{int(question.minimum)}–{int(question.maximum)}"
+        low, high = question.bounds
+        return f"{int(low)}–{int(high)}"
     if question.type == TEMPERATURE:
         return (
             f"°C or °F, {question.minimum:.1f}–{question.maximum:.1f} °C after conversion; "
@@ -44,7 +45,7 @@ def render(protocol: Protocol) -> str:
     ]
     for key, source in protocol.sources.items():
         sections = source.get("sections")
-        extra = f" Sections: {', '.join(sections)}." if sections else ""
+        extra = f" Sections: {', '.join(map(str, sections))}." if isinstance(sections, list) else ""
         out.append(f"- **{key}**: {source['title']}.{extra}")
     out += [
         "",
@@ -72,9 +73,10 @@ def render(protocol: Protocol) -> str:
             )
         out.append("")
     out += ["## Advice (every matching item is given)", ""]
-    only = [d for d in protocol.dispositions if d.only_advice is not None]
-    for d in only:
-        out.append(f"With `{d.id}`, only: {', '.join(f'`{a}`' for a in d.only_advice)}.")
+    for d in protocol.dispositions:
+        if d.only_advice is not None:
+            shown = ", ".join(f"`{a}`" for a in d.only_advice)
+            out.append(f"With `{d.id}`, only: {shown}.")
     out += ["", "| id | when | text | source |", "|---|---|---|---|"]
     for item in protocol.advice:
         out.append(

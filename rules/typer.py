@@ -90,7 +90,7 @@ class ConditionTyper:
         elif question.type == CHOICE:
             if not equality:
                 fail(BadOperatorError, item, field, f"{shown}: use = or != with a choice")
-            if question.choice(raw.value) is None:
+            if raw.value is None or question.choice(raw.value) is None:
                 ids = ", ".join(c.id for c in question.choices)
                 fail(ImpossibleValueError, item, field, f"{shown}: the choices are {ids}")
             value = raw.value
@@ -108,7 +108,8 @@ class ConditionTyper:
         if question.type == INTEGER:
             if number != number.to_integral_value():
                 fail(ImpossibleValueError, item, field, f"{shown}: answers are whole numbers")
-            allowed = [Decimal(v) for v in range(int(question.minimum), int(question.maximum) + 1)]
+            first, last = (int(limit) for limit in question.bounds)
+            allowed = [Decimal(v) for v in range(first, last + 1)]
             typed: Any = int(number)
         else:
             if raw.op in ("=", "!="):
@@ -118,9 +119,10 @@ class ConditionTyper:
                     field,
                     f"{shown}: compare a temperature with >, >=, < or <=",
                 )
-            if number.as_tuple().exponent < -1:
+            exponent = number.as_tuple().exponent
+            if isinstance(exponent, int) and exponent < -1:
                 fail(ImpossibleValueError, item, field, f"{shown}: use one decimal (°C)")
-            low, high = Decimal(str(question.minimum)), Decimal(str(question.maximum))
+            low, high = (Decimal(str(limit)) for limit in question.bounds)
             allowed = [low + Decimal("0.1") * i for i in range(int((high - low) * 10) + 1)]
             typed = float(number)
         if not _satisfiable(raw.op, number, allowed):

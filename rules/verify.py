@@ -19,7 +19,7 @@ from rules.engine import assess
 from rules.errors import MissingSourceError, ProtocolError, UnknownQuestionError
 from rules.findings import Finding
 from rules.loader import RESULT_NAMES
-from rules.model import Protocol, Rule
+from rules.model import Advice, Protocol, Rule
 from rules.space import ValueClass, answer_json, atoms_of, by_mildness, classes, components
 
 EMERGENCY = "emergency"
@@ -81,7 +81,9 @@ class Verifier:
             )
         return part
 
-    def answer_set(self, chosen: dict[int, tuple[int, ...]], pick: Callable[[int], int]) -> dict:
+    def answer_set(
+        self, chosen: dict[int, tuple[int, ...]], pick: Callable[[int], int]
+    ) -> dict[str, Any]:
         """A whole answer set: chosen combinations, other components at `pick`, the rest mildest."""
         values: dict[str, Any] = {}
         for index, part in enumerate(self.parts):
@@ -90,7 +92,7 @@ class Verifier:
                 target = pick(index)
                 combo = next(c for c in part.combos if part.result[c] == target)
             values.update(part.values(combo))
-        answers = {}
+        answers: dict[str, Any] = {}
         for question in self.protocol.questions:
             if question.id in values:
                 answers[question.id] = answer_json(question, values[question.id])
@@ -99,7 +101,7 @@ class Verifier:
                 answers[question.id] = answer_json(question, mildest)
         return answers
 
-    def others(self, index: int, levels: list[int], pick: Callable) -> int:
+    def others(self, index: int, levels: list[int], pick: Callable[..., int]) -> int:
         """The level the other components reach at their quietest or loudest."""
         return pick((lvl for i, lvl in enumerate(levels) if i != index), default=self.least)
 
@@ -178,7 +180,15 @@ class Verifier:
                             return self._monotone_failure(finding, index, combo, worse, q, pair)
         return finding
 
-    def _monotone_failure(self, finding: Finding, index: int, combo, worse, q, pair) -> Finding:
+    def _monotone_failure(
+        self,
+        finding: Finding,
+        index: int,
+        combo: tuple[int, ...],
+        worse: tuple[int, ...],
+        q: int,
+        pair: tuple[ValueClass, ValueClass],
+    ) -> Finding:
         """Describe a drop in urgency with two real answers, checked again with the engine."""
         part = self.parts[index]
         question = self.protocol.by_id[part.names[q]]
@@ -216,7 +226,9 @@ class Verifier:
                         return self._red_flag_failure(finding, rule, index, combo)
         return finding
 
-    def _red_flag_failure(self, finding: Finding, rule: Rule, index: int, combo) -> Finding:
+    def _red_flag_failure(
+        self, finding: Finding, rule: Rule, index: int, combo: tuple[int, ...]
+    ) -> Finding:
         """The mildest answers where a red flag matches and the result is not an emergency."""
         chosen = {index: combo}
         if self.parts[index].result[combo] == self.emergency:
@@ -258,7 +270,8 @@ class Verifier:
     def traced(self) -> Finding:
         """5. Every rule and advice item has a source; every question a rule reads exists."""
         finding = Finding(5, "traced")
-        for item in (*self.protocol.rules, *self.protocol.advice):
+        items: list[Rule | Advice] = [*self.protocol.rules, *self.protocol.advice]
+        for item in items:
             finding.cases += 1
             if not item.source.strip():
                 finding.failure = f"{item.id} has no source"
