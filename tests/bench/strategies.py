@@ -4,28 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-YES_NO = (
-    "chest_symptoms",
-    "leg_weakness",
-    "bladder_bowel",
-    "fainted",
-    "numbness_tingling",
-    "pain_relieved",
-    "new_back_pain",
-    "drainage",
-    "feels_feverish",
-    "osteoporosis",
-    "blood_thinner",
-)
-CHOICES = {
-    "pain_trend": ("better", "same", "worse"),
-    "swelling": ("none", "stable", "increasing"),
-    "redness": ("none", "small", "spreading"),
-    "bleeding": ("none", "spotting", "soaking", "uncontrolled"),
-    "headache": ("none", "mild", "severe"),
-    "activity": ("unable", "resting", "light", "normal", "strenuous"),
-}
-WHOLE = {"days_since_procedure": (0, 365), "pain_score": (0, 10)}
+from tests.protocol_data import guarded, value_strategies
 
 # Tenths and hundredths near the thresholds find rounding mistakes; wide floats find range ones.
 celsius = st.one_of(
@@ -53,22 +32,13 @@ valid_temperature = st.one_of(
 )
 
 
-def _values(temperatures: st.SearchStrategy) -> dict[str, st.SearchStrategy]:
-    """One strategy per question id."""
-    values: dict[str, st.SearchStrategy] = {key: st.booleans() for key in YES_NO}
-    values.update({key: st.sampled_from(choices) for key, choices in CHOICES.items()})
-    values.update({key: st.integers(low, high) for key, (low, high) in WHOLE.items()})
-    values["temperature"] = temperatures
-    return values
-
-
 @st.composite
 def complete_answers(draw: st.DrawFn, temperatures: st.SearchStrategy = valid_temperature):
-    """Every question answered; pain_relieved left out sometimes when there is no pain."""
-    answers = st.fixed_dictionaries(_values(temperatures))
-    drawn = draw(answers)
-    if drawn["pain_score"] == 0 and draw(st.booleans()):
-        del drawn["pain_relieved"]
+    """Every question answered; one asked under a condition left out sometimes when it fails."""
+    drawn = draw(st.fixed_dictionaries(value_strategies(temperatures)))
+    for question in guarded():
+        if question.asked_when.evaluate(drawn) is False and draw(st.booleans()):
+            del drawn[question.id]
     return drawn
 
 

@@ -9,29 +9,11 @@ import pytest
 
 from rules import Protocol, load_protocol
 from rules.loader import PROTOCOLS
+from tests.protocol_data import mildest
 
-# A complete answer set in which nothing is wrong: the mildest answer to every question.
-CALM: dict[str, Any] = {
-    "days_since_procedure": 1,
-    "chest_symptoms": False,
-    "leg_weakness": False,
-    "bladder_bowel": False,
-    "fainted": False,
-    "numbness_tingling": False,
-    "pain_score": 0,
-    "pain_trend": "better",
-    "new_back_pain": False,
-    "swelling": "none",
-    "redness": "none",
-    "drainage": False,
-    "bleeding": "none",
-    "temperature": None,
-    "feels_feverish": False,
-    "headache": "none",
-    "activity": "light",
-    "osteoporosis": False,
-    "blood_thinner": False,
-}
+# A complete answer set in which nothing is wrong: the mildest answer to every question, built
+# from the protocol's own questions, on day 1 with light everyday activity.
+CALM: dict[str, Any] = mildest()
 
 
 def calm(**changes: Any) -> dict[str, Any]:

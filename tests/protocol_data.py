@@ -1,0 +1,66 @@
+"""Answer sets and hypothesis strategies built from the protocol's own questions.
+
+A question added to the protocol is answered here without a change: the tests that are about
+a rule name that rule's answers, and everything else comes from the protocol's domain.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from rules import Protocol, load_protocol
+from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO, Question
+from rules.space import answer_json, domain
+
+# What "calm" means for answers that are context, not symptoms: a day after the procedure,
+# light everyday activity (the mildest in the domain would be day 0 and mostly resting).
+CALM_CONTEXT: dict[str, Any] = {"days_since_procedure": 1, "activity": "light"}
+
+
+def mildest(protocol: Protocol | None = None, **changes: Any) -> dict[str, Any]:
+    """Every question asked answered with its mildest answer, then the changes applied.
+
+    A question asked only under a condition (pain relief, asked when there is pain) is left
+    out when its condition does not hold.
+    """
+    protocol = protocol or load_protocol()
+    values = {q.id: domain(q)[0][0] for q in protocol.questions}
+    values.update({k: v for k, v in CALM_CONTEXT.items() if k in values})
+    answers = {q.id: answer_json(q, values[q.id]) for q in protocol.questions}
+    answers.update(changes)
+    for question in protocol.questions:
+        guard = question.asked_when
+        if guard is not None and question.id not in changes and guard.evaluate(answers) is False:
+            answers.pop(question.id, None)
+    return answers
+
+
+def value_strategy(
+    question: Question, temperatures: st.SearchStrategy[Any]
+) -> st.SearchStrategy[Any]:
+    """Every valid answer to one question."""
+    if question.type == YES_NO:
+        return st.booleans()
+    if question.type == CHOICE:
+        return st.sampled_from([c.id for c in question.choices])
+    if question.type == INTEGER:
+        low, high = question.bounds
+        return st.integers(int(low), int(high))
+    assert question.type == TEMPERATURE
+    return temperatures
+
+
+def value_strategies(
+    temperatures: st.SearchStrategy[Any], protocol: Protocol | None = None
+) -> dict[str, st.SearchStrategy[Any]]:
+    """One strategy per question id of the protocol."""
+    protocol = protocol or load_protocol()
+    return {q.id: value_strategy(q, temperatures) for q in protocol.questions}
+
+
+def guarded(protocol: Protocol | None = None) -> list[Question]:
+    """The questions asked only under a condition, which an answer set may leave out."""
+    protocol = protocol or load_protocol()
+    return [q for q in protocol.questions if q.asked_when is not None]
