@@ -20,7 +20,8 @@ def _values(question: Question) -> str:
     if question.type == TEMPERATURE:
         return (
             f"°C or °F, {question.minimum:.1f}–{question.maximum:.1f} °C after conversion; "
-            "or not measured"
+            "or not measured. °F is converted to °C; then either is rounded to one decimal, "
+            "halves up (100.4 °F = 38.0 °C, 37.95 °C = 38.0 °C)"
         )
     if question.type == CHOICE:
         levels = {c.severity for c in question.choices}
@@ -62,14 +63,23 @@ def render(protocol: Protocol) -> str:
     out += ["", "## Rules, by disposition (most urgent first; the most urgent match wins)", ""]
     for disposition in protocol.dispositions:
         out += [f"### `{disposition.id}`: {_cell(disposition.headline)}", ""]
+        look = [f"look: `{disposition.tone}`"] if disposition.tone else []
+        look += [f"whom to call: `{disposition.calls or 'nobody'}`"] if disposition.tone else []
+        if disposition.call_back_action:
+            look.append(f'call-back action: "{_cell(disposition.call_back_action)} …"')
+        out += [f"{'; '.join(look)}.", ""] if look else []
         rules = [r for r in protocol.rules if r.disposition == disposition.id]
         if not rules:
             out += ["When no rule matches.", ""]
             continue
-        out += ["| rule | when | why (shown to the person) | source |", "|---|---|---|---|"]
+        out += [
+            "| rule | when | why (shown to the person) | sign (in the call-back list) | source |",
+            "|---|---|---|---|---|",
+        ]
         for rule in rules:
             out.append(
-                f"| {rule.id} | `{rule.when.text}` | {_cell(rule.explain)} | {_cell(rule.source)} |"
+                f"| {rule.id} | `{rule.when.text}` | {_cell(rule.explain)} | "
+                f"{_cell(rule.sign) or '—'} | {_cell(rule.source)} |"
             )
         out.append("")
     out += ["## Advice (every matching item is given)", ""]
@@ -86,6 +96,8 @@ def render(protocol: Protocol) -> str:
     quiet = [d.id for d in protocol.dispositions if not d.call_back]
     if quiet:
         out += [f"Not shown with: {', '.join(f'`{d}`' for d in quiet)}.", ""]
+    if protocol.call_back_from_rules:
+        out += ["Built from the rules: each rule's sign under its disposition's action.", ""]
     out += [f"- {text}" for text in protocol.call_back]
     out += [
         "",
