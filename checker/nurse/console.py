@@ -124,7 +124,7 @@ def shown_disposition(protocol: Protocol, triage: Triage) -> dict[str, str]:
     return {
         "label": disposition_label(disposition.id),
         "headline": fill(disposition.headline, current_app.config["EMERGENCY_NUMBER"]),
-        "shown_class": disposition.id,
+        "shown_class": disposition.tone or disposition.id,  # how it looks is protocol data
     }
 
 

@@ -167,6 +167,13 @@ def protocol_of(record: Encounter) -> Protocol | None:
     return find_release(record.protocol_version, record.protocol_sha256)
 
 
+def tone(protocol: Protocol, disposition_id: str) -> str:
+    """How a disposition looks, as the protocol says; its id when the protocol does not."""
+    if disposition_id in protocol.rank:
+        return protocol.disposition(disposition_id).tone or disposition_id
+    return disposition_id
+
+
 @bp.route("/encounters/<int:encounter_id>")
 @login_required
 def encounter(encounter_id: int) -> str:
@@ -181,6 +188,7 @@ def encounter(encounter_id: int) -> str:
     return render_template(
         "nurse/encounter.html", encounter=record, answers=answers, form=AddendumForm(),
         wording=protocol, kept=kept is not None,
+        final_tone=tone(protocol, record.final_disposition),
         label=disposition_label, callers=labels(CALLERS), procedures=labels(PROCEDURES),
         when=clinic_time,
     )
