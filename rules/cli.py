@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from rules import diff_report, table
+from rules import diff_report, table, translations
 from rules.diff import diff
 from rules.engine import DEFAULT_EMERGENCY_NUMBER, assess
 from rules.errors import AnswerError, ProtocolError
@@ -96,12 +96,36 @@ def cmd_verify(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     parts = ", ".join("+".join(p.names) for p in verifier.parts)
     stdout.write(f"Independent components: {parts}.\n")
     findings = verifier.run()
-    return _report(findings, verifier.covered(), time.perf_counter() - started, stdout)
+    code = _report(findings, verifier.covered(), time.perf_counter() - started, stdout)
+    return max(code, _report_translations(protocol, stdout))
+
+
+def _report_translations(protocol: Protocol, out: TextIO) -> int:
+    """Every text translated into each language, with its placeholders; exit 1 if not."""
+    if not protocol.translated:
+        return EXIT_OK
+    problems = translations.check(protocol)
+    languages = ", ".join(protocol.translated)
+    count = len(translations.source_texts(protocol))
+    if not problems:
+        reviewed = ", ".join(protocol.reviewed)
+        out.write(f"ok   translations: {count} texts in {languages} (reviewed: {reviewed})\n")
+        return EXIT_OK
+    out.write(f"FAIL translations: {len(problems)} problems in {languages}\n")
+    out.writelines(f"     {problem}\n" for problem in problems)
+    return EXIT_FAILED
 
 
 def cmd_table(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
     """Print the review sheet."""
-    stdout.write(table.render(load_protocol(args.protocol)))
+    protocol = load_protocol(args.protocol)
+    if args.lang and args.lang != protocol.language:
+        if args.lang not in protocol.translated:
+            sys.stderr.write(f"error: the protocol has no {args.lang!r} texts\n")
+            return EXIT_FAILED
+        stdout.write(table.render_translation(protocol, args.lang))
+        return EXIT_OK
+    stdout.write(table.render(protocol))
     return EXIT_OK
 
 
@@ -144,6 +168,10 @@ def parser() -> argparse.ArgumentParser:
             "--protocol", metavar="FILE", help="a protocol file (default: shipped)"
         )
         command.set_defaults(handler=handler)
+        if name == "table":
+            command.add_argument(
+                "--lang", help="a translated language: its texts beside the original's"
+            )
         if name == "assess":
             command.add_argument("--jsonl", action="store_true", help="one answer set per line")
             command.add_argument("--emergency-number", default=DEFAULT_EMERGENCY_NUMBER)

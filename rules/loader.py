@@ -35,6 +35,7 @@ def _groups(reader: Reader, data: Table) -> list[Group]:
     groups = []
     for item, entry in reader.entries(data, "group", "group"):
         reader.table(entry, item, {"id", "title"}, {"hint"})
+        reader.translated("group", str(entry["id"]), entry, ("title", "hint"))
         groups.append(
             Group(
                 reader.ident(entry, item),
@@ -54,6 +55,7 @@ def _rules(
     for item, entry in reader.entries(data, "rule", "rule"):
         reader.table(entry, item, {"id", "disposition", "when", "explain"}, {"source", "sign"})
         rule_id = reader.ident(entry, item)
+        reader.translated("rule", rule_id, entry, ("explain", "sign"))
         if entry["disposition"] not in typer.dispositions:
             reader.fail(
                 SchemaError, item, "disposition", f"no disposition '{entry['disposition']}'"
@@ -79,6 +81,7 @@ def _advice(
     advice = []
     for item, entry in reader.entries(data, "advice", "advice"):
         reader.table(entry, item, {"id", "when", "text"}, {"source"})
+        reader.translated("advice", str(entry["id"]), entry, ("text",))
         advice.append(
             Advice(
                 reader.ident(entry, item),
@@ -104,7 +107,12 @@ def parse_protocol(content: bytes, file: str = "<protocol>") -> Protocol:
         {"protocol", "sources", "disposition", "question", "rule", "advice", "call_back"},
         {"group"},
     )
-    head = reader.table(data["protocol"], "protocol", {"id", "version", "title"}, {"language"})
+    head = data["protocol"]
+    reader.languages = _languages(reader, head)
+    reader.table(
+        head, "protocol", {"id", "version", "title"}, {"language", "translated", "reviewed"}
+    )
+    reader.translated("protocol", "protocol", head, ("title",))
     sources = reader.sources(data)
     groups = _groups(reader, data)
 
@@ -154,7 +162,33 @@ def parse_protocol(content: bytes, file: str = "<protocol>") -> Protocol:
         advice=tuple(advice),
         call_back_items=parts.call_back_items(reader, call_back, dispositions, rules),
         call_back_source=reader.source(call_back, "call_back", sources),
+        translated=reader.languages,
+        reviewed=_reviewed(reader, head),
+        translations=reader.translations,
     )
+
+
+def _languages(reader: Reader, head: Any) -> tuple[str, ...]:
+    """The languages the file translates its texts into: two-letter codes."""
+    if not isinstance(head, dict):
+        reader.fail(SchemaError, "protocol", "-", "must be a table")
+    value = head.get("translated", [])
+    if not isinstance(value, list) or not all(
+        isinstance(code, str) and re.fullmatch(r"[a-z]{2}", code) for code in value
+    ):
+        reader.fail(SchemaError, "protocol", "translated", "must be a list of language codes")
+    if head.get("language", "en") in value:
+        reader.fail(SchemaError, "protocol", "translated", "lists the file's own language")
+    return tuple(value)
+
+
+def _reviewed(reader: Reader, head: Table) -> tuple[str, ...]:
+    """The languages a clinical reviewer has signed off, among the file's own and translated."""
+    value = head.get("reviewed", [head.get("language", "en")])
+    known = (head.get("language", "en"), *reader.languages)
+    if not isinstance(value, list) or not all(code in known for code in value):
+        reader.fail(SchemaError, "protocol", "reviewed", f"must list languages among {known}")
+    return tuple(value)
 
 
 def _protocol_id(reader: Reader, head: Table) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from rules.conditions import Condition
@@ -133,6 +133,11 @@ class Protocol:
     advice: tuple[Advice, ...]
     call_back_items: tuple[CallBackItem, ...]
     call_back_source: str
+    # Languages the texts are translated into, those a clinical reviewer signed off, and the
+    # translated texts: language -> (kind, item id, field) -> text.
+    translated: tuple[str, ...] = ()
+    reviewed: tuple[str, ...] = ()
+    translations: dict[str, dict[tuple[str, str, str], str]] = field(default_factory=dict)
 
     @cached_property
     def call_back(self) -> tuple[str, ...]:

@@ -39,6 +39,9 @@ def disposition(reader: Reader, item: str, entry: Table, rank: int) -> Dispositi
         reader.fail(SchemaError, item, "only_advice", "must be a list of advice ids")
     if not isinstance(entry.get("call_back", True), bool):
         reader.fail(SchemaError, item, "call_back", "must be true or false")
+    reader.translated(
+        "disposition", str(entry["id"]), entry, ("headline", "detail", "call_back_action")
+    )
     for key, allowed in (("tone", TONES), ("calls", CALLS)):
         if key in entry and entry[key] not in allowed:
             shown = ", ".join(repr(a) for a in allowed)
@@ -114,6 +117,7 @@ def question(
         },
     )
     qid = reader.ident(data, item)
+    reader.translated("question", qid, data, ("text", "hint", "choices"))
     kind = data["type"]
     if kind not in QUESTION_TYPES:
         reader.fail(SchemaError, item, "type", f"must be one of {', '.join(QUESTION_TYPES)}")

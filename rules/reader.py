@@ -12,6 +12,8 @@ YES_NO_WORDS = {"yes": True, "no": False}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$|^[A-Z][A-Z0-9_]*[0-9]$")
 
 Table = dict[str, Any]
+# (kind, item id, field) -> text; a choice's field is "choices.<choice id>".
+TextKey = tuple[str, str, str]
 
 
 class Reader:
@@ -19,6 +21,9 @@ class Reader:
 
     def __init__(self, file: str) -> None:
         self.file = file
+        # Languages the file translates its texts into, each a sub-table of every item.
+        self.languages: tuple[str, ...] = ()
+        self.translations: dict[str, dict[TextKey, str]] = {}
 
     def fail(self, kind: type[ProtocolError], item: str, field: str, message: str) -> NoReturn:
         """Raise an error of the given kind for this file."""
@@ -30,7 +35,7 @@ class Reader:
             self.fail(SchemaError, item, "-", "must be a table")
         for key in sorted(required - data.keys()):
             self.fail(SchemaError, item, key, "is required")
-        for key in sorted(data.keys() - required - optional):
+        for key in sorted(data.keys() - required - optional - set(self.languages)):
             self.fail(SchemaError, item, key, "is not a known field")
         return data
 
@@ -65,6 +70,27 @@ class Reader:
             label = entry.get("id", "?") if isinstance(entry, dict) else "?"
             named.append((f"{kind} {label}", entry))
         return named
+
+    def translated(self, kind: str, item_id: str, entry: Table, fields: tuple[str, ...]) -> None:
+        """Keep an item's texts in each translated language, checked like the originals."""
+        for language in self.languages:
+            if language not in entry:
+                continue
+            item = f"{kind} {item_id} ({language})"
+            table = self.table(entry[language], item, set(), set(fields))
+            texts = self.translations.setdefault(language, {})
+            for field in fields:
+                if field not in table:
+                    continue
+                if field == "choices":
+                    choices = table["choices"]
+                    if not isinstance(choices, dict):
+                        self.fail(SchemaError, item, "choices", "must be a table of choice texts")
+                    for choice_id in choices:
+                        key = (kind, item_id, f"choices.{choice_id}")
+                        texts[key] = self.text(choices, item, choice_id)
+                else:
+                    texts[(kind, item_id, field)] = self.text(table, item, field)
 
     def unique(self, kind: str, ids: list[str]) -> None:
         """Reject the first id that appears twice."""

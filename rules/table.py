@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rules import translations
 from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO, Protocol, Question
 
 
@@ -32,6 +33,35 @@ def _values(question: Question) -> str:
             for c in question.choices
         )
     return question.type
+
+
+def render_translation(protocol: Protocol, language: str) -> str:
+    """Every patient text beside its translation, for a clinical translator's sign-off."""
+    given = protocol.translations.get(language, {})
+    status = "reviewed" if language in protocol.reviewed else "NOT YET REVIEWED"
+    out = [
+        f"# {protocol.title}: the texts in `{language}` ({status})",
+        "",
+        f"Protocol `{protocol.id}` version {protocol.version}, file sha256 `{protocol.sha256}`.",
+        "Check that each translation says the same as the original, keeps every placeholder",
+        "such as `{emergency_number}`, and writes numbers the language's way.",
+        "",
+        f"| where | {protocol.language} | {language} |",
+        "|---|---|---|",
+    ]
+    for (kind, item_id, name), text in translations.source_texts(protocol).items():
+        theirs = given.get((kind, item_id, name), "**MISSING**")
+        out.append(f"| {kind} `{item_id}` {name} | {_cell(text)} | {_cell(theirs)} |")
+    out += [
+        "",
+        "## Sign-off",
+        "",
+        "| translator | date | decision |",
+        "|---|---|---|",
+        "|  |  |  |",
+        "",
+    ]
+    return "\n".join(out)
 
 
 def render(protocol: Protocol) -> str:
