@@ -25,15 +25,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     settings.check(app.config)
 
-    from checker import database, errors, limits, security
-    from checker.extensions import babel, csrf, db, limiter, migrate
+    from checker import database, errors, i18n, limits, security
+    from checker.extensions import csrf, db, limiter, migrate
 
     database.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app)
+    i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     limits.init_app(app)

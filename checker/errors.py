@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask.wrappers import Response
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -26,21 +27,29 @@ NURSE_PREFIX = "/nurse/"  # errors there are shown inside the console's own layo
 
 # What a patient sees for each error: a title and what to do about it.
 PAGES = {
-    400: ("We could not read that", "Something in what was sent did not make sense to us."),
-    404: ("Page not found", "There is no page at this address."),
-    403: ("Not allowed", "Your account cannot open this page."),
-    405: ("That did not work", "This page cannot be used that way."),
-    413: ("That was too much to send", "What was sent is larger than this service accepts."),
-    429: ("Too many tries", "Please wait a minute, then try again."),
-    500: ("Sorry, something went wrong", "The service had a problem and could not finish."),
+    400: (_l("We could not read that"), _l("Something in what was sent did not make sense to us.")),
+    404: (_l("Page not found"), _l("There is no page at this address.")),
+    403: (_l("Not allowed"), _l("Your account cannot open this page.")),
+    405: (_l("That did not work"), _l("This page cannot be used that way.")),
+    413: (
+        _l("That was too much to send"),
+        _l("What was sent is larger than this service accepts."),
+    ),
+    429: (_l("Too many tries"), _l("Please wait a minute, then try again.")),
+    500: (
+        _l("Sorry, something went wrong"),
+        _l("The service had a problem and could not finish."),
+    ),
     503: (
-        "The record system is unavailable",
-        "The record system cannot be reached right now, so this could not be finished. "
-        "If you typed something, go back to keep it on the screen and copy it somewhere safe, "
-        "then try again in a minute.",
+        _l("The record system is unavailable"),
+        _l(
+            "The record system cannot be reached right now, so this could not be finished. "
+            "If you typed something, go back to keep it on the screen and copy it somewhere "
+            "safe, then try again in a minute."
+        ),
     ),
 }
-CSRF_MESSAGE = (
+CSRF_MESSAGE = _l(
     "Your answers could not be checked, because the page was open for a long time or your "
     "browser blocks cookies. Open the check again and send your answers once more."
 )
@@ -62,10 +71,11 @@ def _wants_json() -> bool:
 
 def _render(code: int, message: str = "") -> tuple[Any, int]:
     """The error as JSON for the API, or as a page that says how to get help."""
-    title, default = PAGES.get(code, PAGES[400] if code < 500 else PAGES[500])
+    lazy_title, lazy_default = PAGES.get(code, PAGES[400] if code < 500 else PAGES[500])
+    title, default = str(lazy_title), str(lazy_default)
     if _wants_json():
-        return jsonify({"errors": {"request": message or default}}), code
-    context = {"code": code, "title": title, "message": message or default}
+        return jsonify({"errors": {"request": str(message) or default}}), code
+    context = {"code": code, "title": title, "message": str(message) or default}
     if request.path.startswith(NURSE_PREFIX):
         try:
             return render_template("nurse/error.html", **context), code

@@ -1,0 +1,74 @@
+"""The patient's language: English or Spanish, chosen on the page or by the browser.
+
+Interface words come from Babel's catalogs in `checker/translations` (see docs/languages.md);
+the protocol's own words come from the protocol's translations. The nurse console stays in
+English; a nurse can print a patient's handout in the patient's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import format_decimal, get_locale
+from werkzeug.exceptions import HTTPException
+
+from checker.extensions import babel
+from rules import Protocol, load_protocol
+from rules.translations import in_language
+
+LANGUAGES = ("en", "es")
+NAMES = {"en": "English", "es": "Español"}
+LANG_FIELD = "lang"  # a query or form field that picks the language and travels with answers
+NURSE_PREFIX = "/nurse/"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def chosen_language() -> str:
+    """The language asked for on the page, else the browser's first one we have, else English."""
+    asked = request.args.get(LANG_FIELD, "")
+    if not asked and request.mimetype in FORM_TYPES:
+        try:
+            asked = request.form.get(LANG_FIELD, "")
+        except HTTPException:  # a body too large to read: its error page picks by the browser
+            asked = ""
+    if asked in LANGUAGES:
+        return asked
+    if request.path.startswith(NURSE_PREFIX):
+        return "en"  # the console is in English; only a handout may be asked in another
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+def language() -> str:
+    """The language of the page being made."""
+    return str(get_locale() or "en")
+
+
+def protocol_in_language(protocol: Protocol | None = None) -> Protocol:
+    """The served protocol worded in the page's language."""
+    return in_language(protocol or load_protocol(), language())
+
+
+def number(value: float, decimals: int = 1) -> str:
+    """A number the language's way: 38.5 in English, 38,5 in Spanish."""
+    pattern = "0." + "0" * decimals if decimals else "0"
+    return str(format_decimal(value, format=pattern))
+
+
+def init_app(app: Flask) -> None:
+    """Pick each request's language and give templates what they need to show it."""
+    babel.init_app(app, locale_selector=chosen_language)
+
+    @app.context_processor
+    def languages() -> dict[str, Any]:
+        """The page's language, the others to switch to, and how to write numbers."""
+        current = language()
+        others = [(code, NAMES[code]) for code in LANGUAGES if code != current]
+        reviewed = load_protocol().reviewed
+        return {
+            "lang": current,
+            "other_languages": others,
+            "lang_field": LANG_FIELD,
+            "lang_reviewed": current in reviewed or current == load_protocol().language,
+            "number": number,
+        }

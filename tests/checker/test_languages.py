@@ -1,0 +1,104 @@
+"""Interface strings in Spanish: complete catalogs, kept placeholders, and the chosen language."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGS = ROOT / "checker" / "translations"
+_PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
+
+
+def catalog(language: str):
+    """One language's catalog as Babel reads it."""
+    with (CATALOGS / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return read_po(handle, locale=language)
+
+
+def languages() -> list[str]:
+    """Every language with a catalog."""
+    return sorted(p.name for p in CATALOGS.iterdir() if p.is_dir())
+
+
+def test_every_marked_string_is_in_the_catalogs(tmp_path: Path) -> None:
+    template = tmp_path / "messages.pot"
+    subprocess.run(
+        [
+            str(ROOT / ".venv" / "bin" / "pybabel"),
+            "--quiet",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-o",
+            str(template),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        timeout=120,
+    )
+    with template.open("rb") as handle:
+        wanted = {m.id for m in read_po(handle) if m.id}
+    assert wanted, "no interface string is marked for translation"
+    for language in languages():
+        have = {m.id for m in catalog(language) if m.id}
+        missing = wanted - have
+        assert not missing, f"{language}: run scripts/translations update; missing {missing}"
+
+
+def test_every_string_is_translated_with_the_same_placeholders() -> None:
+    assert "es" in languages()
+    for language in languages():
+        for message in catalog(language):
+            if not message.id:
+                continue
+            where = f"{language}: {message.id!r}"
+            assert message.string and "fuzzy" not in message.flags, f"{where} is not translated"
+            assert sorted(_PLACEHOLDER.findall(message.id)) == sorted(
+                _PLACEHOLDER.findall(message.string)
+            ), f"{where} drops or adds a placeholder"
+
+
+def test_an_error_page_speaks_the_browsers_language(client: FlaskClient) -> None:
+    response = client.get("/no-such-page", headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert '<html lang="es">' in page
+    assert "No encontramos la página" in page
+    assert "En una emergencia, llame al 911 ahora." in page
+
+
+def test_an_error_page_is_english_for_an_english_browser(client: FlaskClient) -> None:
+    page = client.get("/no-such-page", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Page not found" in page
+
+
+def test_the_page_choice_wins_over_the_browser(client: FlaskClient) -> None:
+    page = client.get("/no-such-page?lang=es", headers={"Accept-Language": "en"}).get_data(
+        as_text=True
+    )
+    assert "No encontramos la página" in page
+
+
+def test_a_form_field_picks_the_language_and_a_huge_body_still_gets_a_page(
+    client: FlaskClient,
+) -> None:
+    page = client.post("/no-such-page", data={"lang": "es"}).get_data(as_text=True)
+    assert "No encontramos la página" in page
+    huge = client.post(
+        "/", data={"lang": "es", "x": "a" * 200_000}, headers={"Accept-Language": "es"}
+    )
+    assert huge.status_code == 413
+    assert "En una emergencia, llame al 911 ahora." in huge.get_data(as_text=True)
+
+
+def test_the_nurse_console_stays_in_english(client: FlaskClient) -> None:
+    page = client.get("/nurse/no-such-page", headers={"Accept-Language": "es"})
+    assert "Page not found" in page.get_data(as_text=True)
