@@ -76,7 +76,15 @@ def _idle_timeout() -> Response | None:
 
 def init_app(app: Flask) -> None:
     """Register the nurse console, its CLI and its sign-in handling with the app."""
-    from checker.nurse import auth, cli, console, records, replay, reports  # noqa: F401
+    from checker.nurse import (  # noqa: F401  (routes)
+        auth,
+        cli,
+        console,
+        handout,
+        records,
+        replay,
+        reports,
+    )
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.nurses)
