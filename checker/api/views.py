@@ -9,9 +9,11 @@ from flask import Blueprint, current_app, jsonify, request
 from checker.api.fhir import FHIR_JSON, ResponseError, questionnaire, read_response
 from checker.api.openapi import document
 from checker.extensions import csrf, limiter
+from checker.i18n import LANGUAGES
 from rules import AnswerError, Protocol, assess, load_protocol
 from rules.jsonio import loads_strict
 from rules.model import INTEGER
+from rules.translations import in_language
 
 NOT_JSON = (
     "Send the answers as JSON, with the header Content-Type: application/json (or a FHIR "
@@ -63,7 +65,8 @@ def create_assessment() -> tuple[Any, int]:
     except ValueError as exc:
         return _errors(400, {"body": str(exc)})
     number = current_app.config["EMERGENCY_NUMBER"]
-    protocol = load_protocol()
+    language = request.accept_languages.best_match(LANGUAGES) or "en"
+    protocol = in_language(load_protocol(), language)
     if request.mimetype == FHIR_JSON:
         try:
             answers = read_response(answers, protocol)
@@ -73,7 +76,9 @@ def create_assessment() -> tuple[Any, int]:
         result = assess(_whole_numbers(answers, protocol), protocol, emergency_number=number)
     except AnswerError as exc:
         return _errors(422, exc.errors)
-    return jsonify(result), 200
+    response = jsonify(result)
+    response.content_language.add(language)  # which language the texts are in
+    return response, 200
 
 
 @bp.get("/questionnaire")

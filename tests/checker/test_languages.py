@@ -9,6 +9,8 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
+from tests.protocol_data import mildest
+
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGS = ROOT / "checker" / "translations"
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)s|\{[a-z_]+\}")
@@ -102,3 +104,21 @@ def test_a_form_field_picks_the_language_and_a_huge_body_still_gets_a_page(
 def test_the_nurse_console_stays_in_english(client: FlaskClient) -> None:
     page = client.get("/nurse/no-such-page", headers={"Accept-Language": "es"})
     assert "Page not found" in page.get_data(as_text=True)
+
+
+def test_the_api_answers_in_the_language_asked_and_says_which(client: FlaskClient) -> None:
+    answers = mildest(temperature={"value": 38.5, "unit": "C"})
+    spanish = client.post(
+        "/api/v1/assessments", json=answers, headers={"Accept-Language": "es-ES,es;q=0.9"}
+    )
+    assert spanish.status_code == 200
+    assert spanish.headers["Content-Language"] == "es"
+    body = spanish.get_json()
+    assert body["disposition"] == "call_doctor_now"
+    assert body["reasons"][0]["text"].startswith("Una fiebre de 38,0 °C")
+    english = client.post("/api/v1/assessments", json=answers)
+    assert english.headers["Content-Language"] == "en"
+    assert english.get_json()["reasons"][0]["text"].startswith("A fever of 38.0 °C")
+    assert {k: v for k, v in body.items() if k in ("disposition", "decided", "protocol")} == {
+        k: v for k, v in english.get_json().items() if k in ("disposition", "decided", "protocol")
+    }
