@@ -98,6 +98,7 @@ WITHOUT_DATABASE = {
     ("nurse.encounter", "GET"): 503,
     ("nurse.note", "GET"): 503,
     ("nurse.print_view", "GET"): 503,
+    ("nurse.handout", "GET"): 503,
     ("nurse.add_addendum", "POST"): 503,
     ("nurse.audit", "GET"): 503,
     ("nurse.reports", "GET"): 503,
