@@ -108,3 +108,18 @@ def check_call_back(protocol: Protocol) -> Finding:
             finding.counterexample = witness(protocol, rule)
             return finding
     return finding
+
+
+def grouped(protocol: Protocol) -> list[tuple[str, list[str]]]:
+    """The call-back list as it reads best: each action once, with its signs under it.
+
+    A free-text list (older than 1.1) is one group of whole sentences with no action above.
+    """
+    if not protocol.call_back_from_rules:
+        return [("", list(protocol.call_back))]
+    signs = {r.id: r.sign for r in protocol.rules}
+    groups: dict[str, list[str]] = {}
+    for item in protocol.call_back_items:
+        action = protocol.disposition(item.disposition or "").call_back_action
+        groups.setdefault(action, []).extend(signs[rule_id] for rule_id in item.rules)
+    return list(groups.items())

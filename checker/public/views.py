@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 
 from checker.public.forms import CheckForm, form_class, hint_for
 from rules import AnswerError, Protocol, assess, fill, load_protocol
+from rules.callback import grouped
 
 bp = Blueprint("public", __name__)
 
@@ -120,6 +121,9 @@ def _result_page(protocol: Protocol, result: dict[str, Any]) -> str:
     return render_template(
         "public/result.html",
         result=result,
+        call_back=[(fill(action, number), signs) for action, signs in grouped(protocol)]
+        if result["call_back_if"]
+        else [],
         disposition=disposition,
         headline=fill(disposition.headline, number),
         detail=fill(disposition.detail, number),
