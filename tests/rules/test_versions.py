@@ -8,7 +8,7 @@ import json
 import pytest
 
 from rules import assess, load_protocol
-from rules.callback import check_call_back
+from rules.callback import check_call_back, grouped
 from rules.errors import SchemaError
 from rules.loader import PROTOCOLS, find_release, parse_protocol, released
 from rules.verify import Verifier
@@ -156,3 +156,15 @@ def test_a_list_built_from_rules_moves_each_sign_with_its_action(protocol_text) 
     protocol = parse_protocol(moved.encode())
     assert check_call_back(protocol).holds
     assert json.dumps(protocol.call_back).count("at once if") == 7
+
+
+def test_the_call_back_list_reads_as_each_action_once_with_its_signs() -> None:
+    groups = grouped(release("1.1.0"))
+    assert [action for action, _ in groups] == [
+        "Call {emergency_number} now if",
+        "Call your doctor now, day or night, if",
+        "Call your doctor's office today if",
+    ]
+    assert [len(signs) for _, signs in groups] == [5, 7, 7]
+    assert "you have a fever of 38.0 °C (100.4 °F) or higher" in groups[1][1]
+    assert grouped(release("1.0.0")) == [("", list(release("1.0.0").call_back))]
