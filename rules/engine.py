@@ -7,12 +7,20 @@ from functools import lru_cache
 from typing import Any
 
 from rules.answers import validate_answers
+from rules.compiled import Assess, compiled_assess
 from rules.loader import DECIDED, DISPOSITION, load_protocol
 from rules.model import Protocol
 
 DEFAULT_EMERGENCY_NUMBER = "911"
 
-__all__ = ["DEFAULT_EMERGENCY_NUMBER", "assess", "evaluate", "fill", "validate_answers"]
+__all__ = [
+    "DEFAULT_EMERGENCY_NUMBER",
+    "assess",
+    "assess_interpreted",
+    "evaluate",
+    "fill",
+    "validate_answers",
+]
 
 
 def fill(text: str, emergency_number: str) -> str:
@@ -27,6 +35,12 @@ def _texts(protocol: Protocol, emergency_number: str) -> dict[str, Any]:
     texts.update({r.id: fill(r.explain, emergency_number) for r in protocol.rules})
     texts["call_back_if"] = tuple(fill(t, emergency_number) for t in protocol.call_back)
     return texts
+
+
+@lru_cache(maxsize=16)
+def _compiled(protocol: Protocol, emergency_number: str) -> Assess:
+    """The protocol compiled with its texts, once per protocol and number."""
+    return compiled_assess(protocol, _texts(protocol, emergency_number))
 
 
 def evaluate(protocol: Protocol, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,6 +83,20 @@ def assess(
     emergency_number: str = DEFAULT_EMERGENCY_NUMBER,
 ) -> dict[str, Any]:
     """The assessment JSON for one answer set; raises AnswerError for invalid answers."""
+    protocol = protocol or load_protocol()
+    result = _compiled(protocol, emergency_number)(answers)
+    if result is not None:
+        return result  # complete and valid: the compiled path, equal by construction and test
+    return assess_interpreted(answers, protocol, emergency_number=emergency_number)
+
+
+def assess_interpreted(
+    answers: Any,
+    protocol: Protocol | None = None,
+    *,
+    emergency_number: str = DEFAULT_EMERGENCY_NUMBER,
+) -> dict[str, Any]:
+    """The same assessment, condition by condition: partial answers and every error."""
     protocol = protocol or load_protocol()
     values = validate_answers(protocol, answers)
     result = evaluate(protocol, values)
