@@ -273,3 +273,37 @@ def _advice(v: dict[str, Any], disposition: str, decided: bool) -> list[str]:
     if v.get("feels_feverish") is True and "temperature" in v and v["temperature"] is None:
         advice.append("take_temperature")
     return advice
+
+
+def decide(v: dict[str, Any]) -> str:
+    """The disposition alone, for complete checked answers: the minimal if/else of the policy."""
+    temperature = v["temperature"]
+    if (
+        v["chest_symptoms"]
+        or v["leg_weakness"]
+        or v["bladder_bowel"]
+        or v["fainted"]
+        or v["bleeding"] == "uncontrolled"
+    ):
+        return "emergency"
+    if (
+        v["numbness_tingling"]
+        or (temperature is not None and temperature >= 38.0)
+        or v["drainage"]
+        or v["bleeding"] == "soaking"
+        or v["headache"] == "severe"
+        or (v["pain_score"] >= 8 and v.get("pain_relieved") is False)
+        or v["activity"] == "unable"
+    ):
+        return "call_doctor_now"
+    if (
+        v["pain_trend"] == "worse"
+        or v["swelling"] == "increasing"
+        or v["redness"] == "spreading"
+        or v["feels_feverish"]
+        or v["headache"] == "mild"
+        or v["new_back_pain"]
+        or (v["days_since_procedure"] >= 3 and v["pain_score"] >= 5 and v["pain_trend"] != "better")
+    ):
+        return "call_doctor_today"
+    return "self_care"

@@ -25,6 +25,8 @@ if not __package__:  # run as `python bench/run.py`: make the repository importa
 
 import rules  # noqa: E402
 from bench import handwritten, zen_table  # noqa: E402
+from rules.compiled import compiled_disposition  # noqa: E402
+from rules.engine import assess_interpreted  # noqa: E402
 
 DISPOSITIONS = ("emergency", "call_doctor_now", "call_doctor_today", "self_care")
 
@@ -126,8 +128,15 @@ def contenders(sets: list[dict[str, Any]]) -> dict[str, tuple[Callable[[Any], ob
     zen_engine = zen_table.engine()
     decision = zen_table.decision()
     checked = [rules.validate_answers(protocol, answers) for answers in sets]
+    asked = {q.id for q in protocol.questions if q.asked_when is None}
+    # The bare decision is timed on complete answer sets, the only ones an if/else can take.
+    complete = [values for values in checked if asked <= values.keys()] or checked[:1]
+    decide = compiled_disposition(protocol)
     return {
         "engine": (rules.assess, sets),
+        "engine, interpreted": (assess_interpreted, sets),
+        "disposition, compiled": (decide, complete),
+        "disposition, minimal if/else": (handwritten.decide, complete),
         "hand-written": (handwritten.assess, sets),
         "zen-engine": (partial(zen_engine.evaluate, zen_table.KEY), checked),
         "zen-engine + validation": (
@@ -194,8 +203,13 @@ def summary(timings: dict[str, list[float]]) -> dict[str, str]:
         for name, values in timings.items()
     }
     engine = timings["engine"]
+    compiled, minimal = timings["disposition, compiled"], timings["disposition, minimal if/else"]
+    ratios = [c / m for c, m in zip(compiled, minimal, strict=True)]
+    shown["disposition: compiled / minimal if/else"] = (
+        f"{statistics.median(ratios):.2f}x (rounds: {min(ratios):.2f} to {max(ratios):.2f})"
+    )
     for other in timings:
-        if other == "engine":
+        if other == "engine" or other.startswith("disposition"):
             continue
         ratios = [e / o for e, o in zip(engine, timings[other], strict=True)]
         shown[f"engine / {other}"] = (
