@@ -145,8 +145,8 @@ def _reason(protocol: Protocol, index: int, texts: Mapping[str, str]) -> list[st
     return lines
 
 
-def _source(protocol: Protocol, texts: Mapping[str, Any]) -> str:
-    """The generated assess function's source."""
+def _source(protocol: Protocol, texts: Mapping[str, Any], decision_only: bool = False) -> str:
+    """The generated assess function's source; with decision_only, it returns the id alone."""
     lines = ["def assess(a):", "    if type(a) is not dict or not a.keys() <= KNOWN: return None"]
     for question in protocol.questions:
         lines += _check(question)
@@ -164,6 +164,8 @@ def _source(protocol: Protocol, texts: Mapping[str, Any]) -> str:
         test = " or ".join(f"r{i}" for i in own) or "False"
         lines.append(f"    {'if' if rank == 0 else 'elif'} {test}: d = {disposition.id!r}")
     lines.append(f"    else: d = {protocol.default_disposition.id!r}")
+    if decision_only:
+        return "\n".join([*lines, "    return d"])
     lines.append("    reasons = []")
     for index in by_rank:
         lines.append(f"    if r{index}:")
@@ -188,7 +190,9 @@ def _source(protocol: Protocol, texts: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def compiled_assess(protocol: Protocol, wording: Mapping[str, Any]) -> Assess:
+def compiled_assess(
+    protocol: Protocol, wording: Mapping[str, Any], decision_only: bool = False
+) -> Assess:
     """The generated assess function for one protocol and its texts, numbers filled in."""
     call_back = {
         d.id: tuple(wording["call_back_if"]) if d.call_back else () for d in protocol.dispositions
@@ -214,7 +218,11 @@ def compiled_assess(protocol: Protocol, wording: Mapping[str, Any]) -> Assess:
         if question.type == CHOICE:
             namespace[f"C_{question.id}"] = frozenset(c.id for c in question.choices)
     exec(
-        compile(_source(protocol, wording), f"<compiled {protocol.id} {protocol.version}>", "exec"),
+        compile(
+            _source(protocol, wording, decision_only),
+            f"<compiled {protocol.id} {protocol.version}>",
+            "exec",
+        ),
         namespace,
     )  # noqa: S102  (source built from validated protocol data)
     function: Assess = namespace["assess"]
@@ -237,3 +245,9 @@ def compiled_disposition(protocol: Protocol) -> Decide:
     exec(compile("\n".join(lines), f"<decide {protocol.id}>", "exec"), namespace)  # noqa: S102
     function: Decide = namespace["decide"]
     return function
+
+
+@lru_cache(maxsize=16)
+def compiled_decision(protocol: Protocol) -> Callable[[Any], Any]:
+    """Raw answers to the disposition id, checks included; None where the engine must decide."""
+    return compiled_assess(protocol, {"call_back_if": ()}, decision_only=True)

@@ -27,6 +27,7 @@ from rules import (
     load_protocol,
     validate_answers,
 )
+from rules.compiled import compiled_decision
 from rules.engine import evaluate
 
 BATCH = 5000
@@ -62,13 +63,18 @@ def replay(protocol: Protocol, calls: Iterator[tuple[int, datetime, Any, str]]) 
     """Assess every call again under one protocol and sort the changes by direction."""
     found = Replay(protocol)
     rank = protocol.rank
+    decide = compiled_decision(protocol)  # complete, valid answers: one generated function
     for encounter_id, started, answers, stored in calls:
         found.calls += 1
-        try:
-            now = evaluate(protocol, validate_answers(protocol, answers))["disposition"].id
-        except AnswerError:
-            found.invalid.append((encounter_id, started))
-            continue
+        now = decide(answers)
+        if (
+            now is None
+        ):  # partial or not valid under this version: the engine, condition by condition
+            try:
+                now = evaluate(protocol, validate_answers(protocol, answers))["disposition"].id
+            except AnswerError:
+                found.invalid.append((encounter_id, started))
+                continue
         if now == stored:
             found.unchanged += 1
         elif stored not in rank or rank[now] < rank[stored]:
@@ -89,10 +95,19 @@ def _listing(title: str, rows: list[tuple[int, datetime, str, str]], show: int) 
 
 
 @commands.command("replay")
-@click.option("--protocol", "source", required=True, metavar="FILE|VERSION",
-              help="a protocol file, or a released version such as 1.1.0")
-@click.option("--show", default=100, show_default=True,
-              help="how many changed calls to list in each direction")
+@click.option(
+    "--protocol",
+    "source",
+    required=True,
+    metavar="FILE|VERSION",
+    help="a protocol file, or a released version such as 1.1.0",
+)
+@click.option(
+    "--show",
+    default=100,
+    show_default=True,
+    help="how many changed calls to list in each direction",
+)
 def replay_command(source: str, show: int) -> None:
     """Assess every saved call under another protocol; report what would change."""
     try:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 
 from rules import AnswerError, assess, load_protocol, released
-from rules.compiled import compiled_disposition
+from rules.compiled import compiled_decision, compiled_disposition
 from rules.engine import _compiled, assess_interpreted, evaluate, validate_answers
 from rules.translations import in_language
 from rules.verify import Verifier
@@ -93,3 +93,14 @@ def test_true_is_not_taken_for_one_degree_and_a_list_is_refused() -> None:
         with pytest.raises(AnswerError) as error:
             assess({"temperature": bad}, protocol)
         assert "temperature" in error.value.errors
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers=partial_answers())
+def test_the_compiled_decision_is_the_engines_or_leaves_it_to_the_engine(answers) -> None:
+    protocol = load_protocol()
+    decided = compiled_decision(protocol)(answers)
+    if decided is not None:
+        assert decided == assess_interpreted(answers, protocol)["disposition"]
+    else:
+        assert _compiled(protocol, "911")(answers) is None  # the same answers take both paths
