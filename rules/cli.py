@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from rules import diff_report, table, translations
+from rules import diff_report, prove, table, translations
 from rules.diff import diff
 from rules.engine import DEFAULT_EMERGENCY_NUMBER, assess
 from rules.errors import AnswerError, ProtocolError
@@ -92,11 +92,27 @@ def cmd_verify(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         f"sha256 {protocol.sha256[:12]}): {len(protocol.questions)} questions, "
         f"{len(protocol.rules)} rules, {len(protocol.advice)} advice items.\n"
     )
-    verifier = Verifier(protocol)
-    parts = ", ".join("+".join(p.names) for p in verifier.parts)
-    stdout.write(f"Independent components: {parts}.\n")
-    findings = verifier.run()
-    code = _report(findings, verifier.covered(), time.perf_counter() - started, stdout)
+    method = args.method
+    if method == "auto":
+        small = prove.exhaustive_cost(protocol) <= prove.EXHAUSTIVE_LIMIT
+        method = "exhaustive" if small or not prove.applies(protocol) else "monotone"
+    if method == "monotone":
+        unclosed = prove.not_upward_closed(protocol)
+        if unclosed:
+            rule, atom = unclosed[0]
+            stdout.write(
+                f"The monotone proof does not apply: in rule {rule}, `{atom}` fails for a worse "
+                "answer that no rule as urgent covers. Use --method exhaustive.\n"
+            )
+            return EXIT_FAILED
+        stdout.write("Method: the rules' monotone structure (no enumeration).\n")
+        findings, covered = prove.prove(protocol), prove.answer_classes(protocol)
+    else:
+        verifier = Verifier(protocol)
+        parts = ", ".join("+".join(p.names) for p in verifier.parts)
+        stdout.write(f"Method: exhaustive enumeration. Independent components: {parts}.\n")
+        findings, covered = verifier.run(), verifier.covered()
+    code = _report(findings, covered, time.perf_counter() - started, stdout)
     return max(code, _report_translations(protocol, stdout))
 
 
@@ -168,6 +184,14 @@ def parser() -> argparse.ArgumentParser:
             "--protocol", metavar="FILE", help="a protocol file (default: shipped)"
         )
         command.set_defaults(handler=handler)
+        if name == "verify":
+            command.add_argument(
+                "--method",
+                choices=("auto", "exhaustive", "monotone"),
+                default="auto",
+                help="enumerate every linked group, or prove from the rules' monotone "
+                "structure (auto: enumerate unless a group is too large)",
+            )
         if name == "table":
             command.add_argument(
                 "--lang", help="a translated language: its texts beside the original's"

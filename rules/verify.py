@@ -269,19 +269,7 @@ class Verifier:
 
     def traced(self) -> Finding:
         """5. Every rule and advice item has a source; every question a rule reads exists."""
-        finding = Finding(5, "traced")
-        items: list[Rule | Advice] = [*self.protocol.rules, *self.protocol.advice]
-        for item in items:
-            finding.cases += 1
-            if not item.source.strip():
-                finding.failure = f"{item.id} has no source"
-                return finding
-            for name in item.when.names - RESULT_NAMES:
-                finding.cases += 1
-                if name not in self.protocol.by_id:
-                    finding.failure = f"{item.id} reads unknown question '{name}'"
-                    return finding
-        return finding
+        return traced(self.protocol)
 
     def run(self) -> list[Finding]:
         """All six properties, in the policy's order."""
@@ -301,3 +289,20 @@ def load_failure(error: ProtocolError) -> list[Finding]:
         finding = Finding(5, "traced", failure=str(error), counterexample=error.as_dict())
         return [finding]
     return [Finding(0, "loads", failure=str(error), counterexample=error.as_dict())]
+
+
+def traced(protocol: Protocol) -> Finding:
+    """5. Every rule and advice item has a source; every question a rule reads exists."""
+    finding = Finding(5, "traced")
+    items: list[Rule | Advice] = [*protocol.rules, *protocol.advice]
+    for item in items:
+        finding.cases += 1
+        if not item.source.strip():
+            finding.failure = f"{item.id} has no source"
+            return finding
+        for name in item.when.names - RESULT_NAMES:
+            finding.cases += 1
+            if name not in protocol.by_id:
+                finding.failure = f"{item.id} reads unknown question '{name}'"
+                return finding
+    return finding
