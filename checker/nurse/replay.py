@@ -7,15 +7,16 @@ ids and dates only, never a name or an answer.
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import String, Text, select, type_coerce
 
 from checker.extensions import db
 from checker.nurse.models import Encounter
@@ -31,7 +32,11 @@ from rules.compiled import compiled_decision
 from rules.engine import evaluate
 
 BATCH = 5000
+SEEN_MAX = 100_000  # distinct answer texts remembered at once
 commands = AppGroup("encounters", help="Look at saved calls as a whole (read only).")
+
+
+Row = tuple[int, str, str, str]  # (call id, UTC day, stored disposition, disposition now)
 
 
 @dataclass
@@ -41,15 +46,22 @@ class Replay:
     protocol: Protocol
     calls: int = 0
     unchanged: int = 0
-    up: list[tuple[int, datetime, str, str]] = field(default_factory=list)
-    down: list[tuple[int, datetime, str, str]] = field(default_factory=list)
-    invalid: list[tuple[int, datetime]] = field(default_factory=list)
+    up: list[Row] = field(default_factory=list)
+    down: list[Row] = field(default_factory=list)
+    invalid: list[tuple[int, str]] = field(default_factory=list)
 
 
-def saved_calls() -> Iterator[tuple[int, datetime, dict[str, Any], str]]:
-    """(id, start, answers, stored disposition) of every saved call, oldest first, in batches."""
+def saved_calls() -> Iterator[tuple[int, Any, Any, str]]:
+    """(id, start, answers, stored disposition) of every saved call, oldest first, in batches.
+
+    The start and the answers come as the driver gives them (text on SQLite), unconverted: a
+    replay decodes the answers itself, once per distinct text, and a start only to show it.
+    """
     query = select(
-        Encounter.id, Encounter.started_at, Encounter.answers, Encounter.engine_disposition
+        Encounter.id,
+        type_coerce(Encounter.started_at, String),
+        type_coerce(Encounter.answers, Text),
+        Encounter.engine_disposition,
     ).order_by(Encounter.id)
     result = db.session.execute(query.execution_options(yield_per=BATCH))
     try:
@@ -59,36 +71,62 @@ def saved_calls() -> Iterator[tuple[int, datetime, dict[str, Any], str]]:
         result.close()
 
 
-def replay(protocol: Protocol, calls: Iterator[tuple[int, datetime, Any, str]]) -> Replay:
-    """Assess every call again under one protocol and sort the changes by direction."""
-    found = Replay(protocol)
-    rank = protocol.rank
-    decide = compiled_decision(protocol)  # complete, valid answers: one generated function
-    for encounter_id, started, answers, stored in calls:
-        found.calls += 1
+def _day(started: Any) -> str:
+    """A stored start as its UTC day: text on SQLite (stored in UTC), a datetime elsewhere."""
+    if isinstance(started, datetime):
+        return started.astimezone(UTC).strftime("%Y-%m-%d")
+    return str(started)[:10]
+
+
+def _decider(protocol: Protocol) -> Callable[[Any], str | None]:
+    """Stored answers (JSON text or decoded) to the disposition now; None if not valid."""
+    decide = compiled_decision(protocol)  # complete or partial: generated code
+    seen: dict[str, str | None] = {}  # the same answers recur: decide each text once
+
+    def disposition(stored: Any) -> str | None:
+        key = stored if isinstance(stored, str) else None
+        if key is not None and key in seen:
+            return seen[key]
+        answers = json.loads(stored) if key is not None else stored
         now = decide(answers)
-        if (
-            now is None
-        ):  # partial or not valid under this version: the engine, condition by condition
+        if now is None:  # not valid under this version: the engine says so, or not
             try:
                 now = evaluate(protocol, validate_answers(protocol, answers))["disposition"].id
             except AnswerError:
-                found.invalid.append((encounter_id, started))
-                continue
-        if now == stored:
+                now = None
+        if key is not None:
+            if len(seen) >= SEEN_MAX:
+                seen.clear()
+            seen[key] = now
+        return now
+
+    return disposition
+
+
+def replay(protocol: Protocol, calls: Iterator[tuple[int, Any, Any, str]]) -> Replay:
+    """Assess every call again under one protocol and sort the changes by direction."""
+    found = Replay(protocol)
+    rank = protocol.rank
+    disposition = _decider(protocol)
+    for encounter_id, started, answers, stored in calls:
+        found.calls += 1
+        now = disposition(answers)
+        if now is None:
+            found.invalid.append((encounter_id, _day(started)))
+        elif now == stored:
             found.unchanged += 1
         elif stored not in rank or rank[now] < rank[stored]:
-            found.up.append((encounter_id, started, stored, now))
+            found.up.append((encounter_id, _day(started), stored, now))
         else:
-            found.down.append((encounter_id, started, stored, now))
+            found.down.append((encounter_id, _day(started), stored, now))
     return found
 
 
-def _listing(title: str, rows: list[tuple[int, datetime, str, str]], show: int) -> list[str]:
+def _listing(title: str, rows: list[Row], show: int) -> list[str]:
     """One line per changed call: id, date and the two dispositions; names never."""
     lines = [f"{title}: {len(rows):,}"]
     for encounter_id, started, stored, now in rows[:show]:
-        lines.append(f"  call {encounter_id}  {started:%Y-%m-%d} UTC  {stored} -> {now}")
+        lines.append(f"  call {encounter_id}  {started} UTC  {stored} -> {now}")
     if len(rows) > show:
         lines.append(f"  ... and {len(rows) - show:,} more (use --show to list more)")
     return lines

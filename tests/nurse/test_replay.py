@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
@@ -56,7 +58,7 @@ def test_a_lowered_threshold_lists_the_fever_call_that_would_be_told_less(
     out = result.output
     assert "Replayed 4 saved calls under vertebral-augmentation-aftercare 1.1.1" in out
     assert "1 would change (1 down, 0 up), 3 the same" in out
-    assert f"call {fever_id} " in out and "call_doctor_now -> self_care" in out
+    assert f"call {fever_id}  {datetime.now(UTC):%Y-%m-%d} UTC  call_doctor_now -> self_care" in out
     assert not any(f"call {i} " in out for i in calm_ids)
     assert "Harriet" not in out and "Quimby" not in out and "38.2" not in out
     assert counts(app) == before
@@ -92,9 +94,7 @@ def test_calls_a_version_cannot_read_are_counted_not_guessed(
     assert f"Cannot be assessed (answers this version does not accept): {call_id}" in result.output
 
 
-def test_a_protocol_that_does_not_load_gets_a_message_not_a_traceback(
-    app: Flask, tmp_path
-) -> None:
+def test_a_protocol_that_does_not_load_gets_a_message_not_a_traceback(app: Flask, tmp_path) -> None:
     path = tmp_path / "broken.toml"
     path.write_text("not a protocol", encoding="utf-8")
     result = app.test_cli_runner().invoke(args=["encounters", "replay", "--protocol", str(path)])
