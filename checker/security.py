@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -22,26 +25,50 @@ HSTS = "max-age=31536000; includeSubDomains"
 NO_STORE = "no-store"
 
 
-def _is_cacheable(response: Response) -> bool:
-    """Only static files served as such may be cached; they carry no patient data."""
-    return request.endpoint == "static" and response.status_code in (200, 206, 304)
+StartResponse = Callable[..., Any]
+CACHEABLE = (200, 206, 304)
 
 
-def _add_headers(response: Response) -> Response:
-    """Set the security headers, keeping any a view chose itself, and the caching rules."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        # Sent over HTTPS only: browsers ignore it on plain HTTP, and a plain-HTTP developer
-        # server must not pin the host to HTTPS.
-        response.headers["Strict-Transport-Security"] = HSTS
-    if not _is_cacheable(response):
-        # Nurse pages, API answers, results and error pages may show what someone typed;
-        # no browser or proxy cache may keep them on a shared or borrowed device.
-        response.headers["Cache-Control"] = NO_STORE
-    return response
+class SecurityHeaders:
+    """WSGI middleware adding the headers on the way out, as plain tuples.
+
+    It sits inside ProxyFix, so the scheme it sees is the client's. A header a view set itself
+    is kept; HSTS (over HTTPS) and no-store (on all but static files) always apply.
+    """
+
+    def __init__(self, app: Callable[..., Any], static_prefix: str) -> None:
+        self.app = app
+        self.static_prefix = static_prefix
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
+        """Serve the request, adding the headers when the response starts."""
+        secure = environ.get("wsgi.url_scheme") == "https"
+        static = environ.get("PATH_INFO", "").startswith(self.static_prefix)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            present = {name.lower() for name, _ in headers}
+            headers.extend((n, v) for n, v in HEADERS.items() if n.lower() not in present)
+            if secure:
+                # Sent over HTTPS only: browsers ignore it on plain HTTP, and a plain-HTTP
+                # developer server must not pin the host to HTTPS.
+                _replace(headers, "Strict-Transport-Security", HSTS)
+            if not (static and int(status[:3]) in CACHEABLE):
+                # Nurse pages, API answers, results and error pages may show what someone
+                # typed; no browser or proxy cache may keep them on a shared device.
+                _replace(headers, "Cache-Control", NO_STORE)
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+def _replace(headers: list[tuple[str, str]], name: str, value: str) -> None:
+    """Set one header, dropping any earlier value of it."""
+    lower = name.lower()
+    headers[:] = [(n, v) for n, v in headers if n.lower() != lower]
+    headers.append((name, value))
 
 
 def init_app(app: Flask) -> None:
     """Add the security headers to every response of the app."""
-    app.after_request(_add_headers)
+    static = (app.static_url_path or "/static").rstrip("/") + "/"
+    app.wsgi_app = SecurityHeaders(app.wsgi_app, static)  # type: ignore[method-assign]
