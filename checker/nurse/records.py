@@ -19,8 +19,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import DBAPIError
 
 from checker.extensions import db
@@ -29,6 +28,7 @@ from checker.nurse import bp
 from checker.nurse.forms import CALLERS, PROCEDURES, AddendumForm, labels
 from checker.nurse.models import Addendum, AuditEvent, Encounter
 from checker.nurse.note import answer_text, clinic_zone, disposition_label, local
+from checker.nurse.search import Page, name_has, page_of, record_key
 from rules import Protocol, find_release, load_protocol
 
 log = logging.getLogger(__name__)
@@ -74,12 +74,12 @@ def _filtered(query: Select[tuple[Encounter]], terms: Mapping[str, str]
     """Encounters matching every term: each word of the name, the record number, the day."""
     # "Jones, Mary" finds Mary Jones: every word must appear somewhere in the name.
     for word in terms["name"].replace(",", " ").split():
-        query = query.where(Encounter.patient_name.ilike(f"%{_escape(word)}%", escape="\\"))
+        query = query.where(name_has(word))
     if terms["record"]:
-        stored, wanted = func.lower(Encounter.record_number), terms["record"].lower()
+        wanted = terms["record"].lower()
         for separator in RECORD_SEPARATORS:
-            stored, wanted = func.replace(stored, separator, ""), wanted.replace(separator, "")
-        query = query.where(stored == wanted)
+            wanted = wanted.replace(separator, "")
+        query = query.where(record_key(Encounter.record_number) == wanted)
     if terms["date"]:
         start, end = day_bounds(date.fromisoformat(terms["date"]))
         query = query.where(Encounter.started_at >= start, Encounter.started_at < end)
@@ -104,21 +104,16 @@ def clinic_time(moment: datetime, layout: str = "%Y-%m-%d %H:%M %Z") -> str:
     return local(moment, clinic_zone(current_app.config)).strftime(layout)
 
 
-def _escape(text: str) -> str:
-    """Make % and _ in a search match themselves."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _page_number(value: str | None) -> int:
     """A page number from a form or the address; anything else is the first page."""
     return int(value) if value and value.isdigit() and 0 < int(value) < 10**6 else 1
 
 
-def _shown(terms: Mapping[str, str], page_number: int) -> Pagination:
+def _shown(terms: Mapping[str, str], page_number: int) -> Page:
     """One page of matching encounters, newest first, audited by the ids it shows."""
     query = _filtered(select(Encounter), terms)
     query = query.order_by(Encounter.started_at.desc(), Encounter.id.desc())
-    page = db.paginate(query, page=page_number, per_page=PER_PAGE, error_out=False)
+    page = page_of(query, page_number, PER_PAGE)
     action = "search" if any(terms.values()) else "list"
     audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
                      action=action, shown_ids=[e.id for e in page.items])
@@ -126,7 +121,7 @@ def _shown(terms: Mapping[str, str], page_number: int) -> Pagination:
     return page
 
 
-def _list_page(page: Pagination | None, terms: Mapping[str, str],
+def _list_page(page: Page | None, terms: Mapping[str, str],
                errors: Mapping[str, str]) -> str:
     """The saved calls page: the search box, any messages about it, and the calls shown."""
     return render_template("nurse/encounters.html", page=page, terms=terms, errors=errors,

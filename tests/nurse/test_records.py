@@ -174,12 +174,12 @@ def test_it_pages_through_a_search_by_posting_its_terms(app: Flask, client: Flas
     save(client, patient_name="Someone Else")
     copies(app, first, "Patient", 20, -timedelta(minutes=1))
     page1 = find(client, name="patient")
-    assert "Page 1 of 2" in page1 and "Patient Zero" in page1 and "Patient 19" not in page1
+    assert "Page 1<" in page1 and "Patient Zero" in page1 and "Patient 19" not in page1
     assert '<input type="hidden" name="name" value="patient">' in page1
     assert '<input type="hidden" name="page" value="2">' in page1
     assert "?page" not in page1 and "name=patient" not in page1
     page2 = find(client, name="patient", page="2")
-    assert "Page 2 of 2" in page2 and "Patient 19" in page2 and "Patient Zero" not in page2
+    assert "Page 2<" in page2 and "Patient 19" in page2 and "Patient Zero" not in page2
     assert "Someone Else" not in page1 + page2
 
 
@@ -193,8 +193,8 @@ def test_it_pages_through_many_calls(app: Flask, client: FlaskClient) -> None:
     copies(app, first, "Later", 21, timedelta(minutes=1))
     page1 = client.get("/nurse/encounters").get_data(as_text=True)
     page2 = client.get("/nurse/encounters?page=2").get_data(as_text=True)
-    assert "Page 1 of 2" in page1 and "Later 20" in page1 and "Patient Zero" not in page1
-    assert "Page 2 of 2" in page2 and "Patient Zero" in page2 and "Later 20" not in page2
+    assert "Page 1<" in page1 and "Later 20" in page1 and "Patient Zero" not in page1
+    assert "Page 2<" in page2 and "Patient Zero" in page2 and "Later 20" not in page2
 
 
 def test_it_writes_an_audit_event_for_every_view(app: Flask, client: FlaskClient) -> None:
