@@ -57,6 +57,43 @@ def answer_sets(count: int, seed: int) -> list[dict[str, Any]]:
     return out
 
 
+SYLLABLES = (
+    "an",
+    "bel",
+    "cor",
+    "da",
+    "el",
+    "fen",
+    "gar",
+    "hol",
+    "is",
+    "jo",
+    "ka",
+    "lin",
+    "mar",
+    "nor",
+    "ol",
+    "per",
+    "quin",
+    "ros",
+    "sam",
+    "tor",
+    "ul",
+    "ven",
+    "wil",
+    "yor",
+)
+
+
+def names(seed: int, count: int = 4000) -> list[str]:
+    """Made-up first and last names, some shared, as a clinic's list of patients has."""
+    rng = random.Random(seed)
+    word = lambda parts: "".join(rng.choice(SYLLABLES) for _ in range(parts)).title()  # noqa: E731
+    first = [word(rng.randint(1, 2)) for _ in range(300)]
+    last = [word(rng.randint(2, 3)) for _ in range(count)]
+    return [f"{rng.choice(first)} {surname}" for surname in last]
+
+
 def load(url: str, count: int, seed: int) -> None:
     """Build the schema and insert `count` saved calls in batches."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
@@ -69,6 +106,7 @@ def load(url: str, count: int, seed: int) -> None:
         db.session.commit()
         start = datetime(2026, 1, 1, tzinfo=UTC)
         assessed: dict[str, dict[str, Any]] = {}
+        people = names(seed)
         for first in range(0, count, BATCH):
             rows = []
             for offset, answers in enumerate(answer_sets(min(BATCH, count - first), seed + first)):
@@ -85,7 +123,7 @@ def load(url: str, count: int, seed: int) -> None:
                         "nurse_name": "bench",
                         "started_at": moment,
                         "ended_at": moment + timedelta(minutes=6),
-                        "patient_name": f"Patient {number}",
+                        "patient_name": people[number % len(people)],
                         "date_of_birth": date(1940, 1, 1),
                         "record_number": f"MRN-{number}",
                         "callback_number": "555 0100",
