@@ -20,7 +20,9 @@ UNIT_CHOICES = [SelectChoice("F", "°F (Fahrenheit)"), SelectChoice("C", "°C (C
 # An integer question with no more than this many answers is shown as buttons to tap.
 MAX_RADIO_STEPS = 11
 WHOLE_NUMBER = re.compile(r"^[0-9]{1,6}\Z")  # ASCII digits only: nothing is guessed
-DECIMAL_NUMBER = re.compile(r"^[0-9]{1,3}(\.[0-9]{1,2})?\Z")
+# A decimal point or a decimal comma (38,5 is how much of the world writes 38.5); never a
+# thousands separator, so "38,5" can only be 38.5, never 385.
+DECIMAL_NUMBER = re.compile(r"^[0-9]{1,3}([.,][0-9]{1,2})?\Z")
 # The question stands beside each message and in the summary, so messages need not repeat it.
 THIS_ANSWER = "This answer"
 MISSING = {
@@ -72,7 +74,9 @@ class CheckForm(FlaskForm):
             # The default unit only preselects a button; a post without a unit is not guessed.
             if unit.errors or not unit.raw_data or unit.data not in ("F", "C"):
                 return _EMPTY
-            return {"value": float(raw) if "." in raw else int(raw), "unit": unit.data}
+            reading = raw.replace(",", ".")
+            value = float(reading) if "." in reading else int(reading)
+            return {"value": value, "unit": unit.data}
         if raw in (None, ""):
             return _EMPTY
         if question.type == YES_NO:

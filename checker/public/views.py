@@ -14,12 +14,10 @@ bp = Blueprint("public", __name__)
 
 EMERGENCY = "emergency"
 EMERGENCY_ACTION = "emergency"
-NOT_ALL_ANSWERED = (
-    "Answer each of these with yes or no. If any answer is yes, press the button again."
-)
-NONE_YES = (
-    "None of these is answered yes. If you have one of these signs, choose Yes for it and "
-    "press the button again. If not, answer the questions below."
+# A help button never answers with an error: with no "yes", it says so and the check goes on.
+NO_EMERGENCY_YET = (
+    "None of these signs is answered yes, so go on with the questions below. If you do have "
+    "one of them, choose Yes for it and press the button again."
 )
 
 
@@ -77,9 +75,7 @@ def check() -> Any:
     if emergency is not None:
         return _result_page(protocol, emergency)
     if request.form.get("action") == EMERGENCY_ACTION:
-        group = [q.id for q in protocol.questions_in(EMERGENCY)]
-        message = NONE_YES if all(q in answers for q in group) else NOT_ALL_ANSWERED
-        return _form_page(protocol, form, emergency_error=message), 422
+        return _form_page(protocol, form, emergency_note=NO_EMERGENCY_YET)
     form.require_answers(answers)
     if form.errors or form.form_errors:
         return _form_page(protocol, form), 422
@@ -95,13 +91,14 @@ def check() -> Any:
     return _result_page(protocol, result)
 
 
-def _form_page(protocol: Protocol, form: CheckForm, emergency_error: str = "") -> str:
+def _form_page(protocol: Protocol, form: CheckForm, emergency_note: str = "") -> str:
     """Render the questions, with any errors beside their fields and in a summary."""
     number = current_app.config["EMERGENCY_NUMBER"]
+    if emergency_note:  # the patient is only moving on: answers so far are not errors yet
+        for field in form:
+            field.errors = []
+        form.form_errors.clear()
     summary = form.error_summary()
-    if emergency_error:
-        first = protocol.questions_in(EMERGENCY)[0].id
-        summary.insert(0, (f"{first}-0", emergency_error))
     summary += [("questions", message) for message in form.form_errors]
     groups = [(group, fill(group.hint, number)) for group in protocol.groups]
     return render_template(
@@ -109,7 +106,7 @@ def _form_page(protocol: Protocol, form: CheckForm, emergency_error: str = "") -
         form=form,
         groups=groups,
         summary=summary,
-        emergency_error=emergency_error,
+        emergency_note=emergency_note,
         hint_for=hint_for,
     )
 

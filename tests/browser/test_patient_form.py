@@ -108,3 +108,31 @@ def test_an_error_page_has_no_accessibility_violations(page: Page, live_server, 
     page.goto(live_server.url + "/no-such-page")
     expect(page.get_by_role("link", name="Call 911")).to_have_attribute("href", "tel:911")
     _assert_no_violations(page, axe)
+
+
+def test_back_after_a_result_keeps_every_answer_the_temperature_too(
+    page: Page, live_server
+) -> None:
+    page.goto(live_server.url + "/")
+    answers = {**form_answers("self_care"), "temperature": "38,5", "temperature_unit": "C"}
+    _fill(page, answers)
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(HEADLINES["call_doctor_now"])
+    page.go_back()
+    expect(page.locator('input[name="temperature"]')).to_have_value("38,5")
+    expect(page.locator('input[name="days_since_procedure"]')).to_have_value(
+        answers["days_since_procedure"]
+    )
+    expect(page.locator('input[name="temperature_unit"][value="C"]')).to_be_checked()
+    page.get_by_role("button", name="Check my answers").click()  # sent again: the same advice
+    expect(page.get_by_role("heading", level=1)).to_have_text(HEADLINES["call_doctor_now"])
+
+
+def test_the_emergency_button_with_no_yes_goes_on_to_the_questions(
+    page: Page, live_server, axe: Check
+) -> None:
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name="I answered yes to one of these: get help now").click()
+    expect(page.locator("#emergency-note")).to_contain_text("None of these signs is answered yes")
+    expect(page.get_by_text("There is a problem")).to_have_count(0)
+    _assert_no_violations(page, axe)

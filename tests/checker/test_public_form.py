@@ -108,22 +108,26 @@ def test_it_ends_the_form_on_an_emergency_answer_from_the_main_button(
     assert "result-emergency" in response.get_data(as_text=True)
 
 
-def test_it_asks_for_an_answer_when_the_emergency_button_has_no_yes(
+def test_the_emergency_button_with_nothing_ticked_goes_on_without_an_error(
     client: FlaskClient,
 ) -> None:
-    response = client.post("/", data={"chest_symptoms": "no", "action": "emergency"})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert "Answer each of these with yes or no" in html
-    assert 'href="#chest_symptoms-0"' in html
+    for data in ({}, {"chest_symptoms": "no"}, {"pain_score": "abc"}):
+        response = client.post("/", data={**data, "action": "emergency"})
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200
+        assert "None of these signs is answered yes, so go on" in html
+        assert "There is a problem" not in html and "Error:" not in html
 
 
-def test_it_says_no_yes_was_given_when_all_emergency_answers_are_no(
+def test_the_emergency_button_with_every_answer_no_keeps_the_answers(
     client: FlaskClient,
 ) -> None:
     data = {q.id: "no" for q in load_protocol().questions_in("emergency")}
-    html = client.post("/", data={**data, "action": "emergency"}).get_data(as_text=True)
-    assert "None of these is answered yes" in html
+    response = client.post("/", data={**data, "action": "emergency"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "None of these signs is answered yes" in html
+    for question_id in data:  # every "no" is still ticked
+        assert f'<input checked id="{question_id}-1" name="{question_id}"' in html
 
 
 def test_it_lists_every_missing_answer_in_a_summary_that_links_to_it(
@@ -152,7 +156,7 @@ def test_it_keeps_every_answer_when_it_shows_errors(client: FlaskClient) -> None
         ("days_since_procedure", "2.5", "Enter a whole number from 0 to 365"),
         ("days_since_procedure", "400", "Must be a whole number from 0 to 365"),
         ("temperature", "hot", "Enter your temperature as a number"),
-        ("temperature", "37,5", "Enter your temperature as a number"),
+        ("temperature", "37,,5", "Enter your temperature as a number"),
         ("temperature", "120", "Must be from 34.0 to 43.0 °C (93.2 to 109.4 °F)"),
         ("pain_score", "11", "Not a valid choice"),
         ("bleeding", "lots", "Not a valid choice"),
@@ -229,3 +233,21 @@ def test_it_accepts_a_form_with_its_csrf_token() -> None:
 def test_it_keeps_results_and_answers_out_of_caches(client: FlaskClient) -> None:
     assert _post(client).headers["Cache-Control"] == "no-store"
     assert _post(client, headache=None).headers["Cache-Control"] == "no-store"
+
+
+def test_a_temperature_with_a_decimal_comma_is_read_as_the_decimal_it_is(
+    client: FlaskClient,
+) -> None:
+    html = _post(client, temperature="38,5", temperature_unit="C").get_data(as_text=True)
+    assert "Call your doctor now" in html  # 38.5 °C is a fever; 385 would be refused
+    assert "Enter your temperature" not in html
+    refused = _post(client, temperature="1.000,5", temperature_unit="C")
+    assert refused.status_code == 422
+
+
+def test_the_temperature_and_day_fields_let_the_browser_keep_them_on_back(
+    client: FlaskClient,
+) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert 'autocomplete="off"' not in html
+    assert 'id="temperature" inputmode="decimal" name="temperature" type="text"' in html
