@@ -16,6 +16,7 @@ from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
 
 YES_NO_CHOICES = [SelectChoice("yes", "Yes"), SelectChoice("no", "No")]
 UNIT_FIELD = "temperature_unit"
+SWITCH_UNIT = "switch_unit"  # "Yes, I meant °C": posts the answers again in that unit
 UNIT_CHOICES = [SelectChoice("F", "°F (Fahrenheit)"), SelectChoice("C", "°C (Celsius)")]
 # An integer question with no more than this many answers is shown as buttons to tap.
 MAX_RADIO_STEPS = 11

@@ -6,9 +6,18 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request
 
-from checker.public.forms import CheckForm, form_class, hint_for
-from rules import AnswerError, Protocol, assess, fill, load_protocol
+from checker.public.forms import (
+    DECIMAL_NUMBER,
+    SWITCH_UNIT,
+    UNIT_FIELD,
+    CheckForm,
+    form_class,
+    hint_for,
+)
+from rules import AnswerError, Protocol, Question, assess, fill, load_protocol
+from rules.answers import to_celsius
 from rules.callback import grouped
+from rules.model import TEMPERATURE, TEMPERATURE_UNITS
 
 bp = Blueprint("public", __name__)
 
@@ -22,10 +31,29 @@ NO_EMERGENCY_YET = (
 
 
 def _new_form(protocol: Protocol) -> CheckForm:
-    """The form for the loaded protocol and this clinic's settings."""
+    """The form for the loaded protocol and this clinic's settings.
+
+    "Yes, I meant °C" posts the answers again with `switch_unit`: that one tap sets the unit,
+    so the temperature is never changed without the patient saying so.
+    """
     config = current_app.config
     cls = form_class(protocol, config["EMERGENCY_NUMBER"], config["DEFAULT_TEMPERATURE_UNIT"])
+    switch = request.form.get(SWITCH_UNIT) if request.method == "POST" else None
+    if switch in TEMPERATURE_UNITS:
+        data = request.form.copy()
+        data.setlist(UNIT_FIELD, [switch])
+        return cls(formdata=data)
     return cls()
+
+
+def _other_unit(form: CheckForm, question: Question) -> str | None:
+    """The unit a refused temperature fits, when it fits the other one (38.5 °F, 101 °C)."""
+    raw, unit = form[question.id].data, form[UNIT_FIELD].data
+    if not raw or not DECIMAL_NUMBER.match(raw) or unit not in TEMPERATURE_UNITS:
+        return None
+    other = "C" if unit == "F" else "F"
+    low, high = question.bounds
+    return other if low <= to_celsius(float(raw.replace(",", ".")), other) <= high else None
 
 
 def _assess(answers: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +111,9 @@ def check() -> Any:
         result = _assess(answers)
     except AnswerError as exc:
         form.add_errors(exc.errors)
+        for question in protocol.questions:
+            if question.type == TEMPERATURE and question.id in exc.errors:
+                form[question.id].suggested_unit = _other_unit(form, question)
         return _form_page(protocol, form), 422
     if not result["decided"]:
         # A patient's result must be decided; ask for whatever could still raise it.

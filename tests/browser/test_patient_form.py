@@ -136,3 +136,15 @@ def test_the_emergency_button_with_no_yes_goes_on_to_the_questions(
     expect(page.locator("#emergency-note")).to_contain_text("None of these signs is answered yes")
     expect(page.get_by_text("There is a problem")).to_have_count(0)
     _assert_no_violations(page, axe)
+
+
+def test_a_temperature_in_the_wrong_unit_is_confirmed_with_one_tap(
+    page: Page, live_server, axe: Check
+) -> None:
+    page.goto(live_server.url + "/")
+    _fill(page, {**form_answers("self_care"), "temperature": "38.5", "temperature_unit": "F"})
+    page.get_by_role("button", name="Check my answers").click()
+    expect(page.get_by_text("Did you mean 38.5 °C?")).to_be_visible()
+    _assert_no_violations(page, axe)
+    page.get_by_role("button", name="Yes, 38.5 °C").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(HEADLINES["call_doctor_now"])

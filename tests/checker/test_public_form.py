@@ -251,3 +251,24 @@ def test_the_temperature_and_day_fields_let_the_browser_keep_them_on_back(
     html = client.get("/").get_data(as_text=True)
     assert 'autocomplete="off"' not in html
     assert 'id="temperature" inputmode="decimal" name="temperature" type="text"' in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit", "meant"), [("38.5", "F", "C"), ("101", "C", "F"), ("38,5", "F", "C")]
+)
+def test_a_temperature_that_fits_the_other_unit_asks_before_changing_it(
+    client: FlaskClient, typed: str, unit: str, meant: str
+) -> None:
+    response = _post(client, temperature=typed, temperature_unit=unit)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422  # nothing is assessed until the patient says which
+    assert f"Did you mean {typed} °{meant}?" in html
+    assert f'name="switch_unit" value="{meant}"' in html
+    confirmed = _post(client, temperature=typed, temperature_unit=unit, switch_unit=meant)
+    assert confirmed.status_code == 200
+    assert "Call your doctor now" in confirmed.get_data(as_text=True)  # a fever either way
+
+
+def test_a_temperature_that_fits_neither_unit_asks_nothing(client: FlaskClient) -> None:
+    html = _post(client, temperature="20", temperature_unit="C").get_data(as_text=True)
+    assert "Did you mean" not in html and "Must be from 34.0 to 43.0" in html
