@@ -272,3 +272,17 @@ def test_a_temperature_that_fits_the_other_unit_asks_before_changing_it(
 def test_a_temperature_that_fits_neither_unit_asks_nothing(client: FlaskClient) -> None:
     html = _post(client, temperature="20", temperature_unit="C").get_data(as_text=True)
     assert "Did you mean" not in html and "Must be from 34.0 to 43.0" in html
+
+
+def test_the_result_puts_the_call_first_as_big_buttons_for_whom_to_call() -> None:
+    client = make_app(CLINIC_PHONE="555 0100", AFTER_HOURS_PHONE="555 0199").test_client()
+    now = _post(client, temperature="39", temperature_unit="C").get_data(as_text=True)
+    assert 'class="button button-call button-call-doctor" href="tel:5550100"' in now
+    assert 'href="tel:5550199">Out of office hours: 555 0199' in now
+    assert now.index("button-call-doctor") < now.index("While you wait")
+    today = _post(client, pain_trend="worse").get_data(as_text=True)
+    assert 'href="tel:5550100"' in today and "Out of office hours: 555 0199" not in today
+    home = _post(client).get_data(as_text=True)
+    assert "button-call-doctor" not in home and "What to do now" in home
+    assert '<button type="button" class="button button-secondary print-button" hidden>' in home
+    assert "print.js" in home
