@@ -178,7 +178,13 @@ def _source(protocol: Protocol, texts: Mapping[str, Any], decision_only: bool = 
             for d in protocol.dispositions
             if d.only_advice is not None and item.id not in d.only_advice
         ]
-        blocked = f"d not in {only!r} and " if only else ""
+        blocked = (
+            f"d != {only[0]!r} and "
+            if len(only) == 1
+            else f"d not in {tuple(only)!r} and "
+            if only
+            else ""
+        )
         lines.append(
             f"    if {blocked}{_condition(item.when)}: "
             f"advice.append({{'id': {item.id!r}, 'text': {texts[item.id]!r}}})"

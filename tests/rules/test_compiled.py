@@ -114,3 +114,32 @@ def test_partial_answers_are_decided_by_the_compiled_three_valued_path(answers) 
     assert (
         compiled_decision(protocol)(answers) == assess_interpreted(answers, protocol)["disposition"]
     )
+
+
+def test_switching_protocol_or_number_between_calls_gives_each_its_own_result() -> None:
+    old, new = released()[0], released()[-1]
+    answers = {
+        "chest_symptoms": False,
+        "leg_weakness": False,
+        "bladder_bowel": False,
+        "fainted": False,
+        "bleeding": "spotting",
+        "numbness_tingling": False,
+        "temperature": None,
+        "drainage": False,
+        "headache": "none",
+        "pain_score": 0,
+        "activity": "resting",
+        "pain_trend": "better",
+        "swelling": "none",
+        "redness": "none",
+        "feels_feverish": False,
+        "new_back_pain": False,
+        "days_since_procedure": 2,
+        "osteoporosis": False,
+        "blood_thinner": False,
+    }
+    for protocol, number in [(new, "911"), (old, "911"), (new, "112"), (new, "911"), (old, "999")]:
+        result = assess(answers, protocol, emergency_number=number)
+        assert result == assess_interpreted(answers, protocol, emergency_number=number)
+        assert result["protocol"] == protocol.identity
