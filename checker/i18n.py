@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
-from flask_babel import format_decimal, get_locale
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
 from checker.extensions import babel
-from rules import Protocol, load_protocol
-from rules.translations import in_language
+from rules import load_protocol
 
 LANGUAGES = ("en", "es")
 NAMES = {"en": "English", "es": "Español"}
@@ -44,24 +43,13 @@ def language() -> str:
     return str(get_locale() or "en")
 
 
-def protocol_in_language(protocol: Protocol | None = None) -> Protocol:
-    """The served protocol worded in the page's language."""
-    return in_language(protocol or load_protocol(), language())
-
-
-def number(value: float, decimals: int = 1) -> str:
-    """A number the language's way: 38.5 in English, 38,5 in Spanish."""
-    pattern = "0." + "0" * decimals if decimals else "0"
-    return str(format_decimal(value, format=pattern))
-
-
 def init_app(app: Flask) -> None:
     """Pick each request's language and give templates what they need to show it."""
     babel.init_app(app, locale_selector=chosen_language)
 
     @app.context_processor
     def languages() -> dict[str, Any]:
-        """The page's language, the others to switch to, and how to write numbers."""
+        """The page's language, the others to switch to, and whether it is reviewed."""
         current = language()
         others = [(code, NAMES[code]) for code in LANGUAGES if code != current]
         reviewed = load_protocol().reviewed
@@ -70,5 +58,4 @@ def init_app(app: Flask) -> None:
             "other_languages": others,
             "lang_field": LANG_FIELD,
             "lang_reviewed": current in reviewed or current == load_protocol().language,
-            "number": number,
         }
