@@ -42,8 +42,8 @@ def _whole_numbers(answers: Any, protocol: Protocol) -> Any:
     """Integer answers written with a decimal point (8.0) as the whole numbers they are."""
     # JSON has one number type, and the OpenAPI schema's "integer" admits 8.0, so the API
     # reads it as 8: schema-valid means accepted. 8.5, "8" and true stay errors.
-    if not isinstance(answers, dict):
-        return answers
+    if not isinstance(answers, dict) or float not in {type(v) for v in answers.values()}:
+        return answers  # no decimal point anywhere: nothing to read, nothing copied
     integers = {q.id for q in protocol.questions if q.type == INTEGER}
     return {
         key: int(value) if key in integers and isinstance(value, float) and value.is_integer()
@@ -77,7 +77,7 @@ def create_assessment() -> tuple[Any, int]:
     except AnswerError as exc:
         return _errors(422, exc.errors)
     response = jsonify(result)
-    response.content_language.add(language)  # which language the texts are in
+    response.headers["Content-Language"] = language  # which language the texts are in
     return response, 200
 
 
