@@ -44,11 +44,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
         )
 
-    from checker import api, nurse, public
+    from checker import api, followup, nurse, public
 
     app.register_blueprint(public.bp)
     app.register_blueprint(api.bp)
     nurse.init_app(app)
+    followup.init_app(app)
 
     @app.context_processor
     def contacts() -> dict[str, Any]:

@@ -32,6 +32,8 @@ def defaults() -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": None,  # filled in from the instance folder
         "RATELIMIT_STORAGE_URI": "memory://",
         "NURSE_IDLE_MINUTES": 15,
+        # Follow-up records older than this are removed by `flask followup purge`.
+        "FOLLOWUP_RETENTION_DAYS": 365,
         # How many reverse proxies stand in front; their X-Forwarded-* headers are trusted
         # only then, so a client cannot forge its address or scheme when nobody is in front.
         "TRUSTED_PROXIES": 0,
@@ -66,6 +68,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         config["SQLALCHEMY_DATABASE_URI"] = _database_url(environ["DATABASE_URL"])
     if environ.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
+    if environ.get("FOLLOWUP_RETENTION_DAYS"):
+        config["FOLLOWUP_RETENTION_DAYS"] = _positive_int("FOLLOWUP_RETENTION_DAYS", environ)
     if environ.get("NURSE_IDLE_MINUTES"):
         config["NURSE_IDLE_MINUTES"] = _positive_int("NURSE_IDLE_MINUTES", environ)
     if environ.get("TRUSTED_PROXIES"):

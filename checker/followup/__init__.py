@@ -1,0 +1,12 @@
+"""Recovery follow-up: enrolment at discharge, daily check-ins, the worklist and reminders."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the follow-up records and their commands with the app."""
+    from checker.followup import models, retention  # noqa: F401  (tables in the metadata)
+
+    app.cli.add_command(retention.commands)
