@@ -4,12 +4,14 @@ import flask_migrate
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
 from checker.extensions import db
 from checker.nurse.models import AuditEvent
 from checker.nurse.search import outside_models
+from tests.nurse.test_records import find, save
 
 
 def test_the_migrations_match_the_models(app: Flask) -> None:
@@ -63,3 +65,29 @@ def test_the_downgrade_removes_the_triggers(app: Flask) -> None:
             connection.execute(text("INSERT INTO audit_event (nurse_id, action, at) "
                                     "VALUES (7, 'view', '2026-01-01 08:01:00')"))
             assert connection.execute(text("DELETE FROM audit_event")).rowcount == 1
+
+
+def search_index_names(connection: Connection) -> set[str]:
+    """The names of the name-search index objects migration 0004 makes, as they stand now."""
+    if connection.dialect.name == "postgresql":
+        query = "SELECT indexname FROM pg_indexes WHERE indexname = 'ix_encounter_name_trgm'"
+    else:
+        query = ("SELECT name FROM sqlite_master WHERE name IN "
+                 "('encounter_name', 'encounter_name_insert')")
+    return set(connection.execute(text(query)).scalars())
+
+
+def test_the_search_index_goes_on_downgrade_and_comes_back_holding_earlier_calls(
+    app: Flask, client: FlaskClient,
+) -> None:
+    save(client, patient_name="Harriet Quimby")
+    with app.app_context():
+        flask_migrate.downgrade(revision="0003")
+        with db.engine.connect() as connection:
+            assert search_index_names(connection) == set()
+        flask_migrate.upgrade()
+        with db.engine.connect() as connection:
+            assert search_index_names(connection) == (
+                {"ix_encounter_name_trgm"} if connection.dialect.name == "postgresql"
+                else {"encounter_name", "encounter_name_insert"})
+    assert "Harriet Quimby" in find(client, name="quimb")  # saved before the index was built
