@@ -7,6 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the follow-up records and their commands with the app."""
-    from checker.followup import models, retention  # noqa: F401  (tables in the metadata)
+    from checker.followup import models, patient, retention, views  # noqa: F401  (tables)
 
+    app.register_blueprint(views.bp)
+    app.register_blueprint(patient.bp)
     app.cli.add_command(retention.commands)

@@ -2,6 +2,7 @@
 
 import logging
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from flask import Flask
@@ -103,6 +104,12 @@ WITHOUT_DATABASE = {
     ("nurse.audit", "GET"): 503,
     ("nurse.reports", "GET"): 503,
     ("nurse.reports_csv", "GET"): 503,
+    ("followup.enrol", "GET"): 200,
+    ("followup.enrol", "POST"): 503,
+    ("followup.sheet", "GET"): 503,
+    ("followup_patient.open_link", "GET"): 200,  # the year is asked before anything is read
+    ("followup_patient.confirm_year", "POST"): 503,
+    ("followup_patient.history", "GET"): 503,
     ("nurse.logout", "POST"): 302,  # last: it ends the session the others need
 }
 # The form each POST route is sent, so it gets as far as the database.
@@ -111,6 +118,13 @@ POSTED = {
     "nurse.login": {"username": "ada", "password": PASSWORD},
     "nurse.add_addendum": {"text": "Rang back: pain settled"},
     "nurse.search": {"name": "Quimby"},
+    "followup.enrol": {
+        "patient_name": "Harriet Quimby", "date_of_birth": "1941-05-11",
+        "record_number": "MRN-4471", "procedure_type": "kyphoplasty",
+        "procedure_date": date.today().isoformat(), "phone": "555 0100", "language": "en",
+        "follow_days": "28", "consent": "y", "consent_note": "Agreed in person.",
+    },
+    "followup_patient.confirm_year": {"year": "1941"},
 }
 
 

@@ -1,0 +1,70 @@
+"""The enrolment form: who is followed, after which procedure, for how long, with what consent."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from checker.nurse.forms import MANY_LINES, ONE_LINE, PHONE, PROCEDURES, TypedDateField
+from checker.validators import OneValue
+
+LANGUAGES = [SelectChoice("en", "English"), SelectChoice("es", "Spanish")]
+DEFAULT_DAYS = 28
+# One @, something either side, a dot in the domain: enough to catch slips, not a verdict.
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+MAX_FOLLOW_DAYS = 90
+
+
+class EnrolForm(FlaskForm):
+    """A patient enrolled for follow-up at discharge."""
+
+    patient_name = StringField("Patient's name",
+                               validators=[*ONE_LINE, DataRequired(), Length(max=200)])
+    date_of_birth = TypedDateField("Date of birth", validators=[*ONE_LINE, DataRequired()])
+    record_number = StringField("Record number",
+                                validators=[*ONE_LINE, DataRequired(), Length(max=64)])
+    procedure_type = RadioField("Procedure", choices=PROCEDURES,
+                                validators=[OneValue(), DataRequired()])
+    procedure_date = TypedDateField("Date of the procedure", validators=[*ONE_LINE, DataRequired()])
+    phone = StringField("Phone", validators=[
+        *ONE_LINE, DataRequired(),
+        Regexp(PHONE, message="Enter a phone number: digits, spaces, + - . ( ).")])
+    email = StringField("E-mail (optional)", validators=[
+        *ONE_LINE, Optional(), Length(max=254),
+        Regexp(EMAIL, message="Enter an e-mail address such as name@example.org.")])
+    language = RadioField("Preferred language", choices=LANGUAGES, default="en",
+                          validators=[OneValue(), DataRequired()])
+    follow_days = IntegerField("Days to follow", default=DEFAULT_DAYS, validators=[
+        OneValue(), DataRequired(message="Enter how many days to follow, for example 28."),
+        NumberRange(min=1, max=MAX_FOLLOW_DAYS,
+                    message=f"Enter a number of days from 1 to {MAX_FOLLOW_DAYS}.")])
+    consent = BooleanField("The patient agrees to daily check-ins being stored and read by the "
+                           "care team", validators=[DataRequired(
+                               message="Record the patient's consent before enrolling.")])
+    consent_note = TextAreaField("How consent was given", validators=[
+        *MANY_LINES, DataRequired(), Length(max=1000)])
+
+    def validate_date_of_birth(self, field: TypedDateField) -> None:
+        """A birth date in the future is a typing slip."""
+        if field.data and field.data > date.today():
+            raise ValidationError("The date of birth cannot be in the future.")
+
+    def validate_procedure_date(self, field: TypedDateField) -> None:
+        """Follow-up starts at discharge: a procedure in the last year, not in the future."""
+        if not field.data:
+            return
+        if field.data > date.today():
+            raise ValidationError("The procedure date cannot be in the future.")
+        if field.data < date.today() - timedelta(days=365):
+            raise ValidationError("Follow-up covers the first 365 days after the procedure.")
