@@ -271,7 +271,8 @@ def test_it_offers_no_route_that_edits_or_deletes_an_encounter(app: Flask) -> No
     assert writes == {("/nurse/login", "POST"), ("/nurse/logout", "POST"),
                       ("/nurse/call", "POST"), ("/nurse/call/assess", "POST"),
                       ("/nurse/encounters/search", "POST"),
-                      ("/nurse/encounters/<int:encounter_id>/addenda", "POST")}
+                      ("/nurse/encounters/<int:encounter_id>/addenda", "POST"),
+                      ("/nurse/followup/enrol", "POST")}  # adds an enrolment, no encounter
 
 
 def test_it_stores_times_in_utc(app: Flask, client: FlaskClient) -> None:
