@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from flask import Flask
+from flask_babel import gettext
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 
@@ -56,7 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         """The numbers every page shows: emergency, clinic and after-hours."""
         config = app.config
         return {
-            "clinic_name": config["CLINIC_NAME"],
+            "clinic_name": config["CLINIC_NAME"] or gettext("your doctor's office"),
             "clinic_phone": config["CLINIC_PHONE"],
             "after_hours_phone": config["AFTER_HOURS_PHONE"],
             "emergency_number": config["EMERGENCY_NUMBER"],

@@ -19,6 +19,7 @@ from rules import load_protocol
 LANGUAGES = ("en", "es")
 NAMES = {"en": "English", "es": "Español"}
 LANG_FIELD = "lang"  # a query or form field that picks the language and travels with answers
+SWITCH_LANG = "switch_lang"  # the "Español" / "English" button of a page that carries answers
 NURSE_PREFIX = "/nurse/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -28,7 +29,7 @@ def chosen_language() -> str:
     asked = request.args.get(LANG_FIELD, "")
     if not asked and request.mimetype in FORM_TYPES:
         try:
-            asked = request.form.get(LANG_FIELD, "")
+            asked = request.form.get(SWITCH_LANG) or request.form.get(LANG_FIELD, "")
         except HTTPException:  # a body too large to read: its error page picks by the browser
             asked = ""
     if asked in LANGUAGES:
@@ -57,5 +58,6 @@ def init_app(app: Flask) -> None:
             "lang": current,
             "other_languages": others,
             "lang_field": LANG_FIELD,
+            "switch_lang": SWITCH_LANG,
             "lang_reviewed": current in reviewed or current == load_protocol().language,
         }

@@ -23,8 +23,12 @@ HEADERS = {
 # A year, subdomains too: once a browser has seen HTTPS here it never falls back to plain HTTP.
 HSTS = "max-age=31536000; includeSubDomains"
 NO_STORE = "no-store"
+# The one weaker policy a view may choose: this browser may keep the page for Back, checking
+# with the server before any fresh visit (the patient's check, so Back never loses an answer).
+HISTORY_ONLY = "private, no-cache"
 
 
+CACHE_CONTROL = "Cache-Control"
 StartResponse = Callable[..., Any]
 CACHEABLE = (200, 206, 304)
 
@@ -52,10 +56,11 @@ class SecurityHeaders:
                 # Sent over HTTPS only: browsers ignore it on plain HTTP, and a plain-HTTP
                 # developer server must not pin the host to HTTPS.
                 _replace(headers, "Strict-Transport-Security", HSTS)
-            if not (static and int(status[:3]) in CACHEABLE):
-                # Nurse pages, API answers, results and error pages may show what someone
-                # typed; no browser or proxy cache may keep them on a shared device.
-                _replace(headers, "Cache-Control", NO_STORE)
+            if not (static and int(status[:3]) in CACHEABLE) and (
+                    (CACHE_CONTROL, HISTORY_ONLY) not in headers):
+                # Nurse pages, API answers and error pages may show what someone typed; no
+                # browser or proxy cache may keep them on a shared device.
+                _replace(headers, CACHE_CONTROL, NO_STORE)
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)

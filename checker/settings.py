@@ -21,7 +21,8 @@ class ConfigError(RuntimeError):
 def defaults() -> dict[str, Any]:
     """Settings every app starts from."""
     return {
-        "CLINIC_NAME": "your doctor's office",
+        # Empty: pages say "your doctor's office" in their own language.
+        "CLINIC_NAME": "",
         "CLINIC_PHONE": "",
         "AFTER_HOURS_PHONE": "",
         "EMERGENCY_NUMBER": "911",

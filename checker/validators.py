@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
+from flask_babel import gettext as _
 from wtforms import Field, Form
 from wtforms.validators import StopValidation
 
@@ -27,15 +29,17 @@ def first_unstorable(text: str, *, multiline: bool) -> tuple[int, str] | None:
     return None
 
 
-def _subject(field: Field, subject: str | None) -> str:
+def _subject(field: Field, subject: Any) -> str:
     """How the message names the field: its label unless the page already shows that beside it."""
-    return subject or (str(field.label.text) if field.label else field.name)
+    if subject:
+        return str(subject)  # a lazy string such as "This answer", in the page's language
+    return str(field.label.text) if field.label else field.name
 
 
 class PlainText:
     """Refuse control characters, and line breaks unless the field has several lines."""
 
-    def __init__(self, *, multiline: bool = False, subject: str | None = None) -> None:
+    def __init__(self, *, multiline: bool = False, subject: Any = None) -> None:
         """multiline: whether tab, CR and LF are allowed (a notes box); subject: see _subject."""
         self.multiline = multiline
         self.subject = subject
@@ -51,18 +55,19 @@ class PlainText:
             position, kind = found
             name = _subject(field, self.subject)
             if kind == "line break":
-                message = (f"{name} must be on one line: remove the line break "
-                           f"(character {position}).")
+                message = _("%(name)s must be on one line: remove the line break "
+                            "(character %(position)d).", name=name, position=position)
             else:
-                message = (f"{name} contains a control character that cannot be "
-                           f"saved (character {position}). Type it again without it.")
+                message = _("%(name)s contains a control character that cannot be saved "
+                            "(character %(position)d). Type it again without it.",
+                            name=name, position=position)
             raise StopValidation(message)
 
 
 class OneValue:
     """Refuse a field sent more than once: neither value is guessed to be the right one."""
 
-    def __init__(self, *, subject: str | None = None) -> None:
+    def __init__(self, *, subject: Any = None) -> None:
         """subject: how the message names the field (see _subject)."""
         self.subject = subject
 
@@ -71,7 +76,8 @@ class OneValue:
         if len(field.raw_data or []) > 1:
             field.data = None  # so the page shows no answer as chosen: it must be given again
             name = _subject(field, self.subject)
-            raise StopValidation(f"{name} was sent more than once. Give one answer and send again.")
+            raise StopValidation(
+                _("%(name)s was sent more than once. Give one answer and send again.", name=name))
 
 
 def repeated(form_data: object, name: str) -> bool:

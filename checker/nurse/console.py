@@ -107,7 +107,6 @@ def _read(
         request.form,
         protocol,
         days=days_between(form.procedure_date.data, _local_date(call[1])),
-        default_unit=config["DEFAULT_TEMPERATURE_UNIT"],
         emergency_number=config["EMERGENCY_NUMBER"],
     )
     close = CloseForm()

@@ -13,7 +13,8 @@ TEST_CONFIG = {
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
 }
 
-# A complete, calm answer set as the form posts it: every answer the least severe.
+# A complete, calm answer set as the check's last page posts it: every answer the least
+# severe, carried in the form, and "Get my result" pressed on "Check your answers".
 CALM_FORM = {
     "chest_symptoms": "no",
     "leg_weakness": "no",
@@ -21,7 +22,7 @@ CALM_FORM = {
     "fainted": "no",
     "bleeding": "none",
     "numbness_tingling": "no",
-    "temperature": "98.6",
+    "temperature_value": "98.6",
     "temperature_unit": "F",
     "drainage": "no",
     "headache": "none",
@@ -36,7 +37,8 @@ CALM_FORM = {
     "days_since_procedure": "2",
     "osteoporosis": "no",
     "blood_thinner": "no",
-    "action": "check",
+    "step": "review",
+    "action": "submit",
 }
 
 # The same answers as the JSON API and `python -m rules assess` take them.
@@ -84,6 +86,7 @@ def form_answers(disposition: str) -> dict[str, str]:
     """The answers a patient gives on the form to reach one disposition."""
     answers = {**CALM_FORM, **FORM_FOR[disposition]}
     answers.pop("action")
+    answers.pop("step")
     return answers
 
 

@@ -86,7 +86,7 @@ def test_a_repeated_calm_answer_is_an_error_on_that_question(client: FlaskClient
     status, page = _post(client, {"pain_trend": ["better", "worse"]})
     assert status == 422
     assert "This answer was sent more than once" in page
-    assert re.search(r'href="#pain_trend-0">[^<]*This answer was sent more than once', page)
+    assert re.search(r'href="#pain_trend-better">[^<]*This answer was sent more than once', page)
     # Neither answer is shown as chosen: the patient must choose again.
     assert not re.search(r'<input[^>]*checked[^>]*name="pain_trend"', page)
     assert not re.search(r'<input[^>]*name="pain_trend"[^>]*checked', page)
@@ -112,9 +112,10 @@ def test_a_repeated_emergency_question_with_no_yes_is_asked_again(client: FlaskC
 
 
 def test_a_repeated_unit_leaves_the_temperature_unread(client: FlaskClient) -> None:
-    status, page = _post(client, {"temperature": ["100.4"], "temperature_unit": ["C", "F"]})
+    status, page = _post(client, {"temperature_value": ["100.4"],
+                                  "temperature_unit": ["C", "F"]})
     assert status == 422
-    assert re.search(r'href="#temperature">[^<]*The unit was sent more than once', page)
+    assert re.search(r'href="#temperature_value">[^<]*The unit was sent more than once', page)
 
 
 # --- bodies without a Content-Length (chunked) ---------------------------------------------

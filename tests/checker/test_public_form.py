@@ -1,256 +1,204 @@
-"""The self-check form: built from the protocol, validated strictly, never guessing."""
+"""The self-check in steps: built from the protocol, strict about answers, never losing one."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from flask.testing import FlaskClient
 
+from checker.public.steps import steps_for
 from rules import load_protocol
-from tests.checker.samples import CALM_FORM, FORM_FOR, make_app
+from tests.checker.check_pages import page_of, press, start, walk
+from tests.checker.samples import CALM_FORM, FORM_FOR, HEADLINES, form_answers, make_app
+
+CALM = form_answers("self_care")
 
 
-def _post(client: FlaskClient, **changes: str):
-    """Post the calm answers with some changes; a value of None leaves the field out."""
+def _submit(client: FlaskClient, **changes: str | None):
+    """Post every answer at once from "Check your answers"; None leaves a field out."""
     data = {**CALM_FORM, **changes}
-    return client.post("/", data={k: v for k, v in data.items() if v is not None})
+    return page_of(client.post("/", data={k: v for k, v in data.items() if v is not None}))
 
 
-def test_it_names_every_field_by_the_protocols_answer_id(client: FlaskClient) -> None:
-    html = client.get("/").get_data(as_text=True)
-    for question in load_protocol().questions:
-        assert f'name="{question.id}"' in html
-        assert question.text in html
+def test_the_first_step_is_the_emergency_signs_alone(client: FlaskClient) -> None:
+    page = start(client)
+    emergency = {q.id for q in load_protocol().questions_in("emergency")}
+    assert page.status == 200
+    assert page.visible == emergency
+    assert "Signs of an emergency" in page.text and "Step 1 of" in page.text
 
 
-def test_it_asks_the_emergency_questions_first_in_their_own_group(client: FlaskClient) -> None:
-    html = client.get("/").get_data(as_text=True)
-    group = html.index('id="group-emergency"')
-    button = html.index('value="emergency"')
-    emergency = [q.id for q in load_protocol().questions_in("emergency")]
-    others = [q.id for q in load_protocol().questions if q.group != "emergency"]
-    assert all(group < html.index(f'name="{q}"') < button for q in emergency)
-    assert all(html.index(f'name="{q}"') > button for q in others)
-
-
-def test_it_gives_every_choice_group_a_fieldset_and_legend(client: FlaskClient) -> None:
-    html = client.get("/").get_data(as_text=True)
-    for question in load_protocol().questions:
-        if question.type in ("yes_no", "choice"):
-            pattern = rf'<fieldset id="{question.id}"[^>]*>\s*<legend>'
-            assert re.search(pattern, html), question.id
-
-
-def test_it_shows_a_question_added_to_the_protocol_with_no_code_change(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    from dataclasses import replace
-
-    import checker.public.views as views
-
+def test_every_question_is_asked_on_exactly_one_step_in_the_protocols_order() -> None:
     protocol = load_protocol()
-    extra = replace(protocol.by_id["drainage"], id="itching", text="Does the spot itch?")
-    bigger = replace(protocol, questions=(*protocol.questions, extra), sha256="0" * 64)
-    monkeypatch.setattr(views, "load_protocol", lambda: bigger)
-    html = make_app().test_client().get("/").get_data(as_text=True)
-    assert 'name="itching"' in html and "Does the spot itch?" in html
+    asked = [q.id for step in steps_for(protocol) for q in step.questions]
+    assert asked == [q.id for q in protocol.questions]
 
 
-def test_it_defaults_the_temperature_unit_to_the_configured_one() -> None:
-    html = make_app(DEFAULT_TEMPERATURE_UNIT="C").test_client().get("/").get_data(as_text=True)
-    assert re.search(r'<input checked id="temperature_unit-1"[^>]*value="C"', html)
-
-
-def test_it_says_that_nothing_is_stored(client: FlaskClient) -> None:
-    assert "not saved" in client.get("/").get_data(as_text=True)
-
-
-@pytest.mark.parametrize(
-    ("disposition", "headline"),
-    [
-        ("self_care", "You can care for yourself at home."),
-        ("call_doctor_today", "Call your doctor&#39;s office today."),
-        ("call_doctor_now", "Call your doctor now, whatever the hour."),
-        ("emergency", "Call 911 now. Do not drive yourself."),
-    ],
-)
-def test_it_shows_each_disposition_as_one_plain_sentence(
-    client: FlaskClient, disposition: str, headline: str
-) -> None:
-    response = _post(client, **FORM_FOR[disposition])
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert f"result-{disposition}" in html
-    assert headline in html
-    assert 'class="icon"' in html
-    assert "Start again" in html
-
-
-def test_it_explains_why_with_the_rules_own_words(client: FlaskClient) -> None:
-    html = _post(client, pain_trend="worse").get_data(as_text=True)
-    assert "Pain that is getting worse should be checked by your doctor." in html
-    assert "When to call back" in html
-
-
-def test_it_ends_the_form_at_once_on_an_emergency_answer(client: FlaskClient) -> None:
-    response = client.post("/", data={"chest_symptoms": "yes", "action": "emergency"})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Call 911 now" in html and 'href="tel:911"' in html
-    assert html.index("Call 911 now") < html.index("Why")
-    assert "What to do now" not in html
-
-
-def test_it_ends_the_form_on_an_emergency_answer_from_the_main_button(
+def test_walking_the_steps_with_calm_answers_reaches_check_your_answers(
     client: FlaskClient,
 ) -> None:
-    response = client.post("/", data={"fainted": "yes", "pain_score": "abc", "action": "check"})
-    assert response.status_code == 200
-    assert "result-emergency" in response.get_data(as_text=True)
+    page, seen = walk(client, CALM)
+    assert page.step == "review", page.text[:300]
+    assert page.title == "Check your answers"
+    shown = set().union(*(p.visible for p in seen))
+    for question in load_protocol().questions:  # each question's field was on some step
+        assert question.id in shown or f"{question.id}_value" in shown
+    assert all(p.status == 200 for p in seen)
+    assert len(seen) - 1 == len(steps_for(load_protocol()))  # every step, then the review
 
 
-def test_the_emergency_button_with_nothing_ticked_goes_on_without_an_error(
+def test_check_your_answers_lists_every_answer_in_words_with_a_change_button(
     client: FlaskClient,
 ) -> None:
-    for data in ({}, {"chest_symptoms": "no"}, {"pain_score": "abc"}):
-        response = client.post("/", data={**data, "action": "emergency"})
-        html = response.get_data(as_text=True)
-        assert response.status_code == 200
-        assert "None of these signs is answered yes, so go on" in html
-        assert "There is a problem" not in html and "Error:" not in html
+    page, _ = walk(client, {**CALM, "temperature_value": "38,5", "temperature_unit": "C",
+                            "bleeding": "spotting"})
+    assert "A little blood on the bandage" in page.text
+    assert "38,5 °C" in page.text
+    for step in steps_for(load_protocol()):
+        assert f'value="change:{step.id}"' in page.html
+    result = press(client, page, action="submit")
+    assert result.title == HEADLINES["call_doctor_now"]
 
 
-def test_the_emergency_button_with_every_answer_no_keeps_the_answers(
+def test_a_change_from_check_your_answers_comes_back_to_it(client: FlaskClient) -> None:
+    review, _ = walk(client, CALM)
+    step = steps_for(load_protocol())[1].id
+    changing = press(client, review, action=f"change:{step}")
+    assert changing.step == step and ("return_to", "review") in changing.hidden
+    back = press(client, changing, {"numbness_tingling": "yes"}, action="next")
+    assert back.step == "review"
+    assert press(client, back, action="submit").title == HEADLINES["call_doctor_now"]
+
+
+def test_a_change_that_opens_a_new_question_asks_it_before_the_review(
     client: FlaskClient,
 ) -> None:
-    data = {q.id: "no" for q in load_protocol().questions_in("emergency")}
-    response = client.post("/", data={**data, "action": "emergency"})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and "None of these signs is answered yes" in html
-    for question_id in data:  # every "no" is still ticked
-        assert f'<input checked id="{question_id}-1" name="{question_id}"' in html
+    review, _ = walk(client, {**CALM, "pain_score": "0"})
+    assert "Do rest, ice and pain relievers" not in review.text  # not asked without pain
+    pain = next(s for s in steps_for(load_protocol()) if "pain_score" in s.question_ids)
+    changing = press(client, review, action=f"change:{pain.id}")
+    relief = press(client, changing, {"pain_score": "9"}, action="next")
+    assert relief.visible == {"pain_relieved"}
+    again = press(client, relief, {"pain_relieved": "no"}, action="next")
+    assert again.step == "review"
+    assert press(client, again, action="submit").title == HEADLINES["call_doctor_now"]
 
 
-def test_it_lists_every_missing_answer_in_a_summary_that_links_to_it(
+def test_yes_to_an_emergency_sign_ends_the_check_in_two_taps(client: FlaskClient) -> None:
+    result = press(client, start(client), {"chest_symptoms": "yes"}, action="next")
+    assert result.status == 200
+    assert result.title == HEADLINES["emergency"]
+    assert 'href="tel:911"' in result.html
+    assert result.html.index("Call 911 now") < result.html.index("Why")
+    assert "What to do now" not in result.text and "When to call back" not in result.text
+
+
+@pytest.mark.parametrize("answers", [{}, {"chest_symptoms": "no"},
+                                     {q.id: "no" for q in load_protocol().questions_in(
+                                         "emergency")}])
+def test_the_emergency_step_never_answers_with_an_error(
+    client: FlaskClient, answers: dict[str, str]
+) -> None:
+    page = press(client, start(client), answers, action="next")
+    assert page.status == 200
+    assert "There is a problem" not in page.html and not page.errors()
+    assert "Step 2 of" in page.text
+    assert {k: v for k, v in page.hidden if k in answers} == answers  # carried on
+
+
+def test_an_emergency_answer_on_a_later_step_ends_the_check_at_once(
     client: FlaskClient,
 ) -> None:
-    response = _post(client, headache=None, days_since_procedure="")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422
-    assert "There is a problem" in html
-    assert '<a href="#headache-0">Do you have a headache? – Choose one answer</a>' in html
-    assert 'href="#days_since_procedure"' in html
-    assert 'id="headache-error"' in html
+    second = press(client, start(client), {}, action="next")
+    result = press(client, second, {"bleeding": "uncontrolled"}, action="next")
+    assert result.title == HEADLINES["emergency"]
 
 
-def test_it_keeps_every_answer_when_it_shows_errors(client: FlaskClient) -> None:
-    html = _post(client, headache=None, temperature="101.3").get_data(as_text=True)
-    assert 'value="101.3"' in html
-    assert re.search(r'<input checked id="pain_trend-0"[^>]*value="better"', html)
+def test_an_emergency_answer_wins_whatever_else_is_wrong(client: FlaskClient) -> None:
+    result = _submit(client, fainted="yes", pain_score="abc", days_since_procedure=None)
+    assert result.status == 200 and result.title == HEADLINES["emergency"]
+
+
+def test_a_step_left_empty_lists_what_to_answer_and_links_to_each(client: FlaskClient) -> None:
+    second = press(client, start(client), {}, action="next")
+    again = press(client, second, {}, action="next")
+    assert again.status == 422
+    assert again.step == second.step
+    assert "There is a problem" in again.html
+    assert re.search(r'<a href="#bleeding-none">Is the needle spot bleeding\? – Choose one '
+                     r'answer</a>', again.html)
+    assert 'id="bleeding-error"' in again.html
+    assert again.title.startswith("Error:")
+
+
+def test_a_step_with_errors_keeps_the_answers_it_was_given(client: FlaskClient) -> None:
+    second = press(client, start(client), {}, action="next")
+    again = press(client, second, {"bleeding": "spotting", "temperature_value": "101.3"},
+                  action="next")
+    assert again.status == 422
+    assert again.checked.get("bleeding") == "spotting"
+    assert again.typed.get("temperature_value") == "101.3"
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("days_since_procedure", "abc", "Enter a whole number from 0 to 365"),
-        ("days_since_procedure", "-1", "Enter a whole number from 0 to 365"),
-        ("days_since_procedure", "2.5", "Enter a whole number from 0 to 365"),
-        ("days_since_procedure", "400", "Must be a whole number from 0 to 365"),
-        ("temperature", "hot", "Enter your temperature as a number"),
-        ("temperature", "37,,5", "Enter your temperature as a number"),
-        ("temperature", "120", "Must be from 34.0 to 43.0 °C (93.2 to 109.4 °F)"),
-        ("pain_score", "11", "Not a valid choice"),
-        ("bleeding", "lots", "Not a valid choice"),
+        ("days_since_procedure", "abc", "Enter a whole number from 0 to 365, using digits only"),
+        ("days_since_procedure", "-1", "Enter a whole number from 0 to 365, using digits only"),
+        ("days_since_procedure", "2.5", "Enter a whole number from 0 to 365, using digits only"),
+        ("days_since_procedure", "400", "Enter a whole number from 0 to 365, using digits only"),
+        ("days_since_procedure", "", "Enter a whole number from 0 to 365"),
+        ("temperature_value", "hot", "Enter your temperature as a number, like 98.6 or 37.0"),
+        ("temperature_value", "37,,5", "Enter your temperature as a number, like 98.6 or 37.0"),
+        ("temperature_value", "1.000,5", "Enter your temperature as a number, like 98.6 or 37.0"),
+        ("temperature_value", "120", "Enter a temperature from 34.0 to 43.0 °C (93.2 to 109.4 °F)"),
+        ("temperature_value", "", "Enter your temperature, or tick “I have not taken my "
+                                  "temperature”"),
+        ("pain_score", "11", "Enter a whole number from 0 to 10, using digits only"),
+        ("pain_score", "", "Choose a number from 0 to 10"),
+        ("bleeding", "lots", "Choose one of the answers shown"),
+        ("chest_symptoms", "maybe", "Choose yes or no"),
         # What a database cannot store, and line breaks in a one-line answer.
-        ("temperature", "98.6\n", "This answer must be on one line"),
-        ("temperature", "98\x006", "This answer contains a control character"),
+        ("temperature_value", "98.6\n", "This answer must be on one line"),
+        ("temperature_value", "98\x006", "This answer contains a control character"),
         ("days_since_procedure", "2\r", "This answer must be on one line"),
         ("days_since_procedure", "\u20282", "This answer must be on one line"),
     ],
 )
-def test_it_rejects_a_bad_answer_with_a_message_beside_the_field(
+def test_it_refuses_a_bad_answer_with_a_message_beside_its_question(
     client: FlaskClient, field: str, value: str, message: str
 ) -> None:
-    response = _post(client, **{field: value})
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422
-    expected = f'id="{field}-error"><span class="visually-hidden">Error:</span> {message}'
-    assert expected in html
+    page = _submit(client, **{field: value})
+    assert page.status == 422
+    assert any(e.startswith(message) for e in page.errors()), page.errors()
+    question = field.removesuffix("_value")
+    assert f'id="{question}-error"' in page.html
+    assert question in {q.id for s in steps_for(load_protocol()) if s.id == page.step
+                        for q in s.questions}
 
 
 def test_it_asks_for_the_unit_of_a_temperature(client: FlaskClient) -> None:
-    html = _post(client, temperature_unit=None).get_data(as_text=True)
-    assert "Choose °F or °C" in html
+    page = _submit(client, temperature_unit=None)
+    assert page.status == 422 and "Choose °F or °C" in page.errors()
 
 
-def test_it_treats_an_empty_temperature_as_not_measured(client: FlaskClient) -> None:
-    response = _post(client, temperature="", feels_feverish="yes")
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200
-    assert "Take your temperature" in html or "take your temperature" in html
+def test_not_measured_must_be_ticked_and_never_hides_a_reading(client: FlaskClient) -> None:
+    ticked = _submit(client, temperature_value="", temperature_not_measured="1",
+                     feels_feverish="yes")
+    assert ticked.status == 200
+    assert "take your temperature" in ticked.text.lower()
+    both = _submit(client, temperature_value="39.5", temperature_unit="C",
+                   temperature_not_measured="1")
+    assert both.status == 422
+    assert "keep one of them" in " ".join(both.errors())
 
 
-@pytest.mark.parametrize(("value", "unit"), [("100.4", "F"), ("38.0", "C")])
-def test_it_reads_a_fever_in_either_unit(client: FlaskClient, value: str, unit: str) -> None:
-    html = _post(client, temperature=value, temperature_unit=unit).get_data(as_text=True)
-    assert "result-call_doctor_now" in html
-
-
-def test_it_requires_pain_relief_only_when_there_is_pain(client: FlaskClient) -> None:
-    assert _post(client, pain_relieved=None).status_code == 422
-    assert _post(client, pain_score="0", pain_relieved=None).status_code == 200
-    assert _post(client, pain_score="0", pain_relieved="no").status_code == 200
-
-
-def test_it_names_the_clinic_and_after_hours_numbers_as_tel_links() -> None:
-    app = make_app(CLINIC_PHONE="555-0100", AFTER_HOURS_PHONE="555-0199")
-    html = _post(app.test_client(), numbness_tingling="yes").get_data(as_text=True)
-    assert '<a class="phone" href="tel:5550100">555-0100</a>' in html
-    assert '<a class="phone" href="tel:5550199">555-0199</a>' in html
-
-
-def test_it_points_to_the_discharge_papers_without_a_clinic_number(
-    client: FlaskClient,
+@pytest.mark.parametrize(("value", "unit"), [("100.4", "F"), ("38.0", "C"), ("38,5", "C")])
+def test_it_reads_a_fever_in_either_unit_and_either_decimal_mark(
+    client: FlaskClient, value: str, unit: str
 ) -> None:
-    html = _post(client, pain_trend="worse").get_data(as_text=True)
-    assert "number on your discharge papers" in html
-
-
-def test_it_rejects_a_form_without_its_csrf_token() -> None:
-    client = make_app(WTF_CSRF_ENABLED=True).test_client()
-    response = _post(client)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 400
-    assert "call 911" in html.lower()
-
-
-def test_it_accepts_a_form_with_its_csrf_token() -> None:
-    client = make_app(WTF_CSRF_ENABLED=True).test_client()
-    html = client.get("/").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-    assert _post(client, csrf_token=token).status_code == 200
-
-
-def test_it_keeps_results_and_answers_out_of_caches(client: FlaskClient) -> None:
-    assert _post(client).headers["Cache-Control"] == "no-store"
-    assert _post(client, headache=None).headers["Cache-Control"] == "no-store"
-
-
-def test_a_temperature_with_a_decimal_comma_is_read_as_the_decimal_it_is(
-    client: FlaskClient,
-) -> None:
-    html = _post(client, temperature="38,5", temperature_unit="C").get_data(as_text=True)
-    assert "Call your doctor now" in html  # 38.5 °C is a fever; 385 would be refused
-    assert "Enter your temperature" not in html
-    refused = _post(client, temperature="1.000,5", temperature_unit="C")
-    assert refused.status_code == 422
-
-
-def test_the_temperature_and_day_fields_let_the_browser_keep_them_on_back(
-    client: FlaskClient,
-) -> None:
-    html = client.get("/").get_data(as_text=True)
-    assert 'autocomplete="off"' not in html
-    assert 'id="temperature" inputmode="decimal" name="temperature" type="text"' in html
+    page = _submit(client, temperature_value=value, temperature_unit=unit)
+    assert page.title == HEADLINES["call_doctor_now"]
 
 
 @pytest.mark.parametrize(
@@ -259,30 +207,140 @@ def test_the_temperature_and_day_fields_let_the_browser_keep_them_on_back(
 def test_a_temperature_that_fits_the_other_unit_asks_before_changing_it(
     client: FlaskClient, typed: str, unit: str, meant: str
 ) -> None:
-    response = _post(client, temperature=typed, temperature_unit=unit)
-    html = response.get_data(as_text=True)
-    assert response.status_code == 422  # nothing is assessed until the patient says which
-    assert f"Did you mean {typed} °{meant}?" in html
-    assert f'name="switch_unit" value="{meant}"' in html
-    confirmed = _post(client, temperature=typed, temperature_unit=unit, switch_unit=meant)
-    assert confirmed.status_code == 200
-    assert "Call your doctor now" in confirmed.get_data(as_text=True)  # a fever either way
+    page = _submit(client, temperature_value=typed, temperature_unit=unit)
+    assert page.status == 422  # nothing is assessed until the patient says which
+    assert f"Did you mean {typed} °{meant}?" in page.text
+    assert f'name="switch_unit" value="{meant}"' in page.html
+    confirmed = press(client, page, switch_unit=meant, action="next")
+    assert confirmed.status == 200 and confirmed.step != page.step
+    assert confirmed.carried()["temperature_unit"] == meant
+    result = press(client, confirmed, action="submit")
+    assert result.title == HEADLINES["call_doctor_now"]  # a fever either way
 
 
 def test_a_temperature_that_fits_neither_unit_asks_nothing(client: FlaskClient) -> None:
-    html = _post(client, temperature="20", temperature_unit="C").get_data(as_text=True)
-    assert "Did you mean" not in html and "Must be from 34.0 to 43.0" in html
+    page = _submit(client, temperature_value="20", temperature_unit="C")
+    assert "Did you mean" not in page.text
+    assert "Enter a temperature from 34.0 to 43.0 °C" in " ".join(page.errors())
+
+
+def test_pain_relief_is_asked_only_when_there_is_pain(client: FlaskClient) -> None:
+    assert _submit(client, pain_relieved=None).status == 422
+    assert _submit(client, pain_score="0", pain_relieved=None).status == 200
+    assert _submit(client, pain_score="0", pain_relieved="no").title == HEADLINES["self_care"]
+    _, seen = walk(client, {**CALM, "pain_score": "0"})
+    assert not any("pain_relieved" in p.visible for p in seen)
+
+
+def test_back_goes_to_the_step_before_with_every_answer(client: FlaskClient) -> None:
+    page, seen = walk(client, CALM)
+    back = press(client, page, action="back")
+    assert back.step == seen[-2].step
+    assert back.carried() == {**page.carried(), **back.carried()}
+    assert set(CALM) <= set(back.carried())
+    again = press(client, back, action="back")
+    assert again.step == seen[-3].step
+    assert press(client, seen[0], action="back").step == "emergency"
+
+
+def test_the_result_carries_the_answers_to_change_them(client: FlaskClient) -> None:
+    result = _submit(client, pain_trend="worse")
+    assert result.title == HEADLINES["call_doctor_today"]
+    assert set(CALM) <= set(result.carried())
+    review = press(client, result, action="review")
+    assert review.step == "review" and "Worse" in review.text
+
+
+def test_the_check_needs_no_csrf_token_and_sets_no_cookie() -> None:
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    response = client.post("/", data=CALM_FORM)
+    assert response.status_code == 200
+    assert page_of(response).title == HEADLINES["self_care"]
+    assert "Set-Cookie" not in response.headers
+    assert "Set-Cookie" not in client.get("/").headers
+    assert 'name="csrf_token"' not in client.get("/").get_data(as_text=True)
+
+
+def test_the_check_pages_are_kept_for_back_only_never_shared(client: FlaskClient) -> None:
+    for response in (client.get("/"), client.post("/", data=CALM_FORM),
+                     client.post("/", data={**CALM_FORM, "headache": ""})):
+        assert response.headers["Cache-Control"] == "private, no-cache"
+
+
+@pytest.mark.parametrize("disposition", sorted(FORM_FOR))
+def test_it_shows_each_disposition_as_one_plain_sentence(
+    client: FlaskClient, disposition: str
+) -> None:
+    page = _submit(client, **FORM_FOR[disposition])
+    assert page.status == 200
+    assert page.title == HEADLINES[disposition]
+    tone = load_protocol().disposition(disposition).tone
+    assert f"result-{tone}" in page.html and 'class="icon"' in page.html
+    assert "Start again" in page.text and "Change my answers" in page.text
+
+
+def test_it_explains_why_with_the_rules_own_words(client: FlaskClient) -> None:
+    page = _submit(client, pain_trend="worse")
+    assert "Pain that is getting worse should be checked by your doctor." in page.text
+    assert "When to call back" in page.text
 
 
 def test_the_result_puts_the_call_first_as_big_buttons_for_whom_to_call() -> None:
     client = make_app(CLINIC_PHONE="555 0100", AFTER_HOURS_PHONE="555 0199").test_client()
-    now = _post(client, temperature="39", temperature_unit="C").get_data(as_text=True)
+    now = _submit(client, temperature_value="39", temperature_unit="C").html
     assert 'class="button button-call button-call-doctor" href="tel:5550100"' in now
     assert 'href="tel:5550199">Out of office hours: 555 0199' in now
     assert now.index("button-call-doctor") < now.index("While you wait")
-    today = _post(client, pain_trend="worse").get_data(as_text=True)
+    today = _submit(client, pain_trend="worse").html
     assert 'href="tel:5550100"' in today and "Out of office hours: 555 0199" not in today
-    home = _post(client).get_data(as_text=True)
+    home = _submit(client).html
     assert "button-call-doctor" not in home and "What to do now" in home
     assert '<button type="button" class="button button-secondary print-button" hidden>' in home
     assert "print.js" in home
+
+
+def test_it_names_the_clinic_and_after_hours_numbers_as_tel_links() -> None:
+    app = make_app(CLINIC_PHONE="555-0100", AFTER_HOURS_PHONE="555-0199")
+    page = _submit(app.test_client(), pain_trend="worse")
+    assert '<a class="phone" href="tel:5550100">555-0100</a>' in page.html
+
+
+def test_it_points_to_the_discharge_papers_without_a_clinic_number(
+    client: FlaskClient,
+) -> None:
+    assert "number on your discharge papers" in _submit(client, pain_trend="worse").text
+
+
+def test_it_says_that_nothing_is_stored(client: FlaskClient) -> None:
+    assert "not saved" in start(client).text
+    assert "were not saved" in _submit(client).text
+
+
+def test_it_preselects_the_configured_temperature_unit() -> None:
+    client = make_app(DEFAULT_TEMPERATURE_UNIT="C").test_client()
+    second = press(client, start(client), {}, action="next")
+    assert second.checked.get("temperature_unit") == "C"
+
+
+def test_the_temperature_and_day_fields_let_the_browser_keep_them_on_back(
+    client: FlaskClient,
+) -> None:
+    _, seen = walk(client, CALM)
+    for page in seen:
+        assert 'autocomplete="off"' not in page.html
+    assert any('id="temperature_value" name="temperature_value"' in p.html for p in seen)
+
+
+def test_it_shows_a_question_added_to_the_protocol_with_no_code_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import checker.public.pages as pages
+
+    protocol = load_protocol()
+    extra = replace(protocol.by_id["drainage"], id="itching", text="Does the spot itch?")
+    bigger = replace(protocol, questions=(*protocol.questions, extra), sha256="0" * 64)
+    monkeypatch.setattr(pages, "load_protocol", lambda: bigger)
+    client = make_app().test_client()
+    page, seen = walk(client, {**CALM, "itching": "no"})
+    assert any("itching" in p.visible for p in seen)
+    assert "Does the spot itch?" in page.text

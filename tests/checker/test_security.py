@@ -22,7 +22,7 @@ def _responses(client: FlaskClient) -> list:
     return [
         client.get("/"),
         client.post("/", data=CALM_FORM),
-        client.post("/", data={"action": "check"}),
+        client.post("/", data={"action": "next", "step": "symptoms-1"}),
         client.get("/static/site.css", buffered=True),
         client.get("/missing"),
         client.post("/api/v1/assessments", json={}),
@@ -104,11 +104,17 @@ def test_plain_http_responses_carry_no_strict_transport_security(client: FlaskCl
         assert "Strict-Transport-Security" not in response.headers
 
 
-def test_every_response_but_a_static_file_is_kept_out_of_caches(client: FlaskClient) -> None:
+def test_every_response_but_a_static_file_or_a_check_page_is_kept_out_of_caches(
+    client: FlaskClient,
+) -> None:
     responses = _responses(client)
     static = responses.pop(3)
-    for response in responses:
+    check_pages, others = responses[:3], responses[3:]
+    for response in others:
         assert response.headers["Cache-Control"] == "no-store", response.request.path
+    # The check's own pages may be kept by this browser alone, so Back brings them back.
+    for response in check_pages:
+        assert response.headers["Cache-Control"] == "private, no-cache"
     assert "no-store" not in static.headers["Cache-Control"]
 
 

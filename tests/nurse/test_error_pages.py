@@ -10,7 +10,6 @@ from werkzeug.test import TestResponse
 
 from checker.database import engine_options
 from checker.extensions import db
-from tests.checker.samples import CALM_FORM
 from tests.nurse.conftest import call_data, new_call, sign_in
 
 
@@ -23,7 +22,7 @@ def _database_down(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _form_token_missing(app: Flask, client: FlaskClient, _: pytest.MonkeyPatch) -> TestResponse:
     app.config["WTF_CSRF_ENABLED"] = True
-    return client.post("/", data=CALM_FORM)
+    return client.post("/nurse/login", data={"username": "ann", "password": "x" * 12})
 
 
 def _not_an_administrator(app: Flask, client: FlaskClient, _: pytest.MonkeyPatch) -> TestResponse:

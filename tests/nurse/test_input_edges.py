@@ -127,14 +127,14 @@ def test_a_question_sent_twice_is_an_error_and_neither_answer_is_taken(
     assert response.status_code == 200
     text = page(response)
     assert 'id="chest_symptoms-error"' in text
-    assert "was sent more than once: choose one answer" in text
+    assert "This answer was sent more than once. Give one answer and send again." in text
     assert 'id="chest_symptoms-no" value="no" checked' not in text
     assert 'data-status-for="chest_symptoms">Answered<' not in text
     assert saved_calls(app) == 0
     live = client.post("/nurse/call/assess",
                        data=_repeated(token, "temperature_value", "37.0", "39.5"))
     assert live.get_json()["errors"] == {
-        "temperature": "was sent more than once: choose one answer"}
+        "temperature": "This answer was sent more than once. Give one answer and send again."}
 
 
 @pytest.mark.parametrize(("field", "label"), [

@@ -1,0 +1,206 @@
+"""One reader of posted answers, built from the protocol: the patient's steps and the console.
+
+Both post the same field names (a question's id; a temperature as `<id>_value`, `<id>_unit`
+and `<id>_not_measured`) and both are read here, so they accept and refuse exactly the same
+input. An empty field means "not answered yet"; anything that is not a clean answer gets a
+message naming what to do, and is never guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from wtforms import Form, StringField
+
+from checker.validators import OneValue, PlainText
+from rules import Protocol, Question
+from rules.answers import to_celsius, to_fahrenheit
+from rules.model import CHOICE, INTEGER, TEMPERATURE, TEMPERATURE_UNITS, YES_NO
+
+VALUE, UNIT, NOT_MEASURED = "value", "unit", "not_measured"
+YES, NO = "yes", "no"
+# ASCII digits only, never more than a whole number can need: nothing is guessed.
+WHOLE_NUMBER = re.compile(r"[0-9]{1,6}")
+# A decimal point or a decimal comma (38,5 is how Spanish writes 38.5); never a thousands
+# separator, so "38,5" can only be 38.5, never 385.
+DECIMAL_NUMBER = re.compile(r"[0-9]{1,3}([.,][0-9]{1,2})?")
+# The question stands beside each message, so a message need not repeat it.
+THIS_ANSWER = _l("This answer")
+THE_UNIT = _l("The unit")
+# A whole-number question with no more answers than this is shown as buttons to tap.
+MAX_BUTTONS = 11
+
+
+def field_name(question: Question, part: str = "") -> str:
+    """The posted name of a question's field, or of one part of a temperature."""
+    return f"{question.id}_{part}" if part else question.id
+
+
+def field_names(question: Question) -> tuple[str, ...]:
+    """Every name a question posts."""
+    if question.type == TEMPERATURE:
+        return tuple(field_name(question, part) for part in (VALUE, UNIT, NOT_MEASURED))
+    return (question.id,)
+
+
+def as_buttons(question: Question) -> bool:
+    """Whether a whole-number question is answered by tapping one of a few buttons."""
+    low, high = question.bounds
+    return high - low + 1 <= MAX_BUTTONS
+
+
+def missing_message(question: Question) -> str:
+    """What to say when a question that must be answered was left empty."""
+    if question.type == YES_NO:
+        return _("Choose yes or no")
+    if question.type == CHOICE:
+        return _("Choose one answer")
+    if question.type == INTEGER:
+        low, high = (int(limit) for limit in question.bounds)
+        if as_buttons(question):
+            return _("Choose a number from %(low)d to %(high)d", low=low, high=high)
+        return _("Enter a whole number from %(low)d to %(high)d", low=low, high=high)
+    return _("Enter your temperature, or tick “I have not taken my temperature”")
+
+
+def _whole_number_message(question: Question) -> str:
+    low, high = (int(limit) for limit in question.bounds)
+    return _("Enter a whole number from %(low)d to %(high)d, using digits only",
+             low=low, high=high)
+
+
+def _temperature_range_message(question: Question) -> str:
+    low, high = question.bounds
+
+    def tenths(number: float) -> str:
+        return str(format_decimal(number, format="0.0"))
+
+    return _("Enter a temperature from %(low)s to %(high)s °C (%(low_f)s to %(high_f)s °F)",
+             low=tenths(low), high=tenths(high), low_f=tenths(to_fahrenheit(low)),
+             high_f=tenths(to_fahrenheit(high)))
+
+
+@dataclass
+class Reading:
+    """What a posted form says: answers, a message per unreadable question, and unit hints."""
+
+    answers: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    # A refused temperature that fits the other unit (38.5 °F, 101 °C): that unit.
+    other_unit: dict[str, str] = field(default_factory=dict)
+
+
+class AnswerForm(Form):
+    """The answers of one protocol as posted fields; the question fields are added per protocol."""
+
+    protocol: Protocol
+
+    def read(self) -> Reading:
+        """Every answer given, and for each question that cannot be read, why."""
+        self.validate()  # one value each, plain text: the checks every field shares
+        reading = Reading()
+        for question in self.protocol.questions:
+            self._read_one(question, reading)
+        return reading
+
+    def raw(self, name: str) -> str:
+        """A field's one posted value, or '' when it was not sent or sent more than once."""
+        values = self[name].raw_data or []
+        return values[0] if len(values) == 1 and isinstance(values[0], str) else ""
+
+    def _shared_error(self, question: Question) -> str:
+        """The first message of the checks every field shares, for any part of the question."""
+        for name in field_names(question):
+            if self[name].errors:
+                return str(self[name].errors[0])
+        return ""
+
+    def _read_one(self, question: Question, reading: Reading) -> None:
+        """Read one question into the reading: an answer, an error, or nothing (not answered)."""
+        error = self._shared_error(question)
+        if error:
+            reading.errors[question.id] = error
+            return
+        if question.type == TEMPERATURE:
+            self._read_temperature(question, reading)
+            return
+        raw = self.raw(question.id).strip()
+        if not raw:
+            return
+        if question.type == YES_NO:
+            if raw in (YES, NO):
+                reading.answers[question.id] = raw == YES
+            else:
+                reading.errors[question.id] = _("Choose yes or no")
+        elif question.type == CHOICE:
+            if raw in question.choice_ids:
+                reading.answers[question.id] = raw
+            else:
+                reading.errors[question.id] = _("Choose one of the answers shown")
+        else:
+            low, high = question.bounds
+            if WHOLE_NUMBER.fullmatch(raw) and low <= int(raw) <= high:
+                reading.answers[question.id] = int(raw)
+            else:
+                reading.errors[question.id] = _whole_number_message(question)
+
+    def _read_temperature(self, question: Question, reading: Reading) -> None:
+        """A reading with its unit, or ticked as not taken; a typed reading is never dropped."""
+        value = self.raw(field_name(question, VALUE)).strip()
+        unit = self.raw(field_name(question, UNIT)).strip()
+        not_measured = bool(self.raw(field_name(question, NOT_MEASURED)))
+        if not value:
+            if not_measured:
+                reading.answers[question.id] = None
+            return
+        if not_measured:
+            # A reading typed in must never vanish behind the tick: it could be a fever.
+            reading.errors[question.id] = _(
+                "You typed a temperature and also ticked that you have not taken it: "
+                "keep one of them")
+            return
+        if not DECIMAL_NUMBER.fullmatch(value):
+            reading.errors[question.id] = _(
+                "Enter your temperature as a number, like 98.6 or 37.0")
+            return
+        if unit not in TEMPERATURE_UNITS:
+            reading.errors[question.id] = _("Choose °F or °C")
+            return
+        text = value.replace(",", ".")
+        number: float | int = float(text) if "." in text else int(text)
+        low, high = question.bounds
+        if low <= to_celsius(number, unit) <= high:
+            reading.answers[question.id] = {"value": number, "unit": unit}
+            return
+        reading.errors[question.id] = _temperature_range_message(question)
+        other = "C" if unit == "F" else "F"
+        if low <= to_celsius(number, other) <= high:
+            reading.other_unit[question.id] = other
+
+
+@lru_cache(maxsize=16)
+def answer_form_class(protocol: Protocol) -> type[AnswerForm]:
+    """A form class with the fields of every question of the protocol, built once."""
+    one = [OneValue(subject=THIS_ANSWER), PlainText(subject=THIS_ANSWER)]
+    attrs: dict[str, Any] = {"protocol": protocol}
+    for question in protocol.questions:
+        if question.type == TEMPERATURE:
+            attrs[field_name(question, VALUE)] = StringField(validators=one)
+            attrs[field_name(question, UNIT)] = StringField(
+                validators=[OneValue(subject=THE_UNIT), PlainText(subject=THE_UNIT)])
+            attrs[field_name(question, NOT_MEASURED)] = StringField(validators=one)
+        else:
+            attrs[question.id] = StringField(validators=one)
+    return type("ProtocolAnswerForm", (AnswerForm,), attrs)
+
+
+def read_answers(protocol: Protocol, formdata: Any) -> tuple[AnswerForm, Reading]:
+    """Read posted answers with the protocol's form."""
+    form = answer_form_class(protocol)(formdata=formdata)
+    return form, form.read()

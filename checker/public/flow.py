@@ -1,0 +1,190 @@
+"""Where a patient is in the check: their answers, read from the form they posted, and the steps.
+
+Nothing is kept on the server between steps: every answer travels in the form, as hidden fields
+on the pages that do not ask it, so Back, an old page or another language loses nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from checker.answer_form import (
+    DECIMAL_NUMBER,
+    NO,
+    UNIT,
+    VALUE,
+    WHOLE_NUMBER,
+    YES,
+    AnswerForm,
+    Reading,
+    field_name,
+    field_names,
+    missing_message,
+    read_answers,
+)
+from checker.public.steps import Step, steps_for
+from rules import AnswerError, Protocol, assess
+from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
+
+EMERGENCY = "emergency"
+REVIEW = "review"  # the "Check your answers" page's step id
+RESULT = "result"
+
+
+@dataclass
+class Check:
+    """A patient's answers so far and the steps they go through."""
+
+    protocol: Protocol
+    form: AnswerForm
+    reading: Reading
+    emergency_number: str
+    # Answers the server gives, never the form (a follow-up's day count), and not asked.
+    fixed: dict[str, Any]
+
+    @classmethod
+    def read(cls, protocol: Protocol, formdata: MultiDict[str, str] | None,
+             emergency_number: str, fixed: dict[str, Any] | None = None) -> Check:
+        """Read the posted answers (none for a new check)."""
+        fixed = dict(fixed or {})
+        form, reading = read_answers(protocol, formdata if formdata is not None else MultiDict())
+        for question_id in fixed:  # what the server knows is never taken from the form
+            reading.answers.pop(question_id, None)
+            reading.errors.pop(question_id, None)
+        return cls(protocol, form, reading, emergency_number, fixed)
+
+    @cached_property
+    def steps(self) -> tuple[Step, ...]:
+        """Every step of this check, whether or not it applies."""
+        return steps_for(self.protocol, frozenset(self.fixed))
+
+    @cached_property
+    def answers(self) -> dict[str, Any]:
+        """The answers as the rules read them, without any asked only in a case that fails."""
+        answers = {**self.reading.answers, **self.fixed}
+        for question in self.protocol.questions:
+            if question.asked_when and question.asked_when.evaluate(answers) is False:
+                answers.pop(question.id, None)
+        return answers
+
+    def applicable(self) -> list[Step]:
+        """The steps asked, given the answers so far."""
+        return [step for step in self.steps if step.applies(self.answers)]
+
+    def step(self, step_id: str | None) -> Step | None:
+        """The step with this id, if it is one of this check's and applies."""
+        return next((s for s in self.applicable() if s.id == step_id), None)
+
+    def after(self, step: Step) -> Step | None:
+        """The step that comes next, or None when it was the last."""
+        steps = self.applicable()
+        index = next((i for i, s in enumerate(steps) if s.id == step.id), -1)
+        return steps[index + 1] if 0 <= index + 1 < len(steps) else None
+
+    def before(self, step: Step) -> Step | None:
+        """The step that came before, or None on the first."""
+        steps = self.applicable()
+        index = next((i for i, s in enumerate(steps) if s.id == step.id), 0)
+        return steps[index - 1] if index > 0 else None
+
+    def position(self, step: Step) -> tuple[int, int]:
+        """The step's number, from 1, and how many steps there are."""
+        steps = self.applicable()
+        index = next((i for i, s in enumerate(steps) if s.id == step.id), 0)
+        return index + 1, len(steps)
+
+    def problems(self, step: Step) -> dict[str, str]:
+        """A message for each question of the step that is unreadable or unanswered."""
+        problems = {}
+        for question in step.questions:
+            if question.id in self.reading.errors:
+                problems[question.id] = self.reading.errors[question.id]
+            elif question.id not in self.answers:
+                problems[question.id] = missing_message(question)
+        return problems
+
+    def first_problem(self) -> tuple[Step, dict[str, str]] | None:
+        """The first step with a problem, and its problems; None when all is answered."""
+        for step in self.applicable():
+            problems = self.problems(step)
+            if problems:
+                return step, problems
+        return None
+
+    def assess(self) -> dict[str, Any]:
+        """The assessment of the answers so far, in the page's language."""
+        return assess(self.answers, self.protocol, emergency_number=self.emergency_number)
+
+    def emergency(self) -> dict[str, Any] | None:
+        """The assessment if the answers given so far already mean an emergency."""
+        try:
+            result = self.assess()
+        except AnswerError:  # the reader refuses what the rules would; this is a safety net
+            return None
+        if result["disposition"] == EMERGENCY:
+            return result
+        return self._emergency_if_repeated()
+
+    def _emergency_if_repeated(self) -> dict[str, Any] | None:
+        """The emergency, if any value of an answer sent twice would mean one on its own."""
+        # A repeated answer is an error, but the more urgent reading wins: never under-triage.
+        for question_id, value in self._repeated_readings():
+            try:
+                result = assess({**self.answers, question_id: value}, self.protocol,
+                                emergency_number=self.emergency_number)
+            except AnswerError:
+                continue
+            if result["disposition"] == EMERGENCY:
+                return result
+        return None
+
+    def _repeated_readings(self) -> list[tuple[str, Any]]:
+        """(question id, answer) for every readable value of an answer sent more than once."""
+        readings: list[tuple[str, Any]] = []
+        for question in self.protocol.questions:
+            if question.type == TEMPERATURE or question.id in self.fixed:
+                continue
+            values = self.form[question.id].raw_data or []
+            if len(values) < 2:
+                continue
+            for value in values:
+                if question.type == YES_NO and value in (YES, NO):
+                    readings.append((question.id, value == YES))
+                elif question.type == CHOICE and value in question.choice_ids:
+                    readings.append((question.id, value))
+                elif question.type == INTEGER and WHOLE_NUMBER.fullmatch(value):
+                    readings.append((question.id, int(value)))
+        return readings
+
+    def values(self) -> dict[str, str]:
+        """Each field's posted value, as typed, for showing it again."""
+        return {
+            name: self.form.raw(name)
+            for question in self.protocol.questions
+            if question.id not in self.fixed
+            for name in field_names(question)
+        }
+
+    def hidden(self, shown: Step | None) -> list[tuple[str, str]]:
+        """The fields that travel unseen: every answer given, except the step's own."""
+        skip = set(shown.question_ids) if shown else set()
+        carried = []
+        for question in self.protocol.questions:
+            if question.id in skip or question.id in self.fixed:
+                continue
+            for name in field_names(question):
+                value = self.form.raw(name)
+                if value:
+                    carried.append((name, value))
+        return carried
+
+    def shown_temperature(self, question_id: str) -> tuple[str, str]:
+        """A temperature as the patient typed it, with its unit (° sign included)."""
+        question = self.protocol.by_id[question_id]
+        value = self.form.raw(field_name(question, VALUE)).strip()
+        unit = self.form.raw(field_name(question, UNIT)).strip()
+        return (value, f"°{unit}") if DECIMAL_NUMBER.fullmatch(value) else ("", "")
