@@ -66,7 +66,7 @@ def missing_message(question: Question) -> str:
         if as_buttons(question):
             return _("Choose a number from %(low)d to %(high)d", low=low, high=high)
         return _("Enter a whole number from %(low)d to %(high)d", low=low, high=high)
-    return _("Enter your temperature, or tick “I have not taken my temperature”")
+    return _("Enter your temperature, or leave the box empty if you have not taken it")
 
 
 def _whole_number_message(question: Question) -> str:

@@ -22,3 +22,11 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         require_chromium()
     if item.get_closest_marker("postgres"):
         require_postgres_url()
+
+
+@pytest.fixture(scope="session")
+def certificate(tmp_path_factory: pytest.TempPathFactory):
+    """One throwaway certificate for the whole run: the live server's and nginx's alike."""
+    from tests.browser.conftest import make_certificate
+
+    return make_certificate(tmp_path_factory.mktemp("tls"))

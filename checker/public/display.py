@@ -13,7 +13,7 @@ from functools import lru_cache
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from checker.answer_form import NO, NOT_MEASURED, UNIT, VALUE, YES, as_buttons, field_name
+from checker.answer_form import NO, UNIT, VALUE, YES, as_buttons, field_name
 from rules import Protocol, Question, fill
 from rules.model import CHOICE, INTEGER, YES_NO
 
@@ -41,7 +41,6 @@ class QuestionDisplay:
     inline: bool = False  # short answers side by side
     low: int = 0
     high: int = 0
-    not_measured: str = ""  # a temperature's "not taken" tick
 
     @property
     def target(self) -> str:
@@ -59,11 +58,6 @@ class QuestionDisplay:
     def unit_name(self) -> str:
         """The name of a temperature's unit buttons."""
         return f"{self.id}_{UNIT}"
-
-    @property
-    def not_measured_name(self) -> str:
-        """The name of a temperature's "not taken" tick."""
-        return f"{self.id}_{NOT_MEASURED}"
 
 
 def _radios(question: Question, legend: str, options: list[tuple[str, str]], inline: bool,
@@ -92,8 +86,7 @@ def _question(question: Question, number: str) -> QuestionDisplay:
     unit = field_name(question, UNIT)
     units = (Option("F", _("°F (Fahrenheit)"), f"{unit}-F"),
              Option("C", _("°C (Celsius)"), f"{unit}-C"))
-    return QuestionDisplay(question.id, TEMPERATURE_INPUT, text, hint, units,
-                           not_measured=_("I have not taken my temperature"))
+    return QuestionDisplay(question.id, TEMPERATURE_INPUT, text, hint, units)
 
 
 @lru_cache(maxsize=32)

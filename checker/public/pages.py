@@ -14,11 +14,11 @@ from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from checker.answer_form import UNIT, field_name
+from checker.answer_form import NOT_MEASURED, UNIT, VALUE, field_name
 from checker.i18n import SWITCH_LANG, language
 from checker.public.display import display_for
 from checker.public.flow import RESULT, REVIEW, Check
-from checker.public.steps import EMERGENCY_GROUP, Step
+from checker.public.steps import EMERGENCY_GROUP, Step, steps_for
 from checker.security import HISTORY_ONLY
 from rules import Protocol, fill, load_protocol
 from rules.callback import grouped
@@ -43,13 +43,24 @@ class CheckKind:
 
 
 def _posted() -> MultiDict[str, str]:
-    """The posted form, with the unit the patient confirmed by one tap ("Yes, 38.5 °C")."""
+    """The posted form as the patient meant it.
+
+    The unit they confirmed by one tap ("Yes, 38.5 °C") is set; a temperature box they saw and
+    left empty means "not measured", as the question's hint tells them, and travels so.
+    """
     data = request.form.copy()
     switch = data.pop(SWITCH_UNIT, None)
-    if switch in TEMPERATURE_UNITS:
-        for question in load_protocol().questions:
-            if question.type == TEMPERATURE:
-                data.setlist(field_name(question, UNIT), [switch])
+    moving_on = data.get("action", NEXT) == NEXT or switch is not None
+    shown = next((s for s in steps_for(load_protocol()) if s.id == data.get("step")), None)
+    for question in load_protocol().questions:
+        if question.type != TEMPERATURE:
+            continue
+        if switch in TEMPERATURE_UNITS:
+            data.setlist(field_name(question, UNIT), [switch])
+        value = field_name(question, VALUE)
+        left_empty = value in data and not any(v.strip() for v in data.getlist(value))
+        if moving_on and shown and question in shown.questions and left_empty:
+            data.setlist(field_name(question, NOT_MEASURED), ["1"])
     return data
 
 
@@ -168,8 +179,7 @@ class _Pages:
             questions=questions, problems=problems, summary=summary,
             values=self.check.values(), hidden=self.check.hidden(step),
             other_unit=self.check.reading.other_unit if problems else {},
-            number=number, total=total, first=number == 1, returning=returning,
-            emergency_step=step.group == EMERGENCY_GROUP)
+            number=number, total=total, first=number == 1, returning=returning)
 
     def review(self) -> Any:
         """Every answer with a way to change it, then the button for the result."""

@@ -1,5 +1,7 @@
 """Fixtures for browser tests: Debian's Chromium, a live HTTPS server and an axe checker."""
 
+import base64
+import hashlib
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -39,6 +41,15 @@ class Certificate:
 
     cert: Path
     key: Path
+
+
+def spki_hash(certificate: Certificate) -> str:
+    """The base64 sha256 of the certificate's public key, as Chromium's trust flag takes it."""
+    key = subprocess.run([OPENSSL, "x509", "-in", str(certificate.cert), "-pubkey", "-noout"],
+                         check=True, capture_output=True, timeout=CERTIFICATE_SECONDS).stdout
+    der = subprocess.run([OPENSSL, "pkey", "-pubin", "-outform", "der"], input=key,
+                         check=True, capture_output=True, timeout=CERTIFICATE_SECONDS).stdout
+    return base64.b64encode(hashlib.sha256(der).digest()).decode()
 
 
 def make_certificate(directory: Path) -> Certificate:
@@ -87,23 +98,23 @@ _CHROMIUM = pytest.StashKey[HttpsBrowser]()
 
 
 @pytest.fixture(scope="session")
-def browser(request: pytest.FixtureRequest) -> HttpsBrowser:
-    """Start Debian's Chromium once for the run; its contexts accept our certificate."""
+def browser(request: pytest.FixtureRequest, certificate: Certificate) -> HttpsBrowser:
+    """Start Debian's Chromium once for the run, trusting the run's one certificate."""
     config = request.config
     if _CHROMIUM not in config.stash:
         executable = require_chromium()
         playwright = sync_playwright().start()
         config.add_cleanup(playwright.stop)  # cleanups run last first: Chromium, then this
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        # Trusted, not merely ignored: Chromium keeps no page of a host whose certificate it
+        # refuses, so Back would not work as it does for a patient on a real certificate.
+        trust = f"--ignore-certificate-errors-spki-list={spki_hash(certificate)}"
+        chromium = playwright.chromium.launch(executable_path=executable,
+                                              args=[*CHROMIUM_ARGS, trust])
         config.add_cleanup(chromium.close)
         config.stash[_CHROMIUM] = HttpsBrowser(chromium)
     return config.stash[_CHROMIUM]
 
 
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
-    """One throwaway certificate for the whole test run."""
-    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="session")

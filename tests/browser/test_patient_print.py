@@ -1,48 +1,79 @@
-"""The result prints as a one-page handout, and the pages reflow when zoomed."""
+"""The result prints as a one-page handout, and every page reflows at 320 px and 400% zoom."""
 
 import re
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.checker.samples import HEADLINES, form_answers
+from tests.browser.patient import answer_step, answers_for, complete, get_result, press_continue
+from tests.checker.samples import HEADLINES
 
 pytestmark = pytest.mark.browser
 
+# Whatever of an element is wider than its box, or of the page wider than the window.
+OVERFLOW = """() => {
+  const page = document.documentElement.scrollWidth - window.innerWidth;
+  const cut = [...document.querySelectorAll('h1, h2, legend, label, p, li, .button, dd')]
+    .filter(e => e.scrollWidth - e.clientWidth > 1 && getComputedStyle(e).overflowX !== 'visible')
+    .map(e => e.textContent.trim().slice(0, 40));
+  return {page, cut};
+}"""
 
-def _submit(page: Page, url: str, disposition: str) -> None:
-    """Fill in the form for one disposition and send it."""
+
+def _result(page: Page, url: str, disposition: str) -> None:
+    """Go through the check for one disposition."""
     page.goto(url + "/")
-    for name, value in form_answers(disposition).items():
-        box = page.locator(f'input[name="{name}"]:not([type="radio"])')
-        if box.count():
-            box.fill(value)
-        else:
-            page.locator(f'input[name="{name}"][value="{value}"]').check()
-    page.get_by_role("button", name="Check my answers").click()
+    complete(page, answers_for(disposition))
+    if disposition != "emergency":
+        get_result(page)
     expect(page.get_by_role("heading", level=1)).to_have_text(HEADLINES[disposition])
 
 
-@pytest.mark.parametrize("disposition", ["self_care", "call_doctor_now"])
-def test_a_result_prints_on_one_page(page: Page, live_server, disposition: str) -> None:
-    _submit(page, live_server.url, disposition)
-    pdf = page.pdf(format="Letter")
+@pytest.mark.parametrize("paper", ["Letter", "A4"])
+@pytest.mark.parametrize("disposition", list(HEADLINES))
+def test_a_result_prints_on_one_page(
+    page: Page, live_server, disposition: str, paper: str
+) -> None:
+    _result(page, live_server.url, disposition)
+    pdf = page.pdf(format=paper)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
 
 
 def test_the_printed_result_leaves_out_the_buttons(page: Page, live_server) -> None:
-    _submit(page, live_server.url, "self_care")
+    _result(page, live_server.url, "self_care")
     page.emulate_media(media="print")
     expect(page.get_by_role("link", name="Start again")).to_be_hidden()
+    expect(page.get_by_role("button", name="Change my answers")).to_be_hidden()
 
 
-@pytest.mark.parametrize("path", ["/", "/missing"])
-def test_pages_reflow_at_200_percent_zoom(browser: Browser, live_server, path: str) -> None:
-    # 200% zoom on a 1280 pixel window leaves 640 CSS pixels for the page.
-    context = browser.new_context(viewport={"width": 640, "height": 400}, device_scale_factor=2)
+def _assert_reflows(page: Page, where: str) -> None:
+    """Nothing is wider than the window and no text is cut off."""
+    found = page.evaluate(OVERFLOW)
+    assert found["page"] <= 0 and found["cut"] == [], (where, found)
+
+
+@pytest.mark.parametrize(
+    ("viewport", "scale"),
+    [({"width": 320, "height": 640}, 1), ({"width": 320, "height": 256}, 4)],
+    ids=["320px", "400%-zoom"],
+)
+def test_every_step_and_result_reflows_without_clipping(
+    browser: Browser, live_server, viewport: dict[str, int], scale: int
+) -> None:
+    # 400% zoom of a 1280 x 1024 window leaves 320 x 256 CSS pixels for the page.
+    context = browser.new_context(viewport=viewport, device_scale_factor=scale)
     try:
         page = context.new_page()
-        page.goto(live_server.url + path)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 640
+        page.goto(live_server.url + "/")
+        answers = answers_for("call_doctor_now")
+        while page.locator('#check input[name="step"]').get_attribute("value") != "review":
+            _assert_reflows(page, page.title())
+            answer_step(page, answers)
+            press_continue(page)
+        _assert_reflows(page, "review")
+        get_result(page)
+        _assert_reflows(page, "result")
+        page.goto(live_server.url + "/missing")
+        _assert_reflows(page, "error page")
     finally:
         context.close()

@@ -152,8 +152,8 @@ def test_a_step_with_errors_keeps_the_answers_it_was_given(client: FlaskClient) 
         ("temperature_value", "37,,5", "Enter your temperature as a number, like 98.6 or 37.0"),
         ("temperature_value", "1.000,5", "Enter your temperature as a number, like 98.6 or 37.0"),
         ("temperature_value", "120", "Enter a temperature from 34.0 to 43.0 °C (93.2 to 109.4 °F)"),
-        ("temperature_value", "", "Enter your temperature, or tick “I have not taken my "
-                                  "temperature”"),
+        ("temperature_value", "", "Enter your temperature, or leave the box empty if you "
+                                  "have not taken it"),
         ("pain_score", "11", "Enter a whole number from 0 to 10, using digits only"),
         ("pain_score", "", "Choose a number from 0 to 10"),
         ("bleeding", "lots", "Choose one of the answers shown"),
@@ -182,7 +182,19 @@ def test_it_asks_for_the_unit_of_a_temperature(client: FlaskClient) -> None:
     assert page.status == 422 and "Choose °F or °C" in page.errors()
 
 
-def test_not_measured_must_be_ticked_and_never_hides_a_reading(client: FlaskClient) -> None:
+def test_a_temperature_box_left_empty_on_its_step_means_not_measured(
+    client: FlaskClient,
+) -> None:
+    second = press(client, start(client), {}, action="next")
+    third = press(client, second, {**CALM, "temperature_value": ""}, action="next")
+    assert third.status == 200 and ("temperature_not_measured", "1") in third.hidden
+    review, _ = walk(client, {**CALM, "temperature_value": ""})
+    assert "Not taken" in review.text
+    result = press(client, review, action="submit")
+    assert result.title == HEADLINES["self_care"]
+
+
+def test_not_measured_never_hides_a_reading(client: FlaskClient) -> None:
     ticked = _submit(client, temperature_value="", temperature_not_measured="1",
                      feels_feverish="yes")
     assert ticked.status == 200

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import Certificate, browser, make_certificate  # noqa: F401
+from tests.browser.conftest import Certificate, browser  # noqa: F401
 from tests.faults.processes import Server, free_port
 from tests.faults.stack import FLASK, GUNICORN, REPO, Postgres
 from tests.nurse.conftest import PASSWORD
@@ -143,8 +143,3 @@ def deployment(tmp_path_factory: pytest.TempPathFactory, database_url: str,
     finally:
         running.stop()
 
-
-@pytest.fixture(scope="session")
-def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
-    """A throwaway certificate that nginx presents."""
-    return make_certificate(tmp_path_factory.mktemp("deploy-tls"))
