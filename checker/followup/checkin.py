@@ -1,0 +1,84 @@
+"""The patient's daily check-in through their link: the anonymous check's own pages, stored.
+
+The day count comes from the procedure date, never from the form. The result is stored with
+the protocol that gave it. A check-in posted once more unchanged within a few minutes (a double
+tap, Back and "Get my result" again) is the same check-in, not a second one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import current_app, request, url_for
+from sqlalchemy import select
+
+from checker.extensions import db
+from checker.followup.models import CheckIn, Enrolment
+from checker.nurse.models import utcnow
+from checker.nurse.note import clinic_zone, local
+from checker.public.flow import Check
+from checker.public.pages import CheckKind
+from rules import assess
+
+DAYS = "days_since_procedure"
+PAIN = "pain_score"
+SAME_CHECKIN = timedelta(minutes=10)
+# A browser says where a form post came from; a check-in is stored only from this site's pages.
+STORED_FROM = ("same-origin", "none", "")
+
+
+def clinic_today() -> date:
+    """Today's date where the clinic is."""
+    return local(utcnow(), clinic_zone(current_app.config)).date()
+
+
+def day_count(enrolment: Enrolment, today: date) -> int:
+    """Whole days since the procedure (0 on its day; never less)."""
+    return max(0, (today - enrolment.procedure_date).days)
+
+
+def store(enrolment: Enrolment, answers: dict[str, Any]) -> CheckIn:
+    """Keep the check-in, assessed in the protocol's own words, or the same one posted again."""
+    latest = db.session.scalar(select(CheckIn).filter_by(enrolment_id=enrolment.id)
+                               .order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc()))
+    now = utcnow()
+    if (latest is not None and latest.answers == answers
+            and now - _aware(latest.submitted_at) < SAME_CHECKIN):
+        return latest
+    # The record is in the protocol's own language, whatever the patient read it in: the
+    # translation changes words only, never the disposition (tests/rules/test_translations.py).
+    result = assess(answers, emergency_number=current_app.config["EMERGENCY_NUMBER"])
+    checkin = CheckIn(
+        enrolment_id=enrolment.id, submitted_at=now, day_count=answers[DAYS], answers=answers,
+        assessment=result, disposition=result["disposition"], pain_score=answers.get(PAIN),
+        protocol_id=result["protocol"]["id"], protocol_version=result["protocol"]["version"],
+        protocol_sha256=result["protocol"]["sha256"])
+    db.session.add(checkin)
+    db.session.commit()
+    return checkin
+
+
+def _aware(moment: datetime) -> datetime:
+    """A stored time as an aware UTC time (SQLite gives them back naive)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
+
+
+def checkin_kind(enrolment: Enrolment, token: str) -> CheckKind:
+    """The check-in as a kind of check: its address, its day count and its stored result."""
+    today = clinic_today()
+
+    def on_result(check: Check, result: dict[str, Any]) -> dict[str, Any]:
+        stored = request.headers.get("Sec-Fetch-Site", "") in STORED_FROM
+        if stored:
+            store(enrolment, check.answers)
+        return {"stored": stored}
+
+    return CheckKind(
+        action=lambda: url_for("followup_patient.checkin", token=token),
+        fixed=lambda: {DAYS: day_count(enrolment, today)},
+        on_result=on_result,
+        extra=lambda: {"followup": True,
+                       "start_url": url_for("followup_patient.checkin", token=token),
+                       "history_url": url_for("followup_patient.history", token=token)},
+    )
