@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from checker.followup.monitoring import parse_hours
+
 DEVELOPMENT = "development"
 TEMPERATURE_UNITS = ("F", "C")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{1,30}$")
@@ -44,6 +46,9 @@ def defaults() -> dict[str, Any]:
         # The clinic's IANA time zone for times shown and typed (stored times stay UTC);
         # empty: the server's own zone.
         "CLINIC_TIMEZONE": "",
+        # When someone watches follow-up check-ins as they arrive, in the clinic's zone, such
+        # as "Mon-Fri 08:00-17:00"; empty: nobody does, and every check-in result says so.
+        "MONITORING_HOURS": "",
     }
 
 
@@ -81,6 +86,8 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
             raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://.")
     if environ.get("CLINIC_TIMEZONE"):
         config["CLINIC_TIMEZONE"] = environ["CLINIC_TIMEZONE"].strip()
+    if environ.get("MONITORING_HOURS"):
+        config["MONITORING_HOURS"] = environ["MONITORING_HOURS"].strip()
     if environ.get("SESSION_COOKIE_SECURE"):
         config["SESSION_COOKIE_SECURE"] = environ["SESSION_COOKIE_SECURE"].lower() == "true"
     return config
@@ -134,6 +141,11 @@ def check(config: Mapping[str, Any]) -> None:
                 f"CLINIC_TIMEZONE must be an IANA time zone such as America/New_York, "
                 f"not {zone!r}."
             ) from error
+    try:
+        parse_hours(config.get("MONITORING_HOURS") or "")
+    except ValueError as error:
+        hours = config["MONITORING_HOURS"]
+        raise ConfigError(f"MONITORING_HOURS: {error}, not {hours!r}.") from error
 
 
 def tel(number: str) -> str:

@@ -10,20 +10,26 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date, format_time
 from flask import current_app, request, url_for
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment
+from checker.followup.monitoring import parse_hours
+from checker.i18n import language
 from checker.nurse.models import utcnow
 from checker.nurse.note import clinic_zone, local
 from checker.public.flow import Check
 from checker.public.pages import CheckKind
-from rules import assess
+from rules import Protocol, assess
 
 DAYS = "days_since_procedure"
 PAIN = "pain_score"
 SAME_CHECKIN = timedelta(minutes=10)
+# A result this urgent or more puts the check-in at the top of the worklist with an alert.
+ALERT_FROM = "call_doctor_now"
 # A browser says where a form post came from; a check-in is stored only from this site's pages.
 STORED_FROM = ("same-origin", "none", "")
 
@@ -70,9 +76,10 @@ def checkin_kind(enrolment: Enrolment, token: str) -> CheckKind:
 
     def on_result(check: Check, result: dict[str, Any]) -> dict[str, Any]:
         stored = request.headers.get("Sec-Fetch-Site", "") in STORED_FROM
-        if stored:
-            store(enrolment, check.answers)
-        return {"stored": stored}
+        if not stored:
+            return {"stored": False}
+        store(enrolment, check.answers)
+        return {"stored": True, "watch": watch_note(check.protocol, result["disposition"])}
 
     return CheckKind(
         action=lambda: url_for("followup_patient.checkin", token=token),
@@ -82,3 +89,28 @@ def checkin_kind(enrolment: Enrolment, token: str) -> CheckKind:
                        "start_url": url_for("followup_patient.checkin", token=token),
                        "history_url": url_for("followup_patient.history", token=token)},
     )
+
+
+def alerts(protocol: Protocol, disposition: str) -> bool:
+    """Whether a check-in's result is urgent enough to alert the care team."""
+    return protocol.rank[disposition] <= protocol.rank[ALERT_FROM]
+
+
+def watch_note(protocol: Protocol, disposition: str) -> str:
+    """Who will see this check-in, and when, said honestly: never instead of calling."""
+    hours = parse_hours(current_app.config.get("MONITORING_HOURS") or "")
+    now = local(utcnow(), clinic_zone(current_app.config))
+    if hours is None:
+        return _("Nobody at the clinic watches check-ins as they arrive. Do not wait for us: "
+                 "do what this page says now.")
+    if not hours.watching(now):
+        start = hours.next_start(now)
+        when = _("%(day)s at %(time)s", day=format_date(start, "full", locale=language()),
+                 time=format_time(start, "short", locale=language()))
+        return _("Nobody at the clinic will see this check-in until %(when)s. Do not wait for "
+                 "us: do what this page says now.", when=when)
+    if alerts(protocol, disposition):
+        return _("Your care team has been alerted too. This does not replace your call: "
+                 "call now, as this page says.")
+    return _("A nurse will look at this check-in today, before %(time)s.",
+             time=format_time(hours.until(now), "short", locale=language()))

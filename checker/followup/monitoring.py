@@ -1,0 +1,85 @@
+"""When the clinic watches check-ins as they arrive (MONITORING_HOURS), in the clinic's zone.
+
+The setting reads like an opening-hours sign: "Mon-Fri 08:00-17:00", "08:00-20:00" (every
+day) or "Mon,Wed,Fri 09:00-12:00". Empty means nobody watches check-ins as they arrive, and
+every check-in says so: the honest default.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^(?:(?P<days>[A-Za-z,\- ]+?)\s+)?(?P<start>\d{1,2}:\d{2})\s*-\s*"
+                    r"(?P<end>\d{1,2}:\d{2})$")
+WEEK = 7
+
+
+@dataclass(frozen=True)
+class MonitoringHours:
+    """The days of the week (0 is Monday) and the daily hours someone watches check-ins."""
+
+    days: frozenset[int]
+    start: time
+    end: time
+
+    def watching(self, moment: datetime) -> bool:
+        """Whether someone watches at this moment (a time in the clinic's zone)."""
+        return moment.weekday() in self.days and self.start <= moment.time() < self.end
+
+    def until(self, moment: datetime) -> datetime:
+        """When today's watch ends (for a moment inside it)."""
+        return moment.replace(hour=self.end.hour, minute=self.end.minute, second=0,
+                              microsecond=0)
+
+    def next_start(self, moment: datetime) -> datetime:
+        """The next moment someone starts watching, after a moment outside the hours."""
+        for ahead in range(WEEK + 1):
+            day = moment + timedelta(days=ahead)
+            start = day.replace(hour=self.start.hour, minute=self.start.minute, second=0,
+                                microsecond=0)
+            if day.weekday() in self.days and start > moment:
+                return start
+        raise AssertionError("a week always holds a monitored day")  # days is never empty
+
+    def describe(self) -> str:
+        """The hours as the setting gave them, for the nurses' worklist."""
+        days = ",".join(DAY_NAMES[d].title() for d in sorted(self.days))
+        return f"{days} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def parse_hours(text: str) -> MonitoringHours | None:
+    """The setting read, or None when empty; ValueError says what is wrong with it."""
+    text = text.strip()
+    if not text:
+        return None
+    match = _HOURS.match(text)
+    if match is None:
+        raise ValueError("write it like Mon-Fri 08:00-17:00, or 08:00-17:00 for every day")
+    start, end = _clock(match["start"]), _clock(match["end"])
+    if start >= end:
+        raise ValueError("the hours must end after they start, on the same day")
+    days = _days(match["days"]) if match["days"] else frozenset(range(WEEK))
+    return MonitoringHours(days, start, end)
+
+
+def _clock(text: str) -> time:
+    """A time of day written HH:MM."""
+    hours, minutes = (int(part) for part in text.split(":"))
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{text} is not a time of day")
+    return time(hours, minutes)
+
+
+def _days(text: str) -> frozenset[int]:
+    """Days written as Mon-Fri, Mon,Wed,Fri or a mix of both."""
+    days: set[int] = set()
+    for part in text.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in DAY_NAMES or (last and last not in DAY_NAMES):
+            raise ValueError(f"{part!r} is not a day or a range of days such as Mon-Fri")
+        a, b = DAY_NAMES.index(first), DAY_NAMES.index(last or first)
+        days.update(range(a, b + 1) if a <= b else [*range(a, WEEK), *range(b + 1)])
+    return frozenset(days)
