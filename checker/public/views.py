@@ -11,11 +11,22 @@ from typing import Any
 from flask import Blueprint, request
 
 from checker.extensions import csrf
+from checker.public.flow import Check
 from checker.public.pages import CheckKind, serve_check
+from rules.shortcode import CodeError, encode
 
 bp = Blueprint("public", __name__)
 
-ANONYMOUS = CheckKind()
+
+def short_code(check: Check, result: dict[str, Any]) -> dict[str, Any]:
+    """The code the patient can read to a nurse: their answers, kept nowhere."""
+    try:
+        return {"short_code": encode(check.protocol, check.answers)}
+    except CodeError:  # an answer a code cannot hold: the nurse asks instead
+        return {}
+
+
+ANONYMOUS = CheckKind(on_result=short_code)
 
 
 @bp.route("/", methods=["GET", "POST"])
