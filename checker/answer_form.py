@@ -16,6 +16,7 @@ from typing import Any
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 from wtforms import Form, StringField
 
 from checker.validators import OneValue, PlainText
@@ -204,3 +205,23 @@ def read_answers(protocol: Protocol, formdata: Any) -> tuple[AnswerForm, Reading
     """Read posted answers with the protocol's form."""
     form = answer_form_class(protocol)(formdata=formdata)
     return form, form.read()
+
+
+def as_fields(protocol: Protocol, answers: dict[str, Any]) -> MultiDict[str, str]:
+    """Answers as the form posts them: what `read_answers` reads back as the same answers."""
+    fields: MultiDict[str, str] = MultiDict()
+    for question in protocol.questions:
+        if question.id not in answers:
+            continue
+        value = answers[question.id]
+        if question.type == TEMPERATURE:
+            if value is None:
+                fields[field_name(question, NOT_MEASURED)] = "1"
+            else:
+                fields[field_name(question, VALUE)] = str(value["value"])
+                fields[field_name(question, UNIT)] = str(value["unit"])
+        elif question.type == YES_NO:
+            fields[question.id] = YES if value else NO
+        else:
+            fields[question.id] = str(value)
+    return fields

@@ -7,7 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the follow-up records and their commands with the app."""
-    from checker.followup import models, patient, retention, views  # noqa: F401  (tables)
+    from checker.followup import desk, models, patient, retention, views  # noqa: F401  (routes, tables)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(patient.bp)

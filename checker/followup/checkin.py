@@ -7,7 +7,7 @@ tap, Back and "Get my result" again) is the same check-in, not a second one.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from babel.dates import format_date, format_time
@@ -18,6 +18,7 @@ from sqlalchemy import select
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment
 from checker.followup.monitoring import parse_hours
+from checker.followup.worklist import alerts, aware
 from checker.i18n import language
 from checker.nurse.models import utcnow
 from checker.nurse.note import clinic_zone, local
@@ -28,8 +29,7 @@ from rules import Protocol, assess
 DAYS = "days_since_procedure"
 PAIN = "pain_score"
 SAME_CHECKIN = timedelta(minutes=10)
-# A result this urgent or more puts the check-in at the top of the worklist with an alert.
-ALERT_FROM = "call_doctor_now"
+
 # A browser says where a form post came from; a check-in is stored only from this site's pages.
 STORED_FROM = ("same-origin", "none", "")
 
@@ -50,7 +50,7 @@ def store(enrolment: Enrolment, answers: dict[str, Any]) -> CheckIn:
                                .order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc()))
     now = utcnow()
     if (latest is not None and latest.answers == answers
-            and now - _aware(latest.submitted_at) < SAME_CHECKIN):
+            and now - aware(latest.submitted_at) < SAME_CHECKIN):
         return latest
     # The record is in the protocol's own language, whatever the patient read it in: the
     # translation changes words only, never the disposition (tests/rules/test_translations.py).
@@ -63,11 +63,6 @@ def store(enrolment: Enrolment, answers: dict[str, Any]) -> CheckIn:
     db.session.add(checkin)
     db.session.commit()
     return checkin
-
-
-def _aware(moment: datetime) -> datetime:
-    """A stored time as an aware UTC time (SQLite gives them back naive)."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=utcnow().tzinfo)
 
 
 def checkin_kind(enrolment: Enrolment, token: str) -> CheckKind:
@@ -89,11 +84,6 @@ def checkin_kind(enrolment: Enrolment, token: str) -> CheckKind:
                        "start_url": url_for("followup_patient.checkin", token=token),
                        "history_url": url_for("followup_patient.history", token=token)},
     )
-
-
-def alerts(protocol: Protocol, disposition: str) -> bool:
-    """Whether a check-in's result is urgent enough to alert the care team."""
-    return protocol.rank[disposition] <= protocol.rank[ALERT_FROM]
 
 
 def watch_note(protocol: Protocol, disposition: str) -> str:

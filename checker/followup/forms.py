@@ -68,3 +68,19 @@ class EnrolForm(FlaskForm):
             raise ValidationError("The procedure date cannot be in the future.")
         if field.data < date.today() - timedelta(days=365):
             raise ValidationError("Follow-up covers the first 365 days after the procedure.")
+
+
+class ReviewForm(FlaskForm):
+    """A nurse's review of one check-in: what was done about it."""
+
+    note = TextAreaField("Review note", validators=[
+        *MANY_LINES, DataRequired(message="Write what was done, for example: called the "
+                                          "patient, advice given."), Length(max=2000)])
+
+
+class EndForm(FlaskForm):
+    """Ending a follow-up before its days are over; the link stops working."""
+
+    reason = TextAreaField("Reason for ending", validators=[
+        *MANY_LINES, DataRequired(message="Write why the follow-up ends, for example: "
+                                          "readmitted."), Length(max=2000)])

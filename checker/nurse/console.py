@@ -26,6 +26,8 @@ from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from checker.extensions import db
+from checker.followup import handoff
+from checker.followup.handoff import Start
 from checker.nurse import SIGNED_OUT_AS, bp
 from checker.nurse.auth import SignInRefused, sign_in_again
 from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm, LoginForm
@@ -94,17 +96,20 @@ def _local_date(moment: datetime) -> date:
 
 
 def _read(
-    protocol: Protocol,
+    protocol: Protocol, start: Start | None = None,
 ) -> tuple[CallForm, CloseForm, Triage, tuple[str, datetime] | None]:
-    """Read the whole console form and assess it; the call is None if its token was not valid."""
+    """Read the whole console form and assess it; the call is None if its token was not valid.
+
+    A new call may start from answers the patient gave already (a check-in or a short code).
+    """
     # A form without a valid token (or a new call) gets a fresh one and keeps its answers.
     posted = read_call(request.form.get("call"))
     call = posted or fresh_call()
-    form = CallForm(call_date=_local_date(call[1]))
+    form = CallForm(call_date=_local_date(call[1]), data=start.caller if start else None)
     form.call.data = sign_call(call)
     config = current_app.config
     triage = read_triage(
-        request.form,
+        start.fields if start and start.fields is not None else request.form,
         protocol,
         days=days_between(form.procedure_date.data, _local_date(call[1])),
         emergency_number=config["EMERGENCY_NUMBER"],
@@ -145,6 +150,7 @@ def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None
 def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol,
             **extra: Any) -> str:
     """The console page."""
+    extra.setdefault("start", handoff.carried(request.form) if request.form else None)
     return render_template(
         "nurse/console.html",
         form=form,
@@ -170,11 +176,21 @@ def home() -> str:
 
 @bp.route("/call", methods=["GET"])
 @login_required
-def console() -> str:
-    """A new, empty call."""
+def console() -> str | tuple[str, int]:
+    """A new call: empty, or filled in from a check-in or the patient's short code."""
     protocol = load_protocol()
-    form, close, triage, _ = _read(protocol)
-    return _render(form, close, triage, protocol)
+    start = handoff.start_from(request.form if request.method == "POST" else request.args,
+                               protocol)
+    form, close, triage, _ = _read(protocol, start)
+    page = _render(form, close, triage, protocol, start=start)
+    return (page, 400) if start.problem else page
+
+
+@bp.route("/call/code", methods=["POST"])
+@login_required
+def console_from_code() -> str | tuple[str, int]:
+    """A new call filled in from the patient's short code (posted: it holds their answers)."""
+    return console()
 
 
 @bp.route("/call/assess", methods=["POST"])
@@ -276,6 +292,7 @@ def save_call() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, 
             return redirect(url_for("nurse.encounter", encounter_id=existing))
         encounter = _encounter(facts, token, note, protocol)
         db.session.add(encounter)
+        handoff.link(encounter, request.form)
         db.session.commit()
     except IntegrityError:
         # The same form arrived twice at once: the first insert won, so show that one.

@@ -23,6 +23,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import DBAPIError
 
 from checker.extensions import db
+from checker.followup.models import CallLink
 from checker.nurse import audit as audit_log
 from checker.nurse import bp
 from checker.nurse.forms import CALLERS, PROCEDURES, AddendumForm, labels
@@ -186,6 +187,7 @@ def encounter(encounter_id: int) -> str:
         final_tone=tone(protocol, record.final_disposition),
         label=disposition_label, callers=labels(CALLERS), procedures=labels(PROCEDURES),
         when=clinic_time,
+        began=db.session.scalar(select(CallLink).filter_by(encounter_id=record.id)),
     )
 
 

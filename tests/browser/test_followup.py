@@ -1,4 +1,4 @@
-"""Follow-up in Chromium over HTTPS: enrolment, the sheet, the phone's year check and history."""
+"""Follow-up in Chromium over HTTPS, as a new user: enrolment to check-ins to a saved call."""
 
 import re
 from collections.abc import Callable
@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from sqlalchemy import select
 
-from checker.extensions import db
-from checker.followup.models import CheckIn, Enrolment
+from checker.followup import checkin
+from checker.nurse.models import utcnow
+from tests.browser.patient import answers_for, complete, get_result
 from tests.browser.test_nurse_console import accounts, assert_no_violations, sign_in  # noqa: F401
+from tests.followup.conftest import enrol
+from tests.followup.test_worklist import add_checkin
 
 pytestmark = pytest.mark.browser
 
@@ -19,21 +21,25 @@ Check = Callable[[Page], list[dict[str, Any]]]
 PHONE = {"width": 390, "height": 844}
 
 
-def _store_checkins(live_server: Any, pains: list[tuple[int, int]]) -> None:
-    """Check-ins on the given days with the given pain, as the check-in page will store them."""
-    with live_server.app.app_context():
-        enrolment = db.session.scalars(select(Enrolment).order_by(Enrolment.id.desc())).first()
-        for day, pain in pains:
-            db.session.add(CheckIn(
-                enrolment_id=enrolment.id, day_count=day, answers={"pain_score": str(pain)},
-                assessment={"title": "Self care"}, disposition="self_care", pain_score=pain,
-                protocol_id="vertebral-augmentation", protocol_version="1.0",
-                protocol_sha256="0" * 64))
-        db.session.commit()
+def _on_day(monkeypatch: pytest.MonkeyPatch, days_ago: int) -> None:
+    """Make the check-in pages live some days in the past, as a patient's earlier days were."""
+    moment = utcnow() - timedelta(days=days_ago)
+    monkeypatch.setattr(checkin, "utcnow", lambda: moment)
 
 
-def test_a_nurse_enrols_and_the_patient_opens_the_link_on_a_phone(
-    page: Page, browser: Browser, accounts: str, live_server: Any, axe: Check  # noqa: F811
+def _check_in(phone: Page, answers: dict[str, str], axe: Check) -> None:
+    """From the patient's own page: Check in today, every step, then the result."""
+    phone.get_by_role("link", name="Check in today").click()
+    complete(phone, answers)
+    get_result(phone)
+    expect(phone.get_by_text("Your check-in is saved")).to_be_visible()
+    assert_no_violations(phone, axe)
+    phone.get_by_role("link", name="See your check-ins").click()
+
+
+def test_a_nurse_enrols_the_patient_checks_in_three_days_and_the_fever_reaches_a_call(
+    page: Page, browser: Browser, accounts: str, axe: Check,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sign_in(page, accounts, "nora")
     page.get_by_role("link", name="Enrol for follow-up").click()
@@ -69,10 +75,58 @@ def test_a_nurse_enrols_and_the_patient_opens_the_link_on_a_phone(
     expect(phone.get_by_text("You have no check-ins yet.")).to_be_visible()
     assert_no_violations(phone, axe)
 
-    _store_checkins(live_server, [(1, 6), (2, 4), (3, 3)])
-    phone.reload()
-    chart = phone.get_by_role("img", name=re.compile("day 1: 6; day 2: 4; day 3: 3"))
+    for days_ago, pain in ((2, "6"), (1, "4")):
+        _on_day(monkeypatch, days_ago)
+        _check_in(phone, {**answers_for("self_care"), "pain_score": pain}, axe)
+    _on_day(monkeypatch, 0)
+    fever = {**answers_for("self_care"), "pain_score": "3", "temperature_value": "38.9",
+             "temperature_unit": "C"}
+    _check_in(phone, fever, axe)
+    chart = phone.get_by_role("img", name=re.compile(
+        "Day 1: pain 6 of 10; Day 2: pain 4 of 10; Day 3: pain 3 of 10"))
     expect(chart).to_be_visible()
+    expect(phone.locator("table.checkins tbody tr")).to_have_count(3)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert_no_violations(phone, axe)
+
+    # The fever tops the nurse's worklist with an alert, and opens in the console filled in.
+    page.get_by_role("link", name="Follow-up", exact=True).click()
+    first_row = page.locator("#worklist-rows tr").first
+    expect(first_row).to_contain_text("Harriet Quimby")
+    expect(first_row).to_contain_text("Alert: CALL DOCTOR NOW, day 3")
+    assert_no_violations(page, axe)
+    first_row.get_by_role("link", name="Harriet Quimby").click()
+    assert_no_violations(page, axe)
+    page.locator("article.checkin").first.get_by_role(
+        "link", name="Open in the call console").click()
+    expect(page.get_by_role("status").filter(has_text="Filled in from the patient's check-in")
+           ).to_be_visible()
+    expect(page.locator("#temperature_value")).to_have_value("38.9")
+    assert_no_violations(page, axe)
+    page.get_by_role("button", name="Save the call").click()
+    expect(page.get_by_text("The call is saved.")).to_be_visible()
+    page.get_by_role("link", name="the patient's follow-up check-in").click()
+    expect(page.get_by_text("began from this check-in")).to_be_visible()
+
+    phone.reload()
+    expect(phone.locator("table.checkins tbody tr")).to_have_count(3)
     phone.context.close()
+
+
+def test_the_worklist_shows_a_new_urgent_check_in_without_reloading(
+    page: Page, accounts: str, live_server: Any, axe: Check,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(live_server.app.config, "WORKLIST_REFRESH_SECONDS", 1)
+    enrolment_id, _ = enrol(live_server.app, by="nora", patient_name="Rosa Refresh",
+                            procedure_date=date.today() - timedelta(days=2))
+    sign_in(page, accounts, "nora")
+    page.goto(f"{accounts}/nurse/followup")
+    row = page.locator("#worklist-rows tr", has_text="Rosa Refresh")
+    expect(row).to_contain_text("Nothing to review")
+    page.evaluate("window.__sameDocument = true")
+    add_checkin(live_server.app, enrolment_id, "emergency", {"chest_symptoms": True},
+                hours_ago=0)
+    expect(row).to_contain_text("Alert: EMERGENCY", timeout=10_000)
+    assert page.evaluate("window.__sameDocument") is True  # the rows changed, not the page
+    assert_no_violations(page, axe)

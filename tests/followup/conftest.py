@@ -7,16 +7,16 @@ from flask import Flask
 
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment, Review, new_token, token_hash
-from checker.nurse.models import Nurse
+from checker.nurse.models import Nurse, utcnow
 from tests.nurse.conftest import admin, app, client, database_url  # noqa: F401  (fixtures)
 
 
-def enrol(flask_app: Flask, *, created_at: datetime | None = None,
+def enrol(flask_app: Flask, *, created_at: datetime | None = None, by: str = "ann",
           **fields: Any) -> tuple[int, str]:
-    """Store an enrolment by ann with one check-in and its review; return its id and token."""
+    """Store an enrolment (by ann) with one check-in, sent as it was made, and its review."""
     token = new_token()
     with flask_app.app_context():
-        nurse = db.session.query(Nurse).filter_by(username="ann").one()
+        nurse = db.session.query(Nurse).filter_by(username=by).one()
         values: dict[str, Any] = {
             "token_hash": token_hash(token), "nurse_id": nurse.id, "nurse_name": nurse.username,
             "patient_name": "Harriet Quimby", "date_of_birth": date(1941, 5, 11),
@@ -33,7 +33,8 @@ def enrol(flask_app: Flask, *, created_at: datetime | None = None,
         checkin = CheckIn(enrolment_id=enrolment.id, day_count=4, answers={"pain_score": "3"},
                           assessment={"disposition": "self_care"}, disposition="self_care",
                           pain_score=3, protocol_id="vertebral-augmentation",
-                          protocol_version="1.0", protocol_sha256="0" * 64)
+                          protocol_version="1.0", protocol_sha256="0" * 64,
+                          submitted_at=created_at or utcnow())
         db.session.add(checkin)
         db.session.flush()
         db.session.add(Review(enrolment_id=enrolment.id, checkin_id=checkin.id,

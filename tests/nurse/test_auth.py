@@ -1,5 +1,6 @@
 """Signing in and out: accounts only, slow hashes, rate limits, idle timeout, safe cookies."""
 
+import re
 import time
 
 import pytest
@@ -22,7 +23,7 @@ def test_it_redirects_every_nurse_page_to_sign_in_when_signed_out(app: Flask) ->
     for rule in rules:
         if rule.endpoint in PUBLIC:
             continue
-        url = rule.rule.replace("<int:encounter_id>", "1")
+        url = re.sub(r"<int:\w+>", "1", rule.rule)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             response = client.open(url, method=method)
             assert response.status_code in (302, 401), (method, url)

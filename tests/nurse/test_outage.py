@@ -7,16 +7,19 @@ from datetime import date
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, func, make_url, select
+from sqlalchemy import Engine, create_engine, func, make_url, select
 from sqlalchemy.exc import OperationalError
 from werkzeug.routing import Rule
 
 from checker.database import engine_options
 from checker.extensions import db
 from checker.nurse.models import Encounter
+from rules import load_protocol
+from rules.shortcode import encode
 from tests.checker.samples import CALM_ANSWERS as CALM_API_ANSWERS
 from tests.checker.samples import CALM_FORM as SELF_CHECK_FORM
 from tests.nurse.conftest import CALM_ANSWERS, PASSWORD, call_data, new_call, sign_in
+from tests.protocol_data import mildest
 
 
 @pytest.fixture
@@ -110,6 +113,13 @@ WITHOUT_DATABASE = {
     ("followup_patient.open_link", "GET"): 200,  # the year is asked before anything is read
     ("followup_patient.confirm_year", "POST"): 503,
     ("followup_patient.history", "GET"): 503,
+    ("followup_patient.checkin", "GET"): 503,
+    ("followup_patient.checkin", "POST"): 503,
+    ("followup.worklist_page", "GET"): 503,
+    ("followup.patient", "GET"): 503,
+    ("followup.review", "POST"): 503,
+    ("followup.end", "POST"): 503,
+    ("nurse.console_from_code", "POST"): 200,  # the code holds the answers: nothing is read
     ("nurse.logout", "POST"): 302,  # last: it ends the session the others need
 }
 # The form each POST route is sent, so it gets as far as the database.
@@ -125,11 +135,13 @@ POSTED = {
         "follow_days": "28", "consent": "y", "consent_note": "Agreed in person.",
     },
     "followup_patient.confirm_year": {"year": "1941"},
+    "followup.review": {"note": "Called the patient."},
+    "followup.end": {"reason": "Readmitted."},
+    "nurse.console_from_code": {"code": encode(load_protocol(), mildest())},
 }
 
 
-@pytest.fixture
-def unreachable(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def cut_off(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Engine:
     """Point the app at a server of its own kind where nothing listens: a real driver error."""
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
@@ -138,6 +150,13 @@ def unreachable(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             url = make_url("sqlite:////nonexistent-folder/for/the/outage/test.db")
         broken = create_engine(url, **engine_options(None))
         monkeypatch.setitem(db.engines, None, broken)
+    return broken
+
+
+@pytest.fixture
+def unreachable(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The database is down for the whole test."""
+    broken = cut_off(app, monkeypatch)
     yield
     broken.dispose()
 

@@ -272,7 +272,11 @@ def test_it_offers_no_route_that_edits_or_deletes_an_encounter(app: Flask) -> No
                       ("/nurse/call", "POST"), ("/nurse/call/assess", "POST"),
                       ("/nurse/encounters/search", "POST"),
                       ("/nurse/encounters/<int:encounter_id>/addenda", "POST"),
-                      ("/nurse/followup/enrol", "POST")}  # adds an enrolment, no encounter
+                      ("/nurse/call/code", "POST"),  # fills a new call, stores nothing
+                      # follow-up records: an enrolment, a review, an end; no encounter
+                      ("/nurse/followup/enrol", "POST"),
+                      ("/nurse/followup/checkins/<int:checkin_id>/review", "POST"),
+                      ("/nurse/followup/patients/<int:enrolment_id>/end", "POST")}
 
 
 def test_it_stores_times_in_utc(app: Flask, client: FlaskClient) -> None:

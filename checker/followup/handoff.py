@@ -1,0 +1,118 @@
+"""Starting a call from what the patient already answered: a check-in, or a short code.
+
+The console opens filled in and says where the answers came from and which protocol version
+assessed them; the nurse confirms or changes each answer on the phone. A call saved from a
+check-in is linked to it (a row of its own: the saved call itself is never changed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_login import current_user
+from sqlalchemy.exc import DBAPIError
+from werkzeug.datastructures import MultiDict
+
+from checker.answer_form import as_fields
+from checker.extensions import db
+from checker.followup.models import CallLink, CheckIn, Enrolment
+from checker.followup.worklist import aware
+from checker.nurse import audit as audit_log
+from checker.nurse.models import Encounter
+from checker.nurse.note import disposition_label
+from checker.nurse.records import clinic_time
+from rules import Protocol
+from rules.shortcode import CodeError, decode
+
+CHECKIN = "checkin"
+CODE = "code"
+CODE_PROBLEM = ("Short code: this code does not check out. Ask the patient to read it again, "
+                "slowly, one group at a time.")
+# The day count is the console's own: it comes from the procedure date the nurse confirms.
+DAYS = "days_since_procedure"
+PATIENT = "patient"
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a call's answers came from, if not from an empty console."""
+
+    fields: MultiDict[str, str] | None = None
+    caller: dict[str, Any] = field(default_factory=dict)
+    banner: str = ""
+    checkin_id: int | None = None
+    problem: str = ""
+
+
+def _checkin(value: Any) -> CheckIn | None:
+    """The check-in a console form or address names, if it exists."""
+    text = str(value or "")
+    return db.session.get(CheckIn, int(text)) if text.isdigit() and len(text) < 12 else None
+
+
+def _banner(checkin: CheckIn) -> str:
+    """What the console says about a check-in it was filled in from."""
+    return (f"Filled in from the patient's check-in of {clinic_time(aware(checkin.submitted_at))}"
+            f" (day {checkin.day_count}), which protocol {checkin.protocol_id} "
+            f"{checkin.protocol_version} (sha256 {checkin.protocol_sha256[:12]}) assessed as "
+            f"{disposition_label(checkin.disposition)}. Confirm or change each answer with "
+            f"the caller.")
+
+
+def start_from(args: Mapping[str, str], protocol: Protocol) -> Start:
+    """The answers a new call starts with: from a check-in, a short code, or none."""
+    checkin = _checkin(args.get(CHECKIN))
+    if checkin is not None:
+        enrolment = db.session.get(Enrolment, checkin.enrolment_id)
+        assert enrolment is not None  # a foreign key
+        audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
+                         action="followup-handoff", shown_ids=[enrolment.id])
+        db.session.commit()
+        answers = {k: v for k, v in checkin.answers.items() if k != DAYS}
+        caller = {"patient_name": enrolment.patient_name,
+                  "date_of_birth": enrolment.date_of_birth,
+                  "record_number": enrolment.record_number, "callback_number": enrolment.phone,
+                  "caller": PATIENT, "procedure_type": enrolment.procedure_type,
+                  "procedure_date": enrolment.procedure_date}
+        return Start(as_fields(protocol, answers), caller, _banner(checkin), checkin.id)
+    code = (args.get(CODE) or "").strip()
+    if not code:
+        return Start()
+    try:
+        coded_by, answers = decode(code)
+    except CodeError:
+        return Start(problem=CODE_PROBLEM)
+    answers.pop(DAYS, None)
+    banner = (f"Filled in from the patient's short code {code.upper()} (answers to protocol "
+              f"{coded_by.id} {coded_by.version}). Confirm or change each answer with the "
+              f"caller.")
+    return Start(as_fields(protocol, answers), banner=banner)
+
+
+def carried(form: Mapping[str, str]) -> Start:
+    """On a posted console form: the check-in it began from, still named.
+
+    While the record system is down the call must still show every answer and its note, so
+    the check-in is then named by its number alone.
+    """
+    text = str(form.get(CHECKIN) or "")
+    if not (text.isdigit() and len(text) < 12):
+        return Start()
+    try:
+        checkin = _checkin(text)
+    except DBAPIError:
+        db.session.rollback()
+        return Start(banner=f"Began from the patient's check-in {text}.", checkin_id=int(text))
+    return Start(banner=_banner(checkin), checkin_id=checkin.id) if checkin else Start()
+
+
+def link(encounter: Encounter, form: Mapping[str, str]) -> None:
+    """Link a call being saved to the check-in it began from; the caller commits."""
+    checkin = _checkin(form.get(CHECKIN))
+    if checkin is None:
+        return
+    db.session.flush()  # the encounter's id
+    db.session.add(CallLink(enrolment_id=checkin.enrolment_id, checkin_id=checkin.id,
+                            encounter_id=encounter.id))
