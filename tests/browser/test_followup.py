@@ -101,7 +101,7 @@ def test_a_nurse_enrols_the_patient_checks_in_three_days_and_the_fever_reaches_a
         "link", name="Open in the call console").click()
     expect(page.get_by_role("status").filter(has_text="Filled in from the patient's check-in")
            ).to_be_visible()
-    expect(page.locator("#temperature_value")).to_have_value("38.9")
+    expect(page.locator("input[name=temperature_value]")).to_have_value("38.9")
     assert_no_violations(page, axe)
     page.get_by_role("button", name="Save the call").click()
     expect(page.get_by_text("The call is saved.")).to_be_visible()
