@@ -27,8 +27,10 @@ forwarded_allow_ips = ""
 secure_scheme_headers: dict[str, str] = {}
 
 # Both logs go to stderr. An access line holds the address, time, request line (path and
-# query string: no patient data is ever put in a URL), status, size and duration; never a
-# request body, a cookie, a Referer or any other header.
+# query string: no patient data is ever put in a URL, and a follow-up link's token is
+# replaced by [link]), status, size and duration; never a request body, a cookie, a Referer
+# or any other header.
+logger_class = "checker.access_log.AccessLogger"
 accesslog = "-"
 errorlog = "-"
 access_log_format = '%(h)s %(t)s "%(r)s" %(s)s %(B)s %(M)sms'

@@ -169,3 +169,15 @@ def test_with_no_instance_up_nginx_says_to_call_911(
     assert "In an emergency, call 911 now." in text
     assert headers["Cache-Control"] == "no-store"
     assert headers["Retry-After"] == "30"
+
+
+def test_a_follow_up_links_token_reaches_no_log(deployment: Deployment) -> None:
+    token = "Zq7FollowupToken4Log"
+    for path in (f"/followup/{token}", f"/followup/{token}/history?lang=es"):
+        assert _status(urllib.request.Request(deployment.url + path)) in (200, 303)
+    logs = _logs(deployment)
+    for name, text in logs.items():
+        assert token not in text, f"a follow-up link's token is in {name}"
+    assert '"GET /followup/[link]/history?lang=es HTTP/1.1" ' in logs["recovery-check.access.log"]
+    gunicorn = logs["gunicorn-a.log"] + logs["gunicorn-b.log"]
+    assert re.search(r'"GET /followup/\[link\] HTTP/1\.[01]" 200 ', gunicorn)
