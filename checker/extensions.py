@@ -51,6 +51,8 @@ class SharedLimiter(Limiter):
             app.config["RATELIMIT_STORAGE_URI"] = url
             # While Redis is down, count in this process rather than fail every sign-in.
             app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        # Flask-Limiter keeps a fallback once any app turned it on; each app decides its own.
+        self._in_memory_fallback_enabled = False
         super().init_app(app)
         # A storage found dead by an earlier app of this process is tried afresh.
         self._storage_dead = False
