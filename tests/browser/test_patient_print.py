@@ -39,6 +39,32 @@ def test_a_result_prints_on_one_page(
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
 
 
+# Every advice item a call-now result can carry, at once: the longest handout there is.
+ALL_ADVICE = {"numbness_tingling": "yes", "bleeding": "spotting", "blood_thinner": "yes",
+              "osteoporosis": "yes", "feels_feverish": "yes", "temperature_value": "",
+              "temperature_not_measured": "1"}
+
+
+@pytest.mark.parametrize("paper", ["Letter", "A4"])
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_the_longest_handout_prints_on_one_page_in_either_language(
+    browser: Browser, live_server, language: str, paper: str
+) -> None:
+    context = browser.new_context(locale=language, extra_http_headers={
+        "Accept-Language": language})
+    try:
+        page = context.new_page()
+        page.goto(live_server.url + "/")
+        complete(page, {**answers_for("self_care"), **ALL_ADVICE})
+        get_result(page)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        assert page.locator(".call-back li").count() >= 19
+        pdf = page.pdf(format=paper)
+        assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1
+    finally:
+        context.close()
+
+
 def test_the_printed_result_leaves_out_the_buttons(page: Page, live_server) -> None:
     _result(page, live_server.url, "self_care")
     page.emulate_media(media="print")
