@@ -9,10 +9,13 @@ from functools import lru_cache
 from typing import Any
 
 from rules.errors import AnswerError
+from rules.messages import Message, message_of
 from rules.model import CHOICE, INTEGER, TEMPERATURE, TEMPERATURE_UNITS, YES_NO, Protocol, Question
 
 ANSWERS_FIELD = "answers"  # the error key for an answer set that is not an object at all
 _TENTH = Decimal("0.1")
+NOT_AN_OBJECT = Message("must be an object of answers keyed by question id")
+NOT_A_QUESTION = Message("is not a question of this protocol")
 
 
 def to_celsius(value: float | int, unit: str) -> float:
@@ -44,7 +47,7 @@ def _yes_no(question: Question) -> Check:
 
     def check(value: Any) -> Any:
         if value is not True and value is not False:
-            raise ValueError("must be true (yes) or false (no)")
+            raise ValueError(Message("must be true (yes) or false (no)"))
         return value
 
     return check
@@ -53,7 +56,7 @@ def _yes_no(question: Question) -> Check:
 def _integer(question: Question) -> Check:
     """A check of a whole number within the question's range."""
     low, high = (int(limit) for limit in question.bounds)
-    message = f"must be a whole number from {low} to {high}"
+    message = Message("must be a whole number from %(low)s to %(high)s", low=low, high=high)
 
     def check(value: Any) -> Any:
         if type(value) is not int or not low <= value <= high:  # bool is not int here
@@ -66,7 +69,8 @@ def _integer(question: Question) -> Check:
 def _choice(question: Question) -> Check:
     """A check of a choice id."""
     allowed = question.choice_ids
-    message = f"must be one of: {', '.join(c.id for c in question.choices)}"
+    message = Message("must be one of: %(choices)s",
+                      choices=", ".join(c.id for c in question.choices))
 
     def check(value: Any) -> Any:
         if not isinstance(value, str) or value not in allowed:
@@ -79,11 +83,10 @@ def _choice(question: Question) -> Check:
 def _temperature(question: Question) -> Check:
     """A check of a temperature object, giving °C rounded to one decimal, or None."""
     low, high = question.bounds
-    shape = 'must be null (not measured) or {"value": number, "unit": "C" or "F"}'
-    out_of_range = (
-        f"must be from {low:.1f} to {high:.1f} °C "
-        f"({to_fahrenheit(low):.1f} to {to_fahrenheit(high):.1f} °F)"
-    )
+    shape = Message('must be null (not measured) or {"value": number, "unit": "C" or "F"}')
+    out_of_range = Message(
+        "must be from %(low)s to %(high)s °C (%(low_f)s to %(high_f)s °F)",
+        low=float(low), high=float(high), low_f=to_fahrenheit(low), high_f=to_fahrenheit(high))
 
     def check(value: Any) -> Any:
         if value is None:
@@ -91,9 +94,9 @@ def _temperature(question: Question) -> Check:
         if not isinstance(value, dict) or value.keys() != {"value", "unit"}:
             raise ValueError(shape)
         if value["unit"] not in TEMPERATURE_UNITS:
-            raise ValueError('has an unknown unit: use "C" or "F"')
+            raise ValueError(Message('has an unknown unit: use "C" or "F"'))
         if not _is_number(value["value"]):
-            raise ValueError("must have a number as its value")
+            raise ValueError(Message("must have a number as its value"))
         if abs(value["value"]) > 1000:  # far outside any body temperature in either unit
             raise ValueError(out_of_range)
         celsius = to_celsius(value["value"], value["unit"])
@@ -121,19 +124,19 @@ def _checks(protocol: Protocol) -> dict[str, Check]:
 def validate_answers(protocol: Protocol, answers: Any) -> dict[str, Any]:
     """The answers as the rules read them; raises AnswerError naming every bad field."""
     if not isinstance(answers, Mapping):
-        raise AnswerError({ANSWERS_FIELD: "must be an object of answers keyed by question id"})
+        raise AnswerError({ANSWERS_FIELD: NOT_AN_OBJECT})
     checks = _checks(protocol)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key, value in answers.items():
         check = checks.get(key)
         if check is None:
-            errors[str(key)] = "is not a question of this protocol"
+            errors[str(key)] = NOT_A_QUESTION
             continue
         try:
             values[key] = check(value)
         except ValueError as exc:
-            errors[key] = str(exc)
+            errors[key] = message_of(exc)
     if errors:
         raise AnswerError(errors)
     return values

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify, request
+from flask_babel import force_locale, format_decimal, gettext
+from flask_babel import lazy_gettext as _l
 
 from checker.api.fhir import FHIR_JSON, ResponseError, questionnaire, read_response
 from checker.api.openapi import document
@@ -12,14 +14,15 @@ from checker.extensions import csrf, limiter
 from checker.i18n import LANGUAGES
 from rules import AnswerError, Protocol, assess, load_protocol
 from rules.jsonio import loads_strict
+from rules.messages import Message
 from rules.model import INTEGER
 from rules.translations import in_language
 
-NOT_JSON = (
+NOT_JSON = _l(
     "Send the answers as JSON, with the header Content-Type: application/json (or a FHIR "
     "QuestionnaireResponse as application/fhir+json)."
 )
-NOT_UTF8 = "Send the answers as UTF-8 JSON: the only charset accepted is utf-8."
+NOT_UTF8 = _l("Send the answers as UTF-8 JSON: the only charset accepted is utf-8.")
 UTF8 = ("utf-8", "utf8")
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -33,9 +36,24 @@ def _unlimited() -> bool:
     return request.blueprint == bp.name
 
 
-def _errors(status: int, errors: dict[str, str]) -> tuple[Any, int]:
-    """An error response with one message per field."""
-    return jsonify({"errors": errors}), status
+def _errors(status: int, errors: dict[str, str], language: str = "en") -> tuple[Any, int]:
+    """An error response with one message per field, in the language asked for."""
+    if language != "en":
+        with force_locale(language):
+            errors = {key: said(message) for key, message in errors.items()}
+    response = jsonify({"errors": {key: str(message) for key, message in errors.items()}})
+    response.headers["Content-Language"] = language
+    return response, status
+
+
+def said(message: str) -> str:
+    """A message in the current language: an answer's problem with its numbers written the
+    language's way, or one of the API's own texts; anything else (JSON syntax) as it is."""
+    if isinstance(message, Message):
+        values = {k: format_decimal(v, "0.0") if isinstance(v, float) else v
+                  for k, v in message.values.items()}
+        return gettext(message.template, **values)
+    return str(message)
 
 
 def _whole_numbers(answers: Any, protocol: Protocol) -> Any:
@@ -55,17 +73,17 @@ def _whole_numbers(answers: Any, protocol: Protocol) -> Any:
 @bp.post("/assessments")
 def create_assessment() -> tuple[Any, int]:
     """Assess one answer set sent as JSON; nothing is stored."""
+    language = request.accept_languages.best_match(LANGUAGES) or "en"
     if request.mimetype not in ("application/json", FHIR_JSON):
-        return _errors(415, {"body": NOT_JSON})
+        return _errors(415, {"body": NOT_JSON}, language)
     charset = request.mimetype_params.get("charset")
     if charset is not None and charset.strip().lower() not in UTF8:
-        return _errors(415, {"body": NOT_UTF8})
+        return _errors(415, {"body": NOT_UTF8}, language)
     try:
         answers = loads_strict(request.get_data())
     except ValueError as exc:
         return _errors(400, {"body": str(exc)})
     number = current_app.config["EMERGENCY_NUMBER"]
-    language = request.accept_languages.best_match(LANGUAGES) or "en"
     protocol = in_language(load_protocol(), language)
     if request.mimetype == FHIR_JSON:
         try:
@@ -75,7 +93,7 @@ def create_assessment() -> tuple[Any, int]:
     try:
         result = assess(_whole_numbers(answers, protocol), protocol, emergency_number=number)
     except AnswerError as exc:
-        return _errors(422, exc.errors)
+        return _errors(422, exc.errors, language)
     response = jsonify(result)
     response.headers["Content-Language"] = language  # which language the texts are in
     return response, 200

@@ -38,6 +38,8 @@ def test_every_marked_string_is_in_the_catalogs(tmp_path: Path) -> None:
             "babel.cfg",
             "-k",
             "_l",
+            "-k",
+            "Message",
             "-o",
             str(template),
             ".",
@@ -49,6 +51,7 @@ def test_every_marked_string_is_in_the_catalogs(tmp_path: Path) -> None:
     with template.open("rb") as handle:
         wanted = {m.id for m in read_po(handle) if m.id}
     assert wanted, "no interface string is marked for translation"
+    assert "is not a question of this protocol" in wanted  # the rules' answer messages too
     for language in languages():
         have = {m.id for m in catalog(language) if m.id}
         missing = wanted - have
@@ -122,3 +125,28 @@ def test_the_api_answers_in_the_language_asked_and_says_which(client: FlaskClien
     assert {k: v for k, v in body.items() if k in ("disposition", "decided", "protocol")} == {
         k: v for k, v in english.get_json().items() if k in ("disposition", "decided", "protocol")
     }
+
+
+def test_the_apis_answer_problems_are_in_the_language_asked_with_its_numbers(
+    client: FlaskClient,
+) -> None:
+    bad = {"pain_score": 11, "temperature": {"value": 50, "unit": "C"}, "fainted": 1,
+           "headache": "pounding", "shoe_size": 9}
+    spanish = client.post("/api/v1/assessments", json=bad, headers={"Accept-Language": "es"})
+    assert spanish.status_code == 422
+    assert spanish.headers["Content-Language"] == "es"
+    assert spanish.get_json()["errors"] == {
+        "pain_score": "debe ser un número entero de 0 a 10",
+        "temperature": "debe estar entre 34,0 y 43,0 °C (entre 93,2 y 109,4 °F)",
+        "fainted": "debe ser true (sí) o false (no)",
+        "headache": "debe ser uno de: none, mild, severe",
+        "shoe_size": "no es una pregunta de este protocolo",
+    }
+    english = client.post("/api/v1/assessments", json=bad)
+    assert english.headers["Content-Language"] == "en"
+    assert english.get_json()["errors"]["temperature"] == (
+        "must be from 34.0 to 43.0 °C (93.2 to 109.4 °F)")
+    refused = client.post("/api/v1/assessments", data="{}", content_type="text/plain",
+                          headers={"Accept-Language": "es"})
+    assert refused.status_code == 415
+    assert refused.get_json()["errors"]["body"].startswith("Envíe las respuestas como JSON")
