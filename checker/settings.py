@@ -49,6 +49,15 @@ def defaults() -> dict[str, Any]:
         # When someone watches follow-up check-ins as they arrive, in the clinic's zone, such
         # as "Mon-Fri 08:00-17:00"; empty: nobody does, and every check-in result says so.
         "MONITORING_HOURS": "",
+        # Follow-up reminders by e-mail (`flask followup remind`); no SMTP_HOST: no e-mail.
+        "SMTP_HOST": "",
+        "SMTP_PORT": 25,
+        "SMTP_TLS": "starttls",  # none, starttls or ssl
+        "SMTP_USER": "",
+        "SMTP_PASSWORD": "",
+        "SMTP_SENDER": "",
+        # A text-message adapter, "module:Class" with send(to, text); empty: no texts.
+        "SMS_ADAPTER": "",
     }
 
 
@@ -88,6 +97,12 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         config["CLINIC_TIMEZONE"] = environ["CLINIC_TIMEZONE"].strip()
     if environ.get("MONITORING_HOURS"):
         config["MONITORING_HOURS"] = environ["MONITORING_HOURS"].strip()
+    for name in ("SMTP_HOST", "SMTP_TLS", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SENDER",
+                 "SMS_ADAPTER"):
+        if environ.get(name):
+            config[name] = environ[name].strip()
+    if environ.get("SMTP_PORT"):
+        config["SMTP_PORT"] = _positive_int("SMTP_PORT", environ)
     if environ.get("SESSION_COOKIE_SECURE"):
         config["SESSION_COOKIE_SECURE"] = environ["SESSION_COOKIE_SECURE"].lower() == "true"
     return config
@@ -146,6 +161,19 @@ def check(config: Mapping[str, Any]) -> None:
     except ValueError as error:
         hours = config["MONITORING_HOURS"]
         raise ConfigError(f"MONITORING_HOURS: {error}, not {hours!r}.") from error
+    _check_mail(config)
+
+
+def _check_mail(config: Mapping[str, Any]) -> None:
+    """Refuse a mail setting that would fail at the first reminder."""
+    if config.get("SMTP_TLS", "starttls") not in ("none", "starttls", "ssl"):
+        raise ConfigError(f"SMTP_TLS must be none, starttls or ssl, not {config['SMTP_TLS']!r}.")
+    if config.get("SMTP_HOST") and "@" not in (config.get("SMTP_SENDER") or ""):
+        raise ConfigError("SMTP_SENDER must be the e-mail address reminders are sent from, "
+                          "such as followup@clinic.example, when SMTP_HOST is set.")
+    adapter = config.get("SMS_ADAPTER") or ""
+    if adapter and ":" not in adapter:
+        raise ConfigError(f"SMS_ADAPTER must be written module:Class, not {adapter!r}.")
 
 
 def tel(number: str) -> str:

@@ -7,7 +7,8 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the follow-up records and their commands with the app."""
-    from checker.followup import desk, models, patient, retention, views  # noqa: F401  (routes, tables)
+    # Imported for what they register: routes, tables and the reminder command.
+    from checker.followup import desk, models, patient, reminders, retention, views  # noqa: F401
 
     app.register_blueprint(views.bp)
     app.register_blueprint(patient.bp)

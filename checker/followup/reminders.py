@@ -1,0 +1,232 @@
+"""Daily reminders to patients who have not checked in today: at most one per patient a day.
+
+Meant for cron or a systemd timer: `flask --app checker followup remind`. Each patient's day is
+claimed first by a row whose (enrolment, day) is unique, so two runs at once, or on two
+instances, send one reminder; only then is it sent. A reminder says nothing about the patient's
+health and holds no link: the link is on their sheet.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import smtplib
+import ssl
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from email.message import EmailMessage
+from typing import Any, Protocol
+
+import click
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+
+from checker.extensions import db
+from checker.followup.checkin import clinic_today
+from checker.followup.models import CheckIn, Enrolment, Reminder
+from checker.followup.retention import commands
+from checker.followup.worklist import open_enrolments
+from checker.nurse.note import clinic_zone
+
+log = logging.getLogger(__name__)
+EMAIL, TEXT = "email", "text"
+TLS_MODES = ("none", "starttls", "ssl")
+SMTP_SECONDS = 20
+
+
+class TextSender(Protocol):
+    """What a text-message adapter offers (SMS_ADAPTER names one): the e-mail's contract."""
+
+    def send(self, to: str, text: str) -> None:
+        """Send one text; raise on failure."""
+
+
+@dataclass
+class Outcome:
+    """What one run did, in counts only: no name or address ever reaches a log."""
+
+    sent: int = 0
+    already: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    failed_ids: list[int] = field(default_factory=list)
+
+    def line(self) -> str:
+        """The run's summary."""
+        return (f"Reminders: {self.sent} sent, {self.already} already sent today by another run, "
+                f"{self.failed} failed, {self.unreachable} with no e-mail or text channel.")
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The clinic's calendar day as two aware moments."""
+    zone = clinic_zone(current_app.config)
+    start = datetime.combine(day, time(), tzinfo=zone) if zone else datetime.combine(
+        day, time()).astimezone()
+    return start, start + timedelta(days=1)
+
+
+def due(today: date) -> list[Enrolment]:
+    """Open follow-ups enrolled before today with no check-in yet today."""
+    start, end = _day_bounds(today)
+    checked_in = exists().where(CheckIn.enrolment_id == Enrolment.id,
+                                CheckIn.submitted_at >= start, CheckIn.submitted_at < end)
+    fresh = {e.id for e in db.session.scalars(select(Enrolment).where(checked_in))}
+    return [e for e in open_enrolments(today) if e.id not in fresh and e.created_at < start]
+
+
+def claim(enrolment: Enrolment, day: date, channel: str) -> bool:
+    """Take this patient's reminder for the day; False when another run already has it."""
+    db.session.add(Reminder(enrolment_id=enrolment.id, day=day, channel=channel))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def wording(enrolment: Enrolment) -> tuple[str, str]:
+    """The reminder's subject and text, in the patient's language."""
+    config = current_app.config
+    clinic = config.get("CLINIC_NAME") or ""
+    phone = config.get("CLINIC_PHONE") or ""
+    with force_locale(enrolment.language):
+        subject = _("Time for today's recovery check-in")
+        lines = [
+            _("This is your daily reminder to do today's recovery check-in. Open the link on "
+              "the sheet you were given when you left the hospital, and answer the questions."),
+            _("In an emergency, call %(number)s now. Do not wait for a check-in.",
+              number=config["EMERGENCY_NUMBER"]),
+        ]
+        if phone:
+            lines.append(_("To reach %(clinic)s, call", clinic=clinic or _("the clinic"))
+                         + f": {phone}")
+        lines.append(_("You get this message because you agreed to daily check-ins after your "
+                       "procedure. To stop them, call the clinic."))
+    return str(subject), "\n\n".join(str(line) for line in lines) + "\n"
+
+
+def _smtp() -> smtplib.SMTP:
+    """A connection to the configured SMTP server, secured as configured."""
+    config = current_app.config
+    host, port, mode = config["SMTP_HOST"], int(config["SMTP_PORT"]), config["SMTP_TLS"]
+    if mode == "ssl":
+        server: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_SECONDS,
+                                                context=ssl.create_default_context())
+    else:
+        server = smtplib.SMTP(host, port, timeout=SMTP_SECONDS)
+        if mode == "starttls":
+            server.starttls(context=ssl.create_default_context())
+    if config.get("SMTP_USER"):
+        server.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+    return server
+
+
+def _text_sender() -> TextSender | None:
+    """The configured text-message adapter (SMS_ADAPTER, "module:Class"), or None."""
+    name = current_app.config.get("SMS_ADAPTER") or ""
+    if not name:
+        return None
+    module, _, attribute = name.partition(":")
+    sender: Any = getattr(importlib.import_module(module), attribute)
+    return sender(current_app.config) if isinstance(sender, type) else sender
+
+
+class RemindersOff(RuntimeError):
+    """No channel is configured: reminders are off, which is not a failure."""
+
+
+class MailServerDown(RuntimeError):
+    """The mail server could not be reached, so nothing was claimed or sent."""
+
+
+def send_reminders(today: date, patients: Iterable[Enrolment] | None = None) -> Outcome:
+    """Claim and send today's reminders; a failed one is counted and the others go on.
+
+    The mail server is reached before any patient's day is claimed, so a server that is down
+    claims nothing and a later run sends every reminder.
+    """
+    texts = _text_sender()
+    if not current_app.config.get("SMTP_HOST") and texts is None:
+        raise RemindersOff("reminders are off: set SMTP_HOST (or SMS_ADAPTER) to send them")
+    waiting = list(patients if patients is not None else due(today))
+    server: smtplib.SMTP | None = None
+    if current_app.config.get("SMTP_HOST") and any(e.email for e in waiting):
+        try:
+            server = _smtp()
+        except (OSError, smtplib.SMTPException) as error:
+            raise MailServerDown(f"the mail server could not be reached "
+                                 f"({type(error).__name__}); nothing was sent or claimed"
+                                 ) from error
+    outcome = Outcome()
+    try:
+        for enrolment in waiting:
+            _remind(enrolment, today, server, texts, outcome)
+    finally:
+        if server is not None:
+            try:
+                server.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+    return outcome
+
+
+def _remind(enrolment: Enrolment, today: date, server: smtplib.SMTP | None,
+            texts: TextSender | None, outcome: Outcome) -> None:
+    """One patient's reminder: by e-mail, else by text when an adapter is set."""
+    channel = (EMAIL if enrolment.email and server else
+               TEXT if texts is not None and enrolment.phone else "")
+    if not channel:
+        outcome.unreachable += 1
+        return
+    if not claim(enrolment, today, channel):
+        outcome.already += 1
+        return
+    subject, text = wording(enrolment)
+    try:
+        if channel == EMAIL:
+            assert server is not None
+            server.send_message(_email(enrolment.email, subject, text))
+        else:
+            assert texts is not None
+            texts.send(enrolment.phone, text)
+    except (OSError, smtplib.SMTPException) as error:
+        # The claim stays: a reminder that may have gone out is never sent twice.
+        outcome.failed += 1
+        outcome.failed_ids.append(enrolment.id)
+        log.error("reminder for enrolment %d not sent: %s", enrolment.id, type(error).__name__)
+        return
+    outcome.sent += 1
+
+
+def _email(to: str, subject: str, text: str) -> EmailMessage:
+    """One plain-text e-mail from the configured sender."""
+    message = EmailMessage()
+    message["From"] = current_app.config["SMTP_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(text)
+    return message
+
+
+@commands.command("remind")
+def remind() -> None:
+    """Send today's check-in reminders: at most one per patient a day, however often run."""
+    try:
+        outcome = send_reminders(clinic_today())
+    except RemindersOff as off:
+        click.echo(f"Reminders: {off}.")
+        return
+    except MailServerDown as down:
+        click.echo(f"Reminders: {down}.", err=True)
+        raise SystemExit(1) from None
+    click.echo(outcome.line())
+    if outcome.failed:
+        # Ids only: the enrolments whose reminder could not be sent, for a nurse to follow up.
+        click.echo("Not sent, enrolment ids: " + ", ".join(map(str, outcome.failed_ids)),
+                   err=True)
+        raise SystemExit(1)
