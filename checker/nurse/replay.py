@@ -28,8 +28,8 @@ from rules import (
     load_protocol,
     validate_answers,
 )
-from rules.compiled import compiled_decision
 from rules.engine import evaluate
+from rules.partial import compiled_decision
 
 BATCH = 5000
 SEEN_MAX = 100_000  # distinct answer texts remembered at once

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given, settings
 
 from rules import AnswerError, assess, load_protocol, released
-from rules.compiled import compiled_decision, compiled_disposition
+from rules.compiled import compiled_disposition
 from rules.engine import _compiled, assess_interpreted, evaluate, validate_answers
+from rules.partial import compiled_decision
 from rules.translations import in_language
 from rules.verify import Verifier
 from tests.bench.strategies import any_answers, complete_answers, partial_answers
