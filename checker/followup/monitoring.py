@@ -45,9 +45,21 @@ class MonitoringHours:
         raise AssertionError("a week always holds a monitored day")  # days is never empty
 
     def describe(self) -> str:
-        """The hours as the setting gave them, for the nurses' worklist."""
-        days = ",".join(DAY_NAMES[d].title() for d in sorted(self.days))
+        """The hours as an opening-hours sign says them: Mon-Fri 08:00-17:00."""
+        runs: list[list[int]] = []
+        for day in sorted(self.days):
+            if runs and runs[-1][-1] == day - 1:
+                runs[-1].append(day)
+            else:
+                runs.append([day])
+        days = ",".join(_span(run) for run in runs)
         return f"{days} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def _span(run: list[int]) -> str:
+    """Days in a row as a sign writes them: Mon-Fri for three or more, else Mon,Tue."""
+    names = [DAY_NAMES[day].title() for day in run]
+    return f"{names[0]}-{names[-1]}" if len(names) > 2 else ",".join(names)
 
 
 def parse_hours(text: str) -> MonitoringHours | None:

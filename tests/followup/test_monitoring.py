@@ -44,6 +44,17 @@ def test_hours_without_days_mean_every_day_and_ranges_may_wrap_the_week() -> Non
     assert listed is not None and listed.days == frozenset({0, 2, 4})
 
 
+@pytest.mark.parametrize("setting, said", [
+    ("Mon-Fri 08:00-17:00", "Mon-Fri 08:00-17:00"),
+    ("08:00-20:00", "Mon-Sun 08:00-20:00"),
+    ("Mon,Wed,Fri 9:00-12:00", "Mon,Wed,Fri 09:00-12:00"),
+    ("Sat,Sun 10:00-14:00", "Sat,Sun 10:00-14:00"),
+])
+def test_the_worklist_says_the_hours_as_a_sign_would(setting: str, said: str) -> None:
+    hours = parse_hours(setting)
+    assert hours is not None and hours.describe() == said
+
+
 def test_an_empty_setting_means_nobody_watches() -> None:
     assert parse_hours("  ") is None
 
