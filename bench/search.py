@@ -46,10 +46,8 @@ def terms(seed: int, count: int) -> list[str]:
 
 
 def new_search(term: str) -> int:
-    """The console's search: every word through the trigram index, one page, no count."""
-    query = select(Encounter)
-    for word in term.replace(",", " ").split():
-        query = query.where(name_has(word))
+    """The console's search: the index or the newest-first walk, one page, no count."""
+    query = select(Encounter).where(name_has(*term.replace(",", " ").split()))
     query = query.order_by(Encounter.started_at.desc(), Encounter.id.desc())
     return len(page_of(query, 1, PER_PAGE).items)
 
@@ -90,12 +88,15 @@ def main() -> None:
     parser.add_argument("--old-searches", type=int, default=20)
     parser.add_argument("--database-url", help="default: a new SQLite file")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--reuse", action="store_true",
+                        help="search the calls --database-url already holds instead of loading")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'calls.db'}"
-        started = time.perf_counter()
-        load(url, args.calls, args.seed)
-        print(f"loaded {args.calls:,} calls in {time.perf_counter() - started:.0f} s")
+        if not (args.reuse and args.database_url):
+            started = time.perf_counter()
+            load(url, args.calls, args.seed)
+            print(f"loaded {args.calls:,} calls in {time.perf_counter() - started:.0f} s")
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"})
         wanted = terms(args.seed, args.searches)
         with app.app_context():

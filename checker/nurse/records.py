@@ -74,8 +74,9 @@ def _filtered(query: Select[tuple[Encounter]], terms: Mapping[str, str]
               ) -> Select[tuple[Encounter]]:
     """Encounters matching every term: each word of the name, the record number, the day."""
     # "Jones, Mary" finds Mary Jones: every word must appear somewhere in the name.
-    for word in terms["name"].replace(",", " ").split():
-        query = query.where(name_has(word))
+    words = terms["name"].replace(",", " ").split()
+    if words:
+        query = query.where(name_has(*words))
     if terms["record"]:
         wanted = terms["record"].lower()
         for separator in RECORD_SEPARATORS:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, select, text
 
 from checker.extensions import db
+from checker.nurse import search
 from checker.nurse.models import Encounter
 from checker.nurse.search import name_has
 from tests.nurse.test_records import find, save
@@ -77,3 +79,45 @@ def test_a_page_of_results_never_counts_every_call(app: Flask, client: FlaskClie
         client.get("/nurse/encounters")
     assert "Patient 0" in page
     assert not [s for s in seen if "count(" in s.lower()]
+
+
+NAMES = ["Mary Jones", "Mary Johnson", "Jon Maryon", "Anne Jonas", "Bo Li", "Marylou Smith",
+         "Kate O'Neil", "Liam Marlow", "Maria Lopez", "Jonah Li"]
+TERMS = ["mary", "jon", "Jones, Mary", "li", "ary", "o'n", "zzz", "MARY jon", "ma", "lopez"]
+
+
+@pytest.mark.parametrize("dense_at", [0, 2, 10_000], ids=["all-common", "some", "all-rare"])
+def test_common_and_rare_words_find_what_a_plain_scan_finds_in_the_same_order(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch, dense_at: int
+) -> None:
+    monkeypatch.setattr(search, "DENSE_AT", dense_at)
+    for name in NAMES:
+        save(client, patient_name=name)
+    with app.app_context():
+        everyone = list(db.session.scalars(
+            select(Encounter).order_by(Encounter.started_at.desc(), Encounter.id.desc())))
+        for term in TERMS:
+            words = term.replace(",", " ").lower().split()
+            expected = [e.id for e in everyone
+                        if all(w in e.patient_name.lower() for w in words)]
+            query = select(Encounter).where(search.name_has(*term.replace(",", " ").split()))
+            query = query.order_by(Encounter.started_at.desc(), Encounter.id.desc())
+            found: list[int] = []
+            for number in range(1, len(NAMES) + 2):  # every page of two
+                page = search.page_of(query, number, 2)
+                found += [e.id for e in page.items]
+                if not page.has_next:
+                    break
+            assert found == expected, term
+
+
+def test_a_common_word_is_searched_by_the_newest_first_walk(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "DENSE_AT", 2)
+    for name in NAMES[:4]:
+        save(client, patient_name=name)
+    with app.app_context():
+        assert search.is_common("mary") and not search.is_common("lopez")
+        assert not search.is_common("mary", "jones")  # together they are rare
+    assert "encounter_name" not in plan(app, "mary") and "trgm" not in plan(app, "mary")
