@@ -68,11 +68,11 @@ def worklist(protocol: Protocol, today: date, now: datetime | None = None) -> li
         return []
     reviewed = exists().where(Review.checkin_id == CheckIn.id)
     waiting = db.session.scalars(select(CheckIn).where(
-        CheckIn.enrolment_id.in_(patients), ~reviewed).order_by(CheckIn.submitted_at))
+        CheckIn.enrolment_id.in_(list(patients)), ~reviewed).order_by(CheckIn.submitted_at))
     for checkin in waiting:
         patients[checkin.enrolment_id].unreviewed.append(checkin)
     latest = db.session.execute(select(CheckIn.enrolment_id, func.max(CheckIn.submitted_at))
-                                .where(CheckIn.enrolment_id.in_(patients))
+                                .where(CheckIn.enrolment_id.in_(list(patients)))
                                 .group_by(CheckIn.enrolment_id))
     for enrolment_id, at in latest:
         patients[enrolment_id].last_checkin_at = aware(at)
