@@ -13,7 +13,7 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
@@ -53,12 +53,16 @@ class Outcome:
     already: int = 0
     failed: int = 0
     unreachable: int = 0
-    failed_ids: list[int] = field(default_factory=list)
+    unclaimed: int = 0
 
     def line(self) -> str:
         """The run's summary."""
-        return (f"Reminders: {self.sent} sent, {self.already} already sent today by another run, "
+        line = (f"Reminders: {self.sent} sent, {self.already} already sent today by another run, "
                 f"{self.failed} failed, {self.unreachable} with no e-mail or text channel.")
+        if self.unclaimed:
+            line += (f" The mail server was lost mid-run: {self.unclaimed} left unclaimed "
+                     "for the next run.")
+        return line
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -154,31 +158,82 @@ def send_reminders(today: date, patients: Iterable[Enrolment] | None = None) -> 
     if not current_app.config.get("SMTP_HOST") and texts is None:
         raise RemindersOff("reminders are off: set SMTP_HOST (or SMS_ADAPTER) to send them")
     waiting = list(patients if patients is not None else due(today))
-    server: smtplib.SMTP | None = None
-    if current_app.config.get("SMTP_HOST") and any(e.email for e in waiting):
+    mail = _Mail() if current_app.config.get("SMTP_HOST") and any(
+        e.email for e in waiting) else None
+    outcome = Outcome()
+    try:
+        for index, enrolment in enumerate(waiting):
+            if mail is not None and not mail.ready():
+                # Lost mid-run and not back: the rest stay unclaimed for the next run.
+                outcome.unclaimed = len(waiting) - index
+                break
+            _remind(enrolment, today, mail, texts, outcome)
+    finally:
+        if mail is not None:
+            mail.close()
+    if outcome.failed or outcome.unclaimed:
+        # Counts only: which patients is for the care team's worklist, not a log.
+        log.error("followup remind: %d reminders failed, %d left unclaimed", outcome.failed,
+                  outcome.unclaimed)
+    return outcome
+
+
+class _Mail:
+    """The run's SMTP connection: opened before any claim, opened again if the server drops it."""
+
+    def __init__(self) -> None:
+        self.server: smtplib.SMTP | None = self._open()
+        self.broken = False
+
+    @staticmethod
+    def _open() -> smtplib.SMTP:
         try:
-            server = _smtp()
+            return _smtp()
         except (OSError, smtplib.SMTPException) as error:
             raise MailServerDown(f"the mail server could not be reached "
                                  f"({type(error).__name__}); nothing was sent or claimed"
                                  ) from error
-    outcome = Outcome()
-    try:
-        for enrolment in waiting:
-            _remind(enrolment, today, server, texts, outcome)
-    finally:
-        if server is not None:
+
+    def ready(self) -> bool:
+        """Whether the next e-mail can go; after a failure, the connection is checked first."""
+        if not self.broken:
+            return True
+        try:
+            if self.server is None:
+                raise smtplib.SMTPServerDisconnected("closed")
+            self.server.noop()
+        except (OSError, smtplib.SMTPException):
+            self.close()
             try:
-                server.quit()
+                self.server = _smtp()
+            except (OSError, smtplib.SMTPException):
+                return False
+        self.broken = False
+        return True
+
+    def send(self, message: EmailMessage) -> None:
+        """Send one e-mail; raise on failure and check the connection before the next."""
+        assert self.server is not None
+        try:
+            self.server.send_message(message)
+        except (OSError, smtplib.SMTPException):
+            self.broken = True
+            raise
+
+    def close(self) -> None:
+        """Say goodbye to the server, if it is still there."""
+        if self.server is not None:
+            try:
+                self.server.quit()
             except (OSError, smtplib.SMTPException):
                 pass
-    return outcome
+            self.server = None
 
 
-def _remind(enrolment: Enrolment, today: date, server: smtplib.SMTP | None,
+def _remind(enrolment: Enrolment, today: date, mail: _Mail | None,
             texts: TextSender | None, outcome: Outcome) -> None:
     """One patient's reminder: by e-mail, else by text when an adapter is set."""
-    channel = (EMAIL if enrolment.email and server else
+    channel = (EMAIL if enrolment.email and mail else
                TEXT if texts is not None and enrolment.phone else "")
     if not channel:
         outcome.unreachable += 1
@@ -189,16 +244,17 @@ def _remind(enrolment: Enrolment, today: date, server: smtplib.SMTP | None,
     subject, text = wording(enrolment)
     try:
         if channel == EMAIL:
-            assert server is not None
-            server.send_message(_email(enrolment.email, subject, text))
+            assert mail is not None
+            mail.send(_email(enrolment.email, subject, text))
         else:
             assert texts is not None
             texts.send(enrolment.phone, text)
-    except (OSError, smtplib.SMTPException) as error:
-        # The claim stays: a reminder that may have gone out is never sent twice.
+    except Exception as error:  # noqa: BLE001  (an adapter is the clinic's code: any error)
+        # One failure ends no run. The claim stays: a reminder that may have gone out is
+        # never sent twice.
         outcome.failed += 1
-        outcome.failed_ids.append(enrolment.id)
-        log.error("reminder for enrolment %d not sent: %s", enrolment.id, type(error).__name__)
+        log.warning("followup remind: one %s reminder not sent (%s)", channel,
+                    type(error).__name__)
         return
     outcome.sent += 1
 
@@ -225,8 +281,5 @@ def remind() -> None:
         click.echo(f"Reminders: {down}.", err=True)
         raise SystemExit(1) from None
     click.echo(outcome.line())
-    if outcome.failed:
-        # Ids only: the enrolments whose reminder could not be sent, for a nurse to follow up.
-        click.echo("Not sent, enrolment ids: " + ", ".join(map(str, outcome.failed_ids)),
-                   err=True)
+    if outcome.failed or outcome.unclaimed:
         raise SystemExit(1)

@@ -37,10 +37,14 @@ class Inbox:
     def __init__(self) -> None:
         self.mails: list[Mail] = []
         self.lock = threading.Lock()
+        self.drop_next = False
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        """Keep the message (the name is aiosmtpd's)."""
+        """Keep the message (the name is aiosmtpd's), or close on it once when told to."""
         with self.lock:
+            if self.drop_next:
+                self.drop_next = False
+                return "421 Service shutting down"
             self.mails.append(email.message_from_bytes(envelope.content, policy=default))
         return "250 OK"
 
@@ -168,6 +172,42 @@ def test_with_no_channel_set_reminders_are_off_and_nothing_is_claimed(
     result = _remind(app)
     assert result.exit_code == 0 and "reminders are off" in result.output
     assert _claimed(app) == 0
+
+
+def test_a_server_that_drops_one_email_fails_the_run_and_the_next_patient_still_gets_theirs(
+        app: Flask, inbox: tuple[Inbox, int], patients: dict[str, int],
+        caplog: pytest.LogCaptureFixture) -> None:
+    inbox[0].drop_next = True
+    result = _remind(app)
+    assert result.exit_code == 1
+    assert "1 sent" in result.output and "1 failed" in result.output
+    assert len(inbox[0].mails) == 1  # the connection was opened again for the second patient
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail"))
+    assert "1 reminders failed" in logged
+    for secret in ("Ada", "Beto", "example.org"):
+        assert secret not in result.output and secret not in logged
+    # The failed one stays claimed: it may have gone out, and is never sent twice.
+    assert _claimed(app) == 2 and "0 sent" in _remind(app).output
+
+
+class BrokenTexts:
+    """A text-message adapter whose service is down."""
+
+    def __init__(self, config: Any) -> None:
+        self.config = config
+
+    def send(self, to: str, text: str) -> None:
+        """Fail as a vendor's library might."""
+        raise RuntimeError(f"gateway refused {to}")
+
+
+def test_a_text_adapter_that_fails_ends_no_run_and_the_emails_still_go(
+        app: Flask, inbox: tuple[Inbox, int], patients: dict[str, int]) -> None:
+    app.config.update(SMS_ADAPTER=f"{__name__}:BrokenTexts")
+    result = _remind(app)
+    assert result.exit_code == 1 and "2 sent" in result.output
+    assert "1 failed" in result.output and "555 0100" not in result.output
+    assert inbox[0].to() == ["ada@example.org", "beto@example.org"]
 
 
 class TextRecorder:
