@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp)
     nurse.init_app(app)
     followup.init_app(app)
+    api.skip_unused_hooks(app, api.bp.name)  # last: every extension's hooks are registered
 
     @app.context_processor
     def contacts() -> dict[str, Any]:

@@ -59,7 +59,7 @@ def _var(name: str) -> str:
 def _check(question: Question) -> list[str]:
     """Lines that read one answer and return None when it is missing or invalid."""
     v, key = _var(question.id), repr(question.id)
-    lines = [f"    {v} = a.get({key}, M)"]
+    lines = [f"    {v} = g({key}, M)"]
     # A missing answer (M) fails every type test below, so it needs no test of its own, except
     # where the question may be left out (asked only under a condition) or may be None.
     optional = question.asked_when is not None
@@ -148,6 +148,7 @@ def _reason(protocol: Protocol, index: int, texts: Mapping[str, str]) -> list[st
 def _source(protocol: Protocol, texts: Mapping[str, Any], decision_only: bool = False) -> str:
     """The generated assess function's source; with decision_only, it returns the id alone."""
     lines = ["def assess(a):", "    if type(a) is not dict or not a.keys() <= KNOWN: return None"]
+    lines.append("    g = a.get")  # one attribute lookup for all the answers
     for question in protocol.questions:
         lines += _check(question)
     for question in protocol.questions:

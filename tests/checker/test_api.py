@@ -289,3 +289,30 @@ def test_the_api_is_never_rate_limited_and_keeps_no_session(
     assert checked == []
     client.get("/nurse/login")
     assert checked and set(checked) == {"/nurse/login"}
+
+
+def test_the_api_keeps_its_security_headers_while_skipping_the_hooks_it_does_not_use() -> None:
+    response = make_app(WTF_CSRF_ENABLED=True).test_client().post(URL, json=CALM_ANSWERS)
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_the_other_routes_still_check_the_csrf_token() -> None:
+    client = make_app(WTF_CSRF_ENABLED=True).test_client()
+    refused = client.post("/nurse/login", data={"username": "nurse", "password": "wrong"})
+    assert refused.status_code == 400
+
+
+def test_the_sign_in_is_still_rate_limited_after_the_api_skipped_its_limits() -> None:
+    client = make_app(RATELIMIT_ENABLED=True).test_client()
+    for _ in range(3):
+        assert client.post(URL, json=CALM_ANSWERS).status_code == 200
+    statuses = [
+        client.post("/nurse/login", data={"username": "nurse", "password": "wrong"}).status_code
+        for _ in range(30)
+    ]
+    assert 429 in statuses

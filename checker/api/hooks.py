@@ -1,0 +1,55 @@
+"""The app-wide request hooks the API has no use for, skipped on its requests alone."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, request
+
+from checker.extensions import csrf, limiter, login_manager
+
+# What the API does not use: it is CSRF-exempt and never rate limited (checker.api.views), sets
+# no cookie and signs nobody in. Every other hook, and every other route, is left as it was.
+UNUSED = (csrf, limiter, login_manager)
+
+
+def _owner(hook: Callable[..., Any]) -> Any:
+    """The extension object a registered hook belongs to, if any."""
+    if isinstance(hook, functools.partial):
+        return hook.args[0] if hook.args else None
+    owner = getattr(hook, "__self__", None)
+    if owner is None and getattr(hook, "__module__", "") == "flask_wtf.csrf":
+        return csrf  # CSRFProtect registers a closure, not a bound method
+    return owner
+
+
+def _unused(hook: Callable[..., Any]) -> bool:
+    """Whether a hook belongs to an extension the API does not use."""
+    owner = _owner(hook)
+    return any(owner is extension for extension in UNUSED)
+
+
+def _skipping(hook: Callable[..., Any], blueprint: str, passthrough: bool) -> Callable[..., Any]:
+    """The hook, run for every request except the blueprint's (returning the response as is)."""
+
+    @functools.wraps(hook)
+    def run(*args: Any) -> Any:
+        if request.blueprint == blueprint:
+            return args[0] if passthrough else None
+        return hook(*args)
+
+    return run
+
+
+def skip_unused_hooks(app: Flask, blueprint: str) -> None:
+    """Wrap the app-wide CSRF, rate-limit and sign-in hooks so the API's requests skip them."""
+    # Called once every extension is bound: only hooks registered for all routes are wrapped.
+    for hooks, passthrough in (
+        (app.before_request_funcs, False),
+        (app.after_request_funcs, True),
+        (app.teardown_request_funcs, False),
+    ):
+        every = hooks.get(None, [])
+        every[:] = [_skipping(h, blueprint, passthrough) if _unused(h) else h for h in every]
