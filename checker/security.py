@@ -29,6 +29,8 @@ HISTORY_ONLY = "private, no-cache"
 
 
 CACHE_CONTROL = "Cache-Control"
+# The headers with their names in lower case, lowered once rather than on every response.
+_LOWERED = tuple((name.lower(), name, value) for name, value in HEADERS.items())
 StartResponse = Callable[..., Any]
 CACHEABLE = (200, 206, 304)
 
@@ -51,19 +53,27 @@ class SecurityHeaders:
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             present = {name.lower() for name, _ in headers}
-            headers.extend((n, v) for n, v in HEADERS.items() if n.lower() not in present)
+            headers.extend((n, v) for lower, n, v in _LOWERED if lower not in present)
             if secure:
                 # Sent over HTTPS only: browsers ignore it on plain HTTP, and a plain-HTTP
                 # developer server must not pin the host to HTTPS.
-                _replace(headers, "Strict-Transport-Security", HSTS)
+                _put(headers, present, "Strict-Transport-Security", HSTS)
             if not (static and int(status[:3]) in CACHEABLE) and (
                     (CACHE_CONTROL, HISTORY_ONLY) not in headers):
                 # Nurse pages, API answers and error pages may show what someone typed; no
                 # browser or proxy cache may keep them on a shared device.
-                _replace(headers, CACHE_CONTROL, NO_STORE)
+                _put(headers, present, CACHE_CONTROL, NO_STORE)
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
+
+
+def _put(headers: list[tuple[str, str]], present: set[str], name: str, value: str) -> None:
+    """Set one header: appended when the view sent none, else replacing the view's value."""
+    if name.lower() in present:
+        _replace(headers, name, value)
+    else:
+        headers.append((name, value))  # the common case, without rebuilding the list
 
 
 def _replace(headers: list[tuple[str, str]], name: str, value: str) -> None:
