@@ -197,6 +197,22 @@ def _source(protocol: Protocol, texts: Mapping[str, Any], decision_only: bool = 
     return "\n".join(lines)
 
 
+def generated_namespace(protocol: Protocol) -> dict[str, Any]:
+    """What generated code may use: the missing marker, the reading of a temperature, the
+    protocol's question ids and choice sets, and a few builtins; nothing else."""
+    namespace: dict[str, Any] = {
+        "M": _MISSING,
+        "T": _temperature,
+        "KNOWN": frozenset(protocol.by_id),
+        "__builtins__": {"type": type, "dict": dict, "list": list, "len": len, "int": int,
+                         "float": float, "str": str},
+    }
+    for question in protocol.questions:
+        if question.type == CHOICE:
+            namespace[f"C_{question.id}"] = frozenset(c.id for c in question.choices)
+    return namespace
+
+
 def compiled_assess(
     protocol: Protocol, wording: Mapping[str, Any], decision_only: bool = False
 ) -> Assess:
@@ -204,26 +220,8 @@ def compiled_assess(
     call_back = {
         d.id: tuple(wording["call_back_if"]) if d.call_back else () for d in protocol.dispositions
     }
-    namespace: dict[str, Any] = {
-        "M": _MISSING,
-        "T": _temperature,
-        "SEEN": _SEEN,
-        "KNOWN": frozenset(protocol.by_id),
-        "CALL_BACK": call_back,
-        "IDENTITY": protocol.identity,
-        "__builtins__": {
-            "type": type,
-            "dict": dict,
-            "list": list,
-            "len": len,
-            "int": int,
-            "float": float,
-            "str": str,
-        },
-    }
-    for question in protocol.questions:
-        if question.type == CHOICE:
-            namespace[f"C_{question.id}"] = frozenset(c.id for c in question.choices)
+    namespace = generated_namespace(protocol)
+    namespace.update(SEEN=_SEEN, CALL_BACK=call_back, IDENTITY=protocol.identity)
     exec(
         compile(
             _source(protocol, wording, decision_only),

@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from rules.compiled import _MISSING, _atom, _temperature, _var, compiled_assess
+from rules.compiled import _atom, _var, compiled_assess, generated_namespace
 from rules.conditions import Atom, Condition
 from rules.model import CHOICE, INTEGER, YES_NO, Protocol
 
@@ -112,25 +112,8 @@ def _partial_source(protocol: Protocol) -> str:
 @lru_cache(maxsize=16)
 def compiled_partial_decision(protocol: Protocol) -> Callable[[Any], Any]:
     """Raw partial answers to the disposition the engine gives; None for an invalid answer."""
-    namespace: dict[str, Any] = {
-        "M": _MISSING,
-        "T": _temperature,
-        "AND": _and,
-        "OR": _or,
-        "G": _guarded,
-        "KNOWN": frozenset(protocol.by_id),
-        "__builtins__": {
-            "type": type,
-            "dict": dict,
-            "len": len,
-            "int": int,
-            "float": float,
-            "str": str,
-        },
-    }
-    for question in protocol.questions:
-        if question.type == CHOICE:
-            namespace[f"C_{question.id}"] = frozenset(c.id for c in question.choices)
+    namespace = generated_namespace(protocol)
+    namespace.update(AND=_and, OR=_or, G=_guarded)
     source = _partial_source(protocol)
     exec(compile(source, f"<partial {protocol.id}>", "exec"), namespace)  # noqa: S102
     function: Callable[[Any], Any] = namespace["decide"]

@@ -14,7 +14,7 @@ import smtplib
 import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from email.message import EmailMessage
 from typing import Any, Protocol
 
@@ -30,7 +30,7 @@ from checker.followup.checkin import clinic_today
 from checker.followup.models import CheckIn, Enrolment, Reminder
 from checker.followup.retention import commands
 from checker.followup.worklist import open_enrolments
-from checker.nurse.note import clinic_zone
+from checker.nurse.records import day_bounds
 
 log = logging.getLogger(__name__)
 EMAIL, TEXT = "email", "text"
@@ -65,17 +65,9 @@ class Outcome:
         return line
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The clinic's calendar day as two aware moments."""
-    zone = clinic_zone(current_app.config)
-    start = datetime.combine(day, time(), tzinfo=zone) if zone else datetime.combine(
-        day, time()).astimezone()
-    return start, start + timedelta(days=1)
-
-
 def due(today: date) -> list[Enrolment]:
     """Open follow-ups enrolled before today with no check-in yet today."""
-    start, end = _day_bounds(today)
+    start, end = day_bounds(today)  # 23 or 25 hours across a clock change
     checked_in = exists().where(CheckIn.enrolment_id == Enrolment.id,
                                 CheckIn.submitted_at >= start, CheckIn.submitted_at < end)
     fresh = {e.id for e in db.session.scalars(select(Enrolment).where(checked_in))}

@@ -97,8 +97,10 @@ def test_the_worklist_and_its_refreshed_rows_are_audited_and_need_a_nurse(
     events = _audited(app, "followup-worklist")
     assert len(events) == 2 and all(enrolment_id in e.shown_ids for e in events)
     stranger = app.test_client()
-    assert stranger.get("/nurse/followup").status_code in (302, 401)
-    assert stranger.get(f"/nurse/followup/patients/{enrolment_id}").status_code in (302, 401)
+    for path in ("/nurse/followup", f"/nurse/followup/patients/{enrolment_id}"):
+        refused = stranger.get(path)
+        assert refused.status_code == 302
+        assert refused.headers["Location"].startswith("/nurse/login")
 
 
 def test_a_patients_page_shows_each_check_in_with_what_changed_since_the_one_before(
