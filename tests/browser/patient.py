@@ -54,7 +54,9 @@ def answer_step(page: Page, answers: dict[str, str], walk: Walk | None = None) -
 
 def press_continue(page: Page, walk: Walk | None = None) -> None:
     """Press the step's Continue button."""
-    page.locator('#check button.button[value="next"]').click()
+    # Wait for the next page to be parsed, so what reads it next never sees a half-built one.
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.locator('#check button.button[value="next"]').click()
     if walk is not None:
         walk.taps += 1
 
@@ -84,7 +86,8 @@ def complete(page: Page, answers: dict[str, str], limit: int = 20) -> Walk:
 def get_result(page: Page, walk: Walk | None = None) -> None:
     """On "Check your answers", press the button for the result."""
     expect(page.locator('#check input[name="step"]')).to_have_value("review")
-    page.locator('#check button[value="submit"]').click()
+    with page.expect_navigation(wait_until="domcontentloaded"):
+        page.locator('#check button[value="submit"]').click()
     if walk is not None:
         walk.taps += 1
 
