@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import secrets
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from tests.browser.conftest import Certificate, browser  # noqa: F401
-from tests.faults.processes import Server, free_port
+from tests.faults.processes import PortTaken, Server, free_port
 from tests.faults.stack import FLASK, GUNICORN, REPO, Postgres
 from tests.nurse.conftest import PASSWORD
 from tests.support import require_chromium, require_nginx
@@ -21,6 +21,8 @@ EXAMPLE = REPO / "deploy" / "nginx.conf.example"
 GUNICORN_CONFIG = REPO / "deploy" / "gunicorn.conf.py"
 NURSE = "nora"
 CLI_SECONDS = 60
+# A port chosen free may be taken before the server binds it; a few tries make that a non-event.
+PORT_ATTEMPTS = 3
 
 
 def render_nginx_config(workdir: Path, port: int, plain_port: int, upstreams: list[int],
@@ -84,27 +86,43 @@ class Deployment:
 
     def start_gunicorn(self, name: str) -> int:
         """A gunicorn instance with the shipped config on a port of its own."""
-        port = free_port()
-        env = {**self.env(), "GUNICORN_BIND": f"127.0.0.1:{port}"}
-        server = Server(name, [str(GUNICORN), "--config", str(GUNICORN_CONFIG),
-                               "checker:create_app()"],
-                        self.workdir / f"{name}.log", env, REPO)
-        self.servers.append(server)
-        server.wait_for_port(port)
-        return port
+        def start() -> tuple[Server, int]:
+            port = free_port()
+            env = {**self.env(), "GUNICORN_BIND": f"127.0.0.1:{port}"}
+            return Server(name, [str(GUNICORN), "--config", str(GUNICORN_CONFIG),
+                                 "checker:create_app()"],
+                          self.workdir / f"{name}.log", env, REPO), port
+
+        return self._listening(start)
 
     def start_nginx(self, certificate: Certificate, upstreams: list[int]) -> None:
         """nginx in the foreground with the rendered example; everything it writes stays here."""
-        port, plain_port = free_port(), free_port()
-        config = self.workdir / "nginx.conf"
-        config.write_text(render_nginx_config(self.workdir, port, plain_port, upstreams,
-                                              certificate))
-        server = Server("nginx", [require_nginx(), "-p", str(self.workdir), "-c", str(config),
-                                  "-e", str(self.workdir / "error.log"), "-g", "daemon off;"],
-                        self.workdir / "nginx-console.log", dict(os.environ), self.workdir)
+        def start() -> tuple[Server, int]:
+            port, plain_port = free_port(), free_port()
+            config = self.workdir / "nginx.conf"
+            config.write_text(render_nginx_config(self.workdir, port, plain_port, upstreams,
+                                                  certificate))
+            return Server("nginx", [require_nginx(), "-p", str(self.workdir), "-c", str(config),
+                                    "-e", str(self.workdir / "error.log"), "-g", "daemon off;"],
+                          self.workdir / "nginx-console.log", dict(os.environ),
+                          self.workdir), port
+
+        self.url = f"https://127.0.0.1:{self._listening(start)}"
+
+    def _listening(self, start: Callable[[], tuple[Server, int]]) -> int:
+        """Start a server and wait for it; on new ports when another process took its own."""
+        for _ in range(PORT_ATTEMPTS - 1):
+            server, port = start()
+            self.servers.append(server)
+            try:
+                server.wait_for_port(port)
+                return port
+            except PortTaken:
+                server.stop()
+        server, port = start()
         self.servers.append(server)
         server.wait_for_port(port)
-        self.url = f"https://127.0.0.1:{port}"
+        return port
 
     def stop(self) -> None:
         """Stop every server, nginx first."""

@@ -41,6 +41,42 @@ def accepts_connections(port: int) -> bool:
         return False
 
 
+class PortTaken(RuntimeError):
+    """Another process took the port between choosing it and the server binding it."""
+
+
+def listening_sockets(port: int) -> set[str]:
+    """The inodes of the sockets listening on 127.0.0.1 or any address at this port."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            # fields: sl, local address (hex ip:port), remote address, state (0A is LISTEN), ...
+            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found.add(fields[9])
+    return found
+
+
+def holds_any(pid: int, inodes: set[str]) -> bool:
+    """Whether the process has one of these sockets open."""
+    wanted = {f"socket:[{inode}]" for inode in inodes}
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for descriptor in descriptors:
+        try:
+            if os.readlink(f"/proc/{pid}/fd/{descriptor}") in wanted:
+                return True
+        except OSError:
+            continue
+    return False
+
+
 class Server:
     """A server process in its own process group, its output written to a log file."""
 
@@ -76,8 +112,13 @@ class Server:
         """Wait until the server listens, failing with its log if it died or took too long."""
         def ready() -> bool:
             if not self.alive():
-                raise RuntimeError(f"{self.name} exited at start:\n{self.log_tail()}")
-            return accepts_connections(port)
+                tail = self.log_tail()
+                if "already in use" in tail or "Connection in use" in tail:
+                    raise PortTaken(f"{self.name}: port {port} was taken:\n{tail}")
+                raise RuntimeError(f"{self.name} exited at start:\n{tail}")
+            # The listener must be this server's own: a port chosen free can be taken by a
+            # process of another suite before the server binds it, and that one answers too.
+            return accepts_connections(port) and holds_any(self.pid, listening_sockets(port))
 
         wait_until(ready, f"{self.name} listening on port {port}")
 
