@@ -45,8 +45,8 @@ class PortTaken(RuntimeError):
     """Another process took the port between choosing it and the server binding it."""
 
 
-def listening_sockets(port: int) -> set[str]:
-    """The inodes of the sockets listening on 127.0.0.1 or any address at this port."""
+def sockets_on(port: int, state: str) -> set[str]:
+    """The sockets at this local port in one TCP state ("0A" listening, "01" established)."""
     found = set()
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
@@ -55,26 +55,10 @@ def listening_sockets(port: int) -> set[str]:
             continue
         for row in rows:
             fields = row.split()
-            # fields: sl, local address (hex ip:port), remote address, state (0A is LISTEN), ...
-            if fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
-                found.add(fields[9])
+            # Local address as hex "ADDR:PORT", then the remote one, the state, ..., the inode.
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                found.add(f"socket:[{fields[9]}]")
     return found
-
-
-def holds_any(pid: int, inodes: set[str]) -> bool:
-    """Whether the process has one of these sockets open."""
-    wanted = {f"socket:[{inode}]" for inode in inodes}
-    try:
-        descriptors = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return False
-    for descriptor in descriptors:
-        try:
-            if os.readlink(f"/proc/{pid}/fd/{descriptor}") in wanted:
-                return True
-        except OSError:
-            continue
-    return False
 
 
 class Server:
@@ -118,7 +102,8 @@ class Server:
                 raise RuntimeError(f"{self.name} exited at start:\n{tail}")
             # The listener must be this server's own: a port chosen free can be taken by a
             # process of another suite before the server binds it, and that one answers too.
-            return accepts_connections(port) and holds_any(self.pid, listening_sockets(port))
+            listeners = sockets_on(port, "0A")
+            return accepts_connections(port) and bool(_open_files(self.pid) & listeners)
 
         wait_until(ready, f"{self.name} listening on port {port}")
 
@@ -160,17 +145,7 @@ def children(pid: int) -> list[int]:
 
 def serving(pids: list[int], port: int) -> list[int]:
     """Those of pids that hold an open connection accepted on this port (serving a request)."""
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            rows = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for row in rows:
-            fields = row.split()
-            # Local address as hex "ADDR:PORT"; state 01 is ESTABLISHED.
-            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
-                inodes.add(f"socket:[{fields[9]}]")
+    inodes = sockets_on(port, "01")
     return [pid for pid in pids if _open_files(pid) & inodes]
 
 
