@@ -9,6 +9,7 @@ message naming what to do, and is never guessed.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -95,6 +96,13 @@ class Reading:
     errors: dict[str, str] = field(default_factory=dict)
     # A refused temperature that fits the other unit (38.5 °F, 101 °C): that unit.
     other_unit: dict[str, str] = field(default_factory=dict)
+    # Every field's posted values as sent, for showing them again and carrying them on.
+    posted: dict[str, list[Any]] = field(default_factory=dict)
+
+    def raw(self, name: str) -> str:
+        """A field's one posted value, or '' when it was not sent or sent more than once."""
+        values = self.posted.get(name, [])
+        return values[0] if len(values) == 1 and isinstance(values[0], str) else ""
 
 
 class AnswerForm(Form):
@@ -105,15 +113,11 @@ class AnswerForm(Form):
     def read(self) -> Reading:
         """Every answer given, and for each question that cannot be read, why."""
         self.validate()  # one value each, plain text: the checks every field shares
-        reading = Reading()
+        reading = Reading(posted={name: list(field.raw_data or [])
+                                  for name, field in self._fields.items()})
         for question in self.protocol.questions:
             self._read_one(question, reading)
         return reading
-
-    def raw(self, name: str) -> str:
-        """A field's one posted value, or '' when it was not sent or sent more than once."""
-        values = self[name].raw_data or []
-        return values[0] if len(values) == 1 and isinstance(values[0], str) else ""
 
     def _shared_error(self, question: Question) -> str:
         """The first message of the checks every field shares, for any part of the question."""
@@ -131,7 +135,7 @@ class AnswerForm(Form):
         if question.type == TEMPERATURE:
             self._read_temperature(question, reading)
             return
-        raw = self.raw(question.id).strip()
+        raw = reading.raw(question.id).strip()
         if not raw:
             return
         if question.type == YES_NO:
@@ -153,9 +157,9 @@ class AnswerForm(Form):
 
     def _read_temperature(self, question: Question, reading: Reading) -> None:
         """A reading with its unit, or ticked as not taken; a typed reading is never dropped."""
-        value = self.raw(field_name(question, VALUE)).strip()
-        unit = self.raw(field_name(question, UNIT)).strip()
-        not_measured = bool(self.raw(field_name(question, NOT_MEASURED)))
+        value = reading.raw(field_name(question, VALUE)).strip()
+        unit = reading.raw(field_name(question, UNIT)).strip()
+        not_measured = bool(reading.raw(field_name(question, NOT_MEASURED)))
         if not value:
             if not_measured:
                 reading.answers[question.id] = None
@@ -201,10 +205,24 @@ def answer_form_class(protocol: Protocol) -> type[AnswerForm]:
     return type("ProtocolAnswerForm", (AnswerForm,), attrs)
 
 
-def read_answers(protocol: Protocol, formdata: Any) -> tuple[AnswerForm, Reading]:
-    """Read posted answers with the protocol's form."""
-    form = answer_form_class(protocol)(formdata=formdata)
-    return form, form.read()
+# Binding a field is most of a form's cost, so each thread keeps one bound form per protocol
+# and gives it each request's data: WTForms' process() replaces every field's data and raw
+# data, validate() every error, and read() copies out all a caller keeps.
+_bound = threading.local()
+
+
+def read_answers(protocol: Protocol, formdata: Any) -> Reading:
+    """Read posted answers (None: nothing posted) with the protocol's form."""
+    form_class = answer_form_class(protocol)
+    forms: dict[type[AnswerForm], AnswerForm] = _bound.__dict__.setdefault("forms", {})
+    form = forms.get(form_class)
+    # Never None: a form processed with no data would keep the last request's.
+    data = formdata if formdata is not None else MultiDict()
+    if form is None:
+        form = forms[form_class] = form_class(formdata=data)
+    else:
+        form.process(data)
+    return form.read()
 
 
 def as_fields(protocol: Protocol, answers: dict[str, Any]) -> MultiDict[str, str]:

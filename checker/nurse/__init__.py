@@ -91,7 +91,9 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(records.audit_log.commands)
     app.cli.add_command(replay.commands)
     app.session_interface = session_interface(app)
-    login_manager.init_app(app)
+    # Templates reach the nurse through the lazy proxy, so a patient's page never loads one.
+    login_manager.init_app(app, add_context_processor=False)
+    app.jinja_env.globals["current_user"] = current_user
     login_manager.login_view = "nurse.login"
     login_manager.login_message = "Please sign in to use the nurse console."
     login_manager.session_protection = "strong"

@@ -62,7 +62,7 @@ def read_triage(
     """Read the answers given so far and assess them; a bad answer is reported, not guessed."""
     formdata = form if hasattr(form, "getlist") else MultiDict(form)
     # The same reader as the patient's check: both accept and refuse exactly the same input.
-    _, reading = read_answers(protocol, formdata)
+    reading = read_answers(protocol, formdata)
     answers = {k: v for k, v in reading.answers.items() if k != DAYS}
     errors = {k: v for k, v in reading.errors.items() if k != DAYS}
     if days is not None:

@@ -47,6 +47,8 @@ class HttpsAwareSessionInterface(SecureCookieSessionInterface):
         """The signed-cookie session, or none at all for the API."""
         if _sessionless(request):
             return self.make_null_session(app)
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()  # nothing to read, so no signer to build
         return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:

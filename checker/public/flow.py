@@ -19,7 +19,6 @@ from checker.answer_form import (
     VALUE,
     WHOLE_NUMBER,
     YES,
-    AnswerForm,
     Reading,
     field_name,
     field_names,
@@ -29,6 +28,7 @@ from checker.answer_form import (
 from checker.public.steps import Step, steps_for
 from rules import AnswerError, Protocol, assess
 from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
+from rules.partial import compiled_decision
 
 EMERGENCY = "emergency"
 REVIEW = "review"  # the "Check your answers" page's step id
@@ -40,7 +40,6 @@ class Check:
     """A patient's answers so far and the steps they go through."""
 
     protocol: Protocol
-    form: AnswerForm
     reading: Reading
     emergency_number: str
     # Answers the server gives, never the form (a follow-up's day count), and not asked.
@@ -51,11 +50,11 @@ class Check:
              emergency_number: str, fixed: dict[str, Any] | None = None) -> Check:
         """Read the posted answers (none for a new check)."""
         fixed = dict(fixed or {})
-        form, reading = read_answers(protocol, formdata if formdata is not None else MultiDict())
+        reading = read_answers(protocol, formdata)
         for question_id in fixed:  # what the server knows is never taken from the form
             reading.answers.pop(question_id, None)
             reading.errors.pop(question_id, None)
-        return cls(protocol, form, reading, emergency_number, fixed)
+        return cls(protocol, reading, emergency_number, fixed)
 
     @cached_property
     def steps(self) -> tuple[Step, ...]:
@@ -121,12 +120,13 @@ class Check:
 
     def emergency(self) -> dict[str, Any] | None:
         """The assessment if the answers given so far already mean an emergency."""
-        try:
-            result = self.assess()
-        except AnswerError:  # the reader refuses what the rules would; this is a safety net
+        # The generated decision, the engine's by test, asks only which disposition; the whole
+        # assessment is made only for an emergency.
+        decided = compiled_decision(self.protocol)(self.answers)
+        if decided is None:  # the reader refuses what the rules would; this is a safety net
             return None
-        if result["disposition"] == EMERGENCY:
-            return result
+        if decided == EMERGENCY:
+            return self.assess()
         return self._emergency_if_repeated()
 
     def _emergency_if_repeated(self) -> dict[str, Any] | None:
@@ -148,7 +148,7 @@ class Check:
         for question in self.protocol.questions:
             if question.type == TEMPERATURE or question.id in self.fixed:
                 continue
-            values = self.form[question.id].raw_data or []
+            values = self.reading.posted.get(question.id, [])
             if len(values) < 2:
                 continue
             for value in values:
@@ -163,7 +163,7 @@ class Check:
     def values(self) -> dict[str, str]:
         """Each field's posted value, as typed, for showing it again."""
         return {
-            name: self.form.raw(name)
+            name: self.reading.raw(name)
             for question in self.protocol.questions
             if question.id not in self.fixed
             for name in field_names(question)
@@ -177,7 +177,7 @@ class Check:
             if question.id in skip or question.id in self.fixed:
                 continue
             for name in field_names(question):
-                value = self.form.raw(name)
+                value = self.reading.raw(name)
                 if value:
                     carried.append((name, value))
         return carried
@@ -185,6 +185,6 @@ class Check:
     def shown_temperature(self, question_id: str) -> tuple[str, str]:
         """A temperature as the patient typed it, with its unit (° sign included)."""
         question = self.protocol.by_id[question_id]
-        value = self.form.raw(field_name(question, VALUE)).strip()
-        unit = self.form.raw(field_name(question, UNIT)).strip()
+        value = self.reading.raw(field_name(question, VALUE)).strip()
+        unit = self.reading.raw(field_name(question, UNIT)).strip()
         return (value, f"°{unit}") if DECIMAL_NUMBER.fullmatch(value) else ("", "")

@@ -12,12 +12,14 @@ from typing import Any
 
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from checker.answer_form import NOT_MEASURED, UNIT, VALUE, field_name
 from checker.i18n import SWITCH_LANG, language
-from checker.public.display import display_for
+from checker.public.display import QuestionDisplay, display_for
 from checker.public.flow import RESULT, REVIEW, Check
+from checker.public.markup import question_markup
 from checker.public.steps import EMERGENCY_GROUP, Step, steps_for
 from checker.security import HISTORY_ONLY
 from rules import Protocol, fill, load_protocol
@@ -156,11 +158,12 @@ class _Pages:
         config = current_app.config
         self.number = config["EMERGENCY_NUMBER"]
         self.display = display_for(check.protocol, check.protocol.language, self.number)
+        self.default_unit = config["DEFAULT_TEMPERATURE_UNIT"]
 
     def _render(self, template: str, status: int = 200, **context: Any) -> Any:
         """A page of the check, kept by this browser for Back only."""
         shared = {"action": self.kind.action(), "followup": False,
-                  "default_unit": current_app.config["DEFAULT_TEMPERATURE_UNIT"]}
+                  "default_unit": self.default_unit}
         body = render_template(template, **{**shared, **self.kind.extra(), **context})
         return body, status, {"Cache-Control": HISTORY_ONLY}
 
@@ -173,13 +176,22 @@ class _Pages:
         number, total = self.check.position(step)
         summary = [(q.target, f"{q.legend} – {problems[q.id]}") for q in questions
                    if q.id in problems]
+        values = self.check.values()
+        other_unit = self.check.reading.other_unit if problems else {}
+        shown = [(q, None if q.id in problems or q.id in other_unit else self._made(q, values))
+                 for q in questions]
         return self._render(
             "public/step.html", 422 if problems else 200, step=step, group=group,
             group_hint=fill(group.hint, self.number) if group.hint else "",
-            questions=questions, problems=problems, summary=summary,
-            values=self.check.values(), hidden=self.check.hidden(step),
-            other_unit=self.check.reading.other_unit if problems else {},
+            questions=shown, problems=problems, summary=summary,
+            values=values, hidden=self.check.hidden(step), other_unit=other_unit,
             number=number, total=total, first=number == 1, returning=returning)
+
+    def _made(self, display: QuestionDisplay, values: dict[str, str]) -> Markup:
+        """A question with no error, from the markup made once for its choice."""
+        return question_markup(display, values, protocol_sha=self.check.protocol.sha256,
+                               language=self.check.protocol.language,
+                               emergency_number=self.number, default_unit=self.default_unit)
 
     def review(self) -> Any:
         """Every answer with a way to change it, then the button for the result."""

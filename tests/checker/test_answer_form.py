@@ -25,7 +25,7 @@ def _both(app: Flask, changes: dict[str, str]) -> tuple[object, object]:
     data.pop("days_since_procedure")  # the console works the day count out itself
     protocol = load_protocol()
     with app.test_request_context("/"):
-        _, reading = read_answers(protocol, _multidict(data))
+        reading = read_answers(protocol, _multidict(data))
         triage = read_triage(_multidict(data), protocol, days=None, emergency_number="911")
     patient = (reading.answers, reading.errors)
     console = ({k: v for k, v in triage.answers.items()}, triage.errors)
@@ -64,3 +64,19 @@ def test_four_digit_numbers_are_refused_by_both(app: Flask) -> None:
     (answers, errors), (console_answers, console_errors) = _both(app, {"pain_score": "1234"})
     assert "pain_score" in errors and "pain_score" in console_errors
     assert "pain_score" not in answers and "pain_score" not in console_answers
+
+
+def test_a_reading_keeps_nothing_of_the_one_before_it(app: Flask) -> None:
+    # Each thread reuses its bound form, so one patient's answers must never reach the next.
+    protocol = load_protocol()
+    first = {k: v for k, v in CALM_FORM.items() if k not in ("step", "action")}
+    with app.test_request_context("/"):
+        full = read_answers(protocol, _multidict({**first, "temperature_value": "101.2",
+                                                  "temperature_unit": "F"}))
+        empty = read_answers(protocol, None)
+        wrong = read_answers(protocol, _multidict({"pain_score": "eleven"}))
+    assert full.answers["temperature"] == {"value": 101.2, "unit": "F"}
+    assert empty.answers == {} and empty.errors == {}
+    assert not any(empty.posted.values())
+    assert wrong.answers == {} and list(wrong.errors) == ["pain_score"]
+    assert {name for name, values in wrong.posted.items() if values} == {"pain_score"}

@@ -7,8 +7,11 @@ import subprocess
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from flask import render_template_string
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
+from tests.checker.samples import make_app
 from tests.protocol_data import mildest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -150,3 +153,15 @@ def test_the_apis_answer_problems_are_in_the_language_asked_with_its_numbers(
                           headers={"Accept-Language": "es"})
     assert refused.status_code == 415
     assert refused.get_json()["errors"]["body"].startswith("Envíe las respuestas como JSON")
+
+
+def test_a_template_speaks_the_forced_language_and_then_the_pages_again() -> None:
+    # Template words use a catalog kept per request; forcing a locale must still switch it.
+    app = make_app()
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        before = render_template_string('{{ _("There is a problem") }}')
+        with force_locale("es"):
+            forced = render_template_string('{{ _("There is a problem") }}')
+        after = render_template_string('{{ _("There is a problem") }}')
+    assert (before, forced, after) == ("There is a problem", "Hay un problema",
+                                       "There is a problem")

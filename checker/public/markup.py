@@ -1,0 +1,57 @@
+"""Each question's markup, rendered once per display and answer; a step only joins them.
+
+A question's HTML depends on the protocol, the language, the clinic's settings and which
+option is chosen, except for what the patient typed into a text box. So the template is
+rendered once for every choice, with a marker where the typed text goes, and a request only
+puts the escaped text in place of the marker. A question with an error, or with "Did you
+mean °C?", is rare and rendered by the template each time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from flask import current_app, render_template
+from markupsafe import Markup, escape
+
+from checker.public.display import RADIOS, QuestionDisplay
+
+# Where typed text goes: no template text holds a NUL, and the text put in is never scanned again.
+TYPED = "\x00typed\x00"
+ONE_QUESTION = "public/_question.html"
+
+
+@lru_cache(maxsize=64)
+def _rendered(protocol_sha: str, language: str, emergency_number: str,
+              default_unit: str) -> dict[tuple[str, str | None], str]:
+    """Rendered questions of one protocol, language and clinic, filled as they are asked for."""
+    return {}
+
+
+def _chosen(display: QuestionDisplay, values: dict[str, str]) -> str | None:
+    """Which option the page marks, as one of the options' values or None for none of them."""
+    name = display.id if display.kind == RADIOS else display.unit_name
+    wanted = values.get(name) or (None if display.kind == RADIOS else
+                                  current_app.config["DEFAULT_TEMPERATURE_UNIT"])
+    return wanted if any(o.value == wanted for o in display.options) else None
+
+
+def question_markup(display: QuestionDisplay, values: dict[str, str], *, protocol_sha: str,
+                    language: str, emergency_number: str, default_unit: str) -> Markup:
+    """One question as the step shows it with no error: made once, the typed text put in."""
+    chosen = _chosen(display, values)
+    done = _rendered(protocol_sha, language, emergency_number, default_unit)
+    key = (display.id, chosen)
+    markup = done.get(key)
+    if markup is None:
+        # Only the choice is filled in here; the typed text stays a marker.
+        if display.kind == RADIOS:
+            filled = {display.id: chosen or ""}
+        else:
+            filled = {display.input_name: TYPED, display.unit_name: chosen or ""}
+        markup = done[key] = render_template(ONE_QUESTION, q=display, values=filled,
+                                             default_unit=default_unit if chosen else "")
+    if display.kind == RADIOS:
+        return Markup(markup)
+    typed = values.get(display.input_name, "")
+    return Markup(markup.replace(TYPED, str(escape(typed))))
