@@ -12,6 +12,9 @@ from typing import Any
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, request
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from checker.extensions import babel
@@ -65,6 +68,15 @@ def _catalog() -> Translations | NullTranslations:
     return catalog
 
 
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    """A template's `_()`, as Jinja's newstyle gettext: trusted words, escaped variables."""
+    words = _catalog().ugettext(string)
+    if eval_ctx.autoescape:
+        words = Markup(words)
+    return words % variables if variables or "%" in words else words
+
+
 def init_app(app: Flask) -> None:
     """Pick each request's language and give templates what they need to show it."""
     babel.init_app(app, locale_selector=chosen_language)
@@ -76,6 +88,8 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # `_` and `gettext` are most of a page's template calls: one call each instead of three.
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _template_gettext
 
     @app.context_processor
     def languages() -> dict[str, Any]:

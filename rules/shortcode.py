@@ -11,6 +11,7 @@ and case, spaces and dashes do not matter.
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from rules.answers import to_fahrenheit
@@ -56,7 +57,17 @@ def _values(question: Question) -> list[Any]:
     raise CodeError(f"question {question.id} has a type a code cannot hold")
 
 
-def _digit(question: Question, answers: dict[str, Any]) -> int:
+@lru_cache(maxsize=32)
+def _answers(protocol: Protocol) -> dict[str, tuple[tuple[Any, ...], dict[Any, int]]]:
+    """Each question's possible answers and each answer's place (1 and up), made once."""
+    made = {}
+    for question in protocol.questions:
+        values = tuple(_values(question))
+        made[question.id] = (values, {value: i + 1 for i, value in enumerate(values)})
+    return made
+
+
+def _digit(protocol: Protocol, question: Question, answers: dict[str, Any]) -> int:
     """An answer's place (1 and up), or 0 for not answered."""
     if question.id not in answers:
         return 0
@@ -67,8 +78,8 @@ def _digit(question: Question, answers: dict[str, Any]) -> int:
             raise CodeError(f"{question.id} has more than two decimals")
         value = (int(hundredths), value["unit"])
     try:
-        return _values(question).index(value) + 1
-    except ValueError:
+        return _answers(protocol)[question.id][1][value]
+    except (KeyError, TypeError):
         raise CodeError(f"{question.id} has an answer outside the protocol") from None
 
 
@@ -89,11 +100,12 @@ def _text(number: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
+@lru_cache(maxsize=32)
 def _length(protocol: Protocol) -> int:
     """How many characters a protocol's codes have, check characters included."""
     space = VERSION_SLOTS
-    for question in protocol.questions:
-        space *= len(_values(question)) + 1
+    for values, _ in _answers(protocol).values():
+        space *= len(values) + 1
     body = 1
     while len(ALPHABET) ** body < space:
         body += 1
@@ -108,7 +120,8 @@ def encode(protocol: Protocol, answers: dict[str, Any]) -> str:
         raise CodeError("only a released protocol's answers can be coded")
     number = 0
     for question in reversed(protocol.questions):
-        number = number * (len(_values(question)) + 1) + _digit(question, answers)
+        size = len(_answers(protocol)[question.id][0]) + 1
+        number = number * size + _digit(protocol, question, answers)
     number = number * VERSION_SLOTS + place
     code = _text(number, _length(protocol) - CHECK_CHARS) + _check(protocol, number)
     return " ".join(code[i:i + GROUP] for i in range(0, len(code), GROUP))
@@ -134,7 +147,7 @@ def decode(code: str) -> tuple[Protocol, dict[str, Any]]:
         raise CodeError("the code does not check out")
     answers: dict[str, Any] = {}
     for question in protocol.questions:
-        values = _values(question)
+        values = _answers(protocol)[question.id][0]
         number, digit = divmod(number, len(values) + 1)
         if digit:
             value = values[digit - 1]
