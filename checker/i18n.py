@@ -7,6 +7,7 @@ English; a nurse can print a patient's handout in the patient's language.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from babel.support import NullTranslations, Translations
@@ -15,7 +16,9 @@ from flask_babel import get_locale, get_translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_accept_header
 
 from checker.extensions import babel
 from rules import load_protocol
@@ -40,7 +43,19 @@ def chosen_language() -> str:
         return asked
     if request.path.startswith(NURSE_PREFIX):
         return "en"  # the console is in English; only a handout may be asked in another
-    return request.accept_languages.best_match(LANGUAGES) or "en"
+    return browser_language()
+
+
+def browser_language() -> str:
+    """The browser's first language that we have (Accept-Language), else English."""
+    return _best_of(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=256)
+def _best_of(accept_language: str) -> str:
+    """The best of our languages for one Accept-Language header, worked out once per header."""
+    accepted = parse_accept_header(accept_language or None, LanguageAccept)
+    return accepted.best_match(LANGUAGES) or "en"
 
 
 def language() -> str:

@@ -8,17 +8,23 @@ from typing import Any
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """Build an object, refusing a key given twice."""
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise ValueError(f"the key {key!r} is given twice")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):  # only then look for which key it was
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the key {key!r} is given twice")
+            seen.add(key)
     return out
 
 
 def _constant(name: str) -> Any:
     """Refuse NaN and Infinity, which are not JSON."""
     raise ValueError(f"{name} is not a JSON number")
+
+
+# Made once: json.loads would build a new decoder for these options on every call.
+_DECODER = json.JSONDecoder(object_pairs_hook=_pairs, parse_constant=_constant)
 
 
 def _utf8(data: bytes) -> str:
@@ -40,8 +46,10 @@ def loads_strict(text: str | bytes) -> Any:
     """Parse JSON strictly; raises ValueError with a plain message."""
     if isinstance(text, bytes):
         text = _utf8(text)
+    elif text.startswith("\ufeff"):
+        raise ValueError("not valid JSON: the text starts with a byte order mark")
     try:
-        return json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        return _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise ValueError(
             f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"

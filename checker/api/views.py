@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from checker.api.fhir import FHIR_JSON, ResponseError, questionnaire, read_response
 from checker.api.openapi import document
 from checker.extensions import csrf, limiter
-from checker.i18n import LANGUAGES
+from checker.i18n import browser_language
 from rules import AnswerError, Protocol, assess, load_protocol
 from rules.jsonio import loads_strict
 from rules.messages import Message
@@ -71,9 +71,9 @@ def _whole_numbers(answers: Any, protocol: Protocol) -> Any:
 
 
 @bp.post("/assessments")
-def create_assessment() -> tuple[Any, int]:
+def create_assessment() -> Any:
     """Assess one answer set sent as JSON; nothing is stored."""
-    language = request.accept_languages.best_match(LANGUAGES) or "en"
+    language = browser_language()
     if request.mimetype not in ("application/json", FHIR_JSON):
         return _errors(415, {"body": NOT_JSON}, language)
     charset = request.mimetype_params.get("charset")
@@ -96,7 +96,7 @@ def create_assessment() -> tuple[Any, int]:
         return _errors(422, exc.errors, language)
     response = jsonify(result)
     response.headers["Content-Language"] = language  # which language the texts are in
-    return response, 200
+    return response
 
 
 @bp.get("/questionnaire")
