@@ -13,8 +13,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
     from checker import settings
+    from checker.json_provider import FastJSONProvider
 
     app = Flask(__name__, instance_relative_config=True)
+    app.json = FastJSONProvider(app)
     app.config.from_mapping(settings.defaults())
     if test_config is None:
         app.config.from_mapping(settings.from_environment())
