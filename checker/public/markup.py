@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import current_app, render_template
+from flask import render_template
 from markupsafe import Markup, escape
 
 from checker.public.display import RADIOS, QuestionDisplay
@@ -28,18 +28,19 @@ def _rendered(protocol_sha: str, language: str, emergency_number: str,
     return {}
 
 
-def _chosen(display: QuestionDisplay, values: dict[str, str]) -> str | None:
+def _chosen(display: QuestionDisplay, values: dict[str, str], default_unit: str) -> str | None:
     """Which option the page marks, as one of the options' values or None for none of them."""
-    name = display.id if display.kind == RADIOS else display.unit_name
-    wanted = values.get(name) or (None if display.kind == RADIOS else
-                                  current_app.config["DEFAULT_TEMPERATURE_UNIT"])
+    if display.kind == RADIOS:
+        wanted = values.get(display.id)
+    else:  # a unit not chosen is the clinic's default, as the template shows it
+        wanted = values.get(display.unit_name) or default_unit
     return wanted if any(o.value == wanted for o in display.options) else None
 
 
 def question_markup(display: QuestionDisplay, values: dict[str, str], *, protocol_sha: str,
                     language: str, emergency_number: str, default_unit: str) -> Markup:
     """One question as the step shows it with no error: made once, the typed text put in."""
-    chosen = _chosen(display, values)
+    chosen = _chosen(display, values, default_unit)
     done = _rendered(protocol_sha, language, emergency_number, default_unit)
     key = (display.id, chosen)
     markup = done.get(key)
