@@ -31,8 +31,6 @@ HISTORY_ONLY = "private, no-cache"
 CACHE_CONTROL = "Cache-Control"
 # The headers with their names in lower case, lowered once rather than on every response.
 _LOWERED = tuple((name.lower(), name, value) for name, value in HEADERS.items())
-_LOWER_NAMES = frozenset(lower for lower, _, _ in _LOWERED)
-_PAIRS = tuple(HEADERS.items())
 StartResponse = Callable[..., Any]
 CACHEABLE = (200, 206, 304)
 
@@ -55,10 +53,7 @@ class SecurityHeaders:
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             present = {name.lower() for name, _ in headers}
-            if present.isdisjoint(_LOWER_NAMES):  # the usual case: the view set none of them
-                headers.extend(_PAIRS)
-            else:
-                headers.extend((n, v) for lower, n, v in _LOWERED if lower not in present)
+            headers.extend((n, v) for lower, n, v in _LOWERED if lower not in present)
             if secure:
                 # Sent over HTTPS only: browsers ignore it on plain HTTP, and a plain-HTTP
                 # developer server must not pin the host to HTTPS.

@@ -111,7 +111,8 @@ class Deployment:
 
     def _listening(self, start: Callable[[], tuple[Server, int]]) -> int:
         """Start a server and wait for it; on new ports when another process took its own."""
-        for _ in range(PORT_ATTEMPTS - 1):
+        attempts_left = PORT_ATTEMPTS
+        while True:
             server, port = start()
             self.servers.append(server)
             try:
@@ -119,10 +120,9 @@ class Deployment:
                 return port
             except PortTaken:
                 server.stop()
-        server, port = start()
-        self.servers.append(server)
-        server.wait_for_port(port)
-        return port
+                attempts_left -= 1
+                if not attempts_left:
+                    raise
 
     def stop(self) -> None:
         """Stop every server, nginx first."""
