@@ -64,3 +64,25 @@ def guarded(protocol: Protocol | None = None) -> list[Question]:
     """The questions asked only under a condition, which an answer set may leave out."""
     protocol = protocol or load_protocol()
     return [q for q in protocol.questions if q.asked_when is not None]
+
+
+def served_source() -> str:
+    """The text of the protocol file the app serves (the newest released version)."""
+    from rules.loader import PROTOCOLS
+
+    return (PROTOCOLS / f"{load_protocol().version}.toml").read_text(encoding="utf-8")
+
+
+def next_version() -> str:
+    """A version number after every released one: the served version's minor part plus one."""
+    major, minor, *_ = (int(part) for part in load_protocol().version.split("."))
+    return f"{major}.{minor + 1}.0"
+
+
+def as_version(text: str, version: str) -> str:
+    """A protocol file's text with its version line set to this version."""
+    served = load_protocol().version
+    line = f'version = "{served}"'
+    if line not in text:
+        raise ValueError(f"the text has no line {line!r}")
+    return text.replace(line, f'version = "{version}"', 1)

@@ -13,11 +13,10 @@ from hypothesis import strategies as st
 
 import rules.loader
 from rules import Protocol, assess, parse_protocol
-from rules.loader import PROTOCOLS
 from rules.verify import Verifier
 from tests.bench.strategies import valid_temperature
 from tests.nurse.conftest import add_nurse, make_app, sign_in
-from tests.protocol_data import mildest, value_strategies
+from tests.protocol_data import as_version, mildest, next_version, served_source, value_strategies
 
 QUESTION = """[[question]]
 id = "new_rash"
@@ -40,12 +39,12 @@ source = "D (call for a new rash)"
 @functools.cache
 def with_rash() -> Protocol:
     """The served protocol with one more yes/no question and the rule that reads it."""
-    text = (PROTOCOLS / "1.1.0.toml").read_text(encoding="utf-8")
+    text = served_source()
     anchor = '[[question]]\nid = "days_since_procedure"'
     text = text.replace(anchor, QUESTION + anchor, 1)
     text = text.replace("# Advice, in the order", RULE + "# Advice, in the order", 1)
-    text = text.replace('version = "1.1.0"', 'version = "1.2.0"', 1)
-    return parse_protocol(text.encode(), "1.2.0.toml")
+    text = as_version(text, next_version())
+    return parse_protocol(text.encode(), f"{next_version()}.toml")
 
 
 @pytest.fixture

@@ -8,20 +8,25 @@ import pytest
 from flask.testing import FlaskClient
 
 import rules.loader
-from rules import Protocol, find_release, parse_protocol, released
-from rules.loader import PROTOCOLS
+from rules import Protocol, find_release, load_protocol, parse_protocol, released
 from tests.nurse.conftest import call_data, new_call
+from tests.protocol_data import as_version, next_version, served_source
 
 OLD_QUESTION = "What is your temperature?"  # 1.0.0's wording
-NEW_QUESTION = "What is your temperature now?"  # 1.1.0's wording
+NEW_QUESTION = "What is your temperature now?"  # the wording from 1.1.0 on
+REWORDED = "Is the puncture site bleeding?"  # the made-up next version's wording
+
+
+def bleeding_question() -> str:
+    """The served version's wording of the bleeding question."""
+    return load_protocol().by_id["bleeding"].text
 
 
 def next_release() -> Protocol:
-    """A made-up version 1.2.0 that rewords the bleeding question."""
-    text = (PROTOCOLS / "1.1.0.toml").read_text(encoding="utf-8")
-    text = text.replace('version = "1.1.0"', 'version = "1.2.0"', 1)
-    text = text.replace("Is the needle spot bleeding?", "Is the puncture site bleeding?", 1)
-    return parse_protocol(text.encode(), "1.2.0.toml")
+    """A made-up version after the served one that rewords the bleeding question."""
+    text = as_version(served_source(), next_version())
+    text = text.replace(f'text = "{bleeding_question()}"', f'text = "{REWORDED}"', 1)
+    return parse_protocol(text.encode(), f"{next_version()}.toml")
 
 
 def serve(monkeypatch: pytest.MonkeyPatch, *protocols: Protocol) -> None:
@@ -47,19 +52,20 @@ def test_a_saved_call_keeps_its_version_after_a_new_one_ships(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old, current = released()[0], released()[-1]
+    worded = bleeding_question()
     encounter_id = save(client)
     serve(monkeypatch, old, current, next_release())
 
     shown = page(client, f"/nurse/encounters/{encounter_id}")
     assert f"version {current.version} (sha256 {current.sha256})" in shown
-    assert "Is the needle spot bleeding?" in shown
-    assert "Is the puncture site bleeding?" not in shown
+    assert worded in shown
+    assert REWORDED not in shown
     for path in (f"/nurse/encounters/{encounter_id}/note.txt",
                  f"/nurse/encounters/{encounter_id}/print"):
         assert f"version {current.version} (sha256 {current.sha256})" in page(client, path)
 
     newer = page(client, f"/nurse/encounters/{save(client)}")
-    assert "version 1.2.0" in newer and "Is the puncture site bleeding?" in newer
+    assert f"version {next_version()}" in newer and REWORDED in newer
 
 
 def test_a_call_saved_under_1_0_0_is_worded_by_1_0_0(
@@ -85,6 +91,6 @@ def test_a_call_from_a_version_not_kept_says_whose_wording_is_shown(
     monkeypatch.undo()
 
     shown = page(client, f"/nurse/encounters/{encounter_id}")
-    assert "version 1.2.0" in shown
+    assert f"version {next_version()}" in shown
     assert f"is not kept in this installation, so the questions below are worded as in " \
            f"version {current.version}" in " ".join(shown.split())

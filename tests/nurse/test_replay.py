@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 import checker.nurse.replay
 from checker.extensions import db
 from checker.nurse.models import AuditEvent, Encounter
-from rules.loader import PROTOCOLS
+from rules import load_protocol
 from tests.nurse.conftest import CALM_ANSWERS, call_data, new_call
+from tests.protocol_data import as_version, next_version, served_source
 
 FEVER = {k: v for k, v in CALM_ANSWERS.items() if k != "temperature_not_measured"}
 FEVER.update(temperature_value="38.2", temperature_unit="C", override_reason="")
@@ -27,10 +28,11 @@ def save(client: FlaskClient, answers: dict[str, str]) -> int:
 
 def lowered_protocol(tmp_path) -> str:
     """A version that calls a fever only from 38.5 °C: a fever of 38.2 is told less."""
-    text = (PROTOCOLS / "1.1.0.toml").read_text(encoding="utf-8")
+    text = served_source()
+    assert 'when = "temperature >= 38.0"' in text
     text = text.replace('when = "temperature >= 38.0"', 'when = "temperature >= 38.5"', 1)
     path = tmp_path / "lowered.toml"
-    path.write_text(text.replace('version = "1.1.0"', 'version = "1.1.1"', 1), encoding="utf-8")
+    path.write_text(as_version(text, next_version()), encoding="utf-8")
     return str(path)
 
 
@@ -56,7 +58,7 @@ def test_a_lowered_threshold_lists_the_fever_call_that_would_be_told_less(
     )
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Replayed 4 saved calls under vertebral-augmentation-aftercare 1.1.1" in out
+    assert f"Replayed 4 saved calls under vertebral-augmentation-aftercare {next_version()}" in out
     assert "1 would change (1 down, 0 up), 3 the same" in out
     assert f"call {fever_id}  {datetime.now(UTC):%Y-%m-%d} UTC  call_doctor_now -> self_care" in out
     assert not any(f"call {i} " in out for i in calm_ids)
@@ -67,7 +69,8 @@ def test_a_lowered_threshold_lists_the_fever_call_that_would_be_told_less(
 def test_the_released_version_itself_changes_nothing(app: Flask, client: FlaskClient) -> None:
     save(client, CALM_ANSWERS)
     save(client, FEVER)
-    result = app.test_cli_runner().invoke(args=["encounters", "replay", "--protocol", "1.1.0"])
+    result = app.test_cli_runner().invoke(args=["encounters", "replay", "--protocol",
+                                                   load_protocol().version])
     assert result.exit_code == 0, result.output
     assert "2 saved calls" in result.output
     assert "0 would change (0 down, 0 up), 2 the same" in result.output
@@ -77,7 +80,7 @@ def test_calls_a_version_cannot_read_are_counted_not_guessed(
     app: Flask, client: FlaskClient, tmp_path
 ) -> None:
     call_id = save(client, CALM_ANSWERS)
-    text = (PROTOCOLS / "1.1.0.toml").read_text(encoding="utf-8")
+    text = served_source()
     start = text.index('[[question]]\nid = "blood_thinner"')
     end = text.index("# ----", start)
     shorter = text[:start] + text[end:]
