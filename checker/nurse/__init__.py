@@ -10,7 +10,7 @@ from sqlalchemy.exc import DBAPIError
 from werkzeug.wrappers import Response
 
 from checker.extensions import db, login_manager
-from checker.nurse.sessions import SESSION_VERSION, session_interface
+from checker.nurse.sessions import SESSION_VERSION, known_versions, session_interface
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
 # What the console needs to know about the signed-in nurse if the database is down.
@@ -32,18 +32,35 @@ def _load_nurse(user_id: str) -> object | None:
         nurse = db.session.get(Nurse, int(user_id))
     except DBAPIError:
         db.session.rollback()
-        # A signed-in nurse keeps the call on screen through an outage; nothing can be saved.
-        kept = session.get(SESSION_NURSE) or {}
-        if str(kept.get("id")) != user_id:
-            return None
-        return Nurse(id=kept["id"], username=kept["username"], is_admin=kept["is_admin"],
-                     active=True)
+        return _kept_nurse(user_id)
     except ValueError:
         return None
     # Sign-out, a new password or disabling the account raised the version: this copy is void.
     if nurse is None or not nurse.is_active:
+        if nurse is not None:
+            known_versions().forget(nurse.id)
         return None
+    known_versions().remember(nurse.id, nurse.session_version)
     return nurse if session.get(SESSION_VERSION) == nurse.session_version else None
+
+
+def _kept_nurse(user_id: str) -> object | None:
+    """In a database outage, the session's copy of its nurse, if that session is still current.
+
+    A signed-in nurse keeps the call on screen through an outage (nothing can be saved), but
+    only while the version the session holds is the one last read from the database: a session
+    ended before the outage stays ended.
+    """
+    from checker.nurse.models import Nurse
+
+    kept = session.get(SESSION_NURSE) or {}
+    if str(kept.get("id")) != user_id:
+        return None
+    newest = known_versions().newest(int(kept["id"]))
+    if newest is None or session.get(SESSION_VERSION) != newest:
+        return None
+    return Nurse(id=kept["id"], username=kept["username"], is_admin=kept["is_admin"],
+                 active=True)
 
 
 @bp.before_request

@@ -22,7 +22,7 @@ from checker.extensions import db, limiter
 from checker.nurse import LAST_SEEN, SESSION_NURSE, bp
 from checker.nurse.forms import LoginForm
 from checker.nurse.models import PASSWORD_METHOD, Nurse
-from checker.nurse.sessions import SESSION_VERSION, end_every_session
+from checker.nurse.sessions import SESSION_VERSION, end_every_session, known_versions
 
 log = logging.getLogger(__name__)
 # Checked when the account is unknown, so every sign-in costs exactly one slow hash.
@@ -80,6 +80,7 @@ def start_session(nurse: Nurse) -> None:
         "id": nurse.id, "username": nurse.username, "is_admin": nurse.is_admin,
     }
     session[SESSION_VERSION] = nurse.session_version
+    known_versions().remember(nurse.id, nurse.session_version)
     session[LAST_SEEN] = time.time()
     log.info("nurse %s signed in", nurse.id)
 

@@ -7,7 +7,7 @@ import secrets
 from typing import Any
 
 import redis
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import update
@@ -20,10 +20,67 @@ log = logging.getLogger(__name__)
 # The nurse's session version at sign-in; a session holding an older one is void.
 SESSION_VERSION = "nurse_session_version"
 REDIS_PREFIX = "recovery-check:session:"
+KNOWN_VERSION_PREFIX = "recovery-check:nurse-version:"
+KNOWN_VERSIONS = "nurse_known_versions"  # the app's extension key
+
+
+class KnownVersions:
+    """The newest session version read for each nurse, to judge a session during an outage.
+
+    Each nurse loaded from the database leaves their current version here (in Redis when the
+    instances share one, so every instance knows what any of them read); ending a nurse's
+    sessions forgets it. With the database down a session is kept only when its version is
+    the one known: a revoked session, or one nobody can vouch for, is refused.
+    """
+
+    def __init__(self, client: redis.Redis | None) -> None:
+        """Keep versions in this Redis, or in this process when there is none."""
+        self.client = client
+        self.local: dict[int, int] = {}
+
+    def remember(self, nurse_id: int, version: int) -> None:
+        """Note a nurse's current version."""
+        if self.local.get(nurse_id) == version:
+            return  # known already: ending sessions forgets it everywhere, so nothing to write
+        self.local[nurse_id] = version
+        if self.client is not None:
+            try:
+                self.client.set(KNOWN_VERSION_PREFIX + str(nurse_id), version)
+            except redis.RedisError as error:
+                log.warning("the session store is unavailable: %s", type(error).__name__)
+
+    def forget(self, nurse_id: int) -> None:
+        """Forget a nurse's version, so no session of theirs is kept through an outage."""
+        self.local.pop(nurse_id, None)
+        if self.client is not None:
+            try:
+                self.client.delete(KNOWN_VERSION_PREFIX + str(nurse_id))
+            except redis.RedisError as error:
+                # Sign-out goes on; while Redis is down it vouches for no session anyway.
+                log.error("the session store could not forget a session version: %s",
+                          type(error).__name__)
+
+    def newest(self, nurse_id: int) -> int | None:
+        """The version known for this nurse, or None when nothing vouches for one."""
+        if self.client is None:
+            return self.local.get(nurse_id)
+        try:
+            stored = self.client.get(KNOWN_VERSION_PREFIX + str(nurse_id))
+        except redis.RedisError as error:
+            log.warning("the session store is unavailable: %s", type(error).__name__)
+            return None
+        return int(stored) if stored is not None else None
+
+
+def known_versions() -> KnownVersions:
+    """This app's record of the nurses' current session versions."""
+    versions: KnownVersions = current_app.extensions[KNOWN_VERSIONS]
+    return versions
 
 
 def end_every_session(nurse_id: int) -> None:
     """Void every session of this nurse, on every device and instance (the caller commits)."""
+    known_versions().forget(nurse_id)
     db.session.execute(
         update(Nurse).where(Nurse.id == nurse_id)
         .values(session_version=Nurse.session_version + 1)
@@ -171,12 +228,17 @@ class RedisSessionInterface(HttpsAwareSessionInterface):
 
 
 def session_interface(app: Flask) -> SecureCookieSessionInterface:
-    """Redis sessions when REDIS_URL is set, else signed cookies for one process."""
+    """Redis sessions when REDIS_URL is set, else signed cookies for one process.
+
+    It also sets up the record of current session versions, in the same place.
+    """
     url = app.config.get("REDIS_URL")
     if not url:
+        app.extensions[KNOWN_VERSIONS] = KnownVersions(None)
         return HttpsAwareSessionInterface()
     # A form token lasts an hour, so a session lasts at least that long after its last use.
     lifetime = max(60 * int(app.config["NURSE_IDLE_MINUTES"]),
                    int(app.config.get("WTF_CSRF_TIME_LIMIT") or 3600))
     client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    app.extensions[KNOWN_VERSIONS] = KnownVersions(client)
     return RedisSessionInterface(client, lifetime)

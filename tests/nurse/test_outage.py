@@ -211,3 +211,56 @@ def test_a_typed_addendum_is_not_logged_when_the_database_is_down(
     assert caplog.records, "the outage should be logged"
     formatter = logging.Formatter()
     assert not [r for r in caplog.records if "Zq-addendum-marker" in formatter.format(r)]
+
+
+def copy_session(source: FlaskClient, app: Flask) -> FlaskClient:
+    """A second browser holding a copy of this client's session cookie."""
+    name = app.config["SESSION_COOKIE_NAME"]
+    copy = app.test_client()
+    copy.set_cookie(name, source.get_cookie(name).value)
+    return copy
+
+
+def break_database(app: Flask, tmp_path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Point this app at a database file that cannot be opened, from now on."""
+    broken = create_engine(f"sqlite:///{tmp_path}/missing/folder/db.sqlite")
+    with app.app_context():
+        monkeypatch.setitem(db.engines, None, broken)
+
+
+def test_a_session_ended_before_an_outage_stays_ended_through_it(
+    app: Flask, client: FlaskClient, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stolen = copy_session(client, app)
+    assert stolen.get("/nurse/").status_code == 200
+    assert client.post("/nurse/logout").status_code == 302
+    break_database(app, tmp_path, monkeypatch)
+
+    response = stolen.get("/nurse/")
+    assert response.status_code == 302 and response.location.startswith("/nurse/login")
+
+
+def test_a_current_session_keeps_the_console_through_an_outage_and_a_stale_copy_does_not(
+    app: Flask, client: FlaskClient, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stolen = copy_session(client, app)
+    assert client.post("/nurse/logout").status_code == 302
+    again = app.test_client()
+    assert sign_in(again).status_code == 302
+    assert again.get("/nurse/").status_code == 200  # read from the database: now vouched for
+    break_database(app, tmp_path, monkeypatch)
+
+    assert again.get("/nurse/").status_code == 200
+    assert stolen.get("/nurse/").status_code == 302
+
+
+def test_a_disabled_account_is_refused_through_an_outage(
+    app: Flask, client: FlaskClient, tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert client.get("/nurse/").status_code == 200
+    result = app.test_cli_runner().invoke(args=["nurses", "disable", "ann"])
+    assert result.exit_code == 0, result.output
+    break_database(app, tmp_path, monkeypatch)
+
+    response = client.get("/nurse/")
+    assert response.status_code == 302 and response.location.startswith("/nurse/login")

@@ -9,6 +9,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import create_engine
 
 from checker.extensions import db, limiter
 from checker.nurse.sessions import REDIS_PREFIX, RedisSessionInterface
@@ -235,3 +236,40 @@ def test_the_consoles_sign_in_block_counts_in_the_shared_limit(
     response = second.test_client().post("/nurse/call", data=again)
     assert response.status_code == 429
     assert 'value="Harriet Quimby"' in response.get_data(as_text=True)
+
+
+def test_a_password_changed_on_one_instance_ends_the_session_on_the_other_through_an_outage(
+    instances: tuple[Flask, Flask], tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = instances
+    on_first = first.test_client()
+    sign_in(on_first)
+    name = first.config["SESSION_COOKIE_NAME"]
+    on_second = second.test_client()
+    on_second.set_cookie(name, on_first.get_cookie(name).value)
+    assert on_second.get("/nurse/").status_code == 200
+    result = first.test_cli_runner().invoke(args=["nurses", "disable", "ann"])
+    assert result.exit_code == 0, result.output
+    broken = create_engine(f"sqlite:///{tmp_path}/missing/folder/db.sqlite")
+    with second.app_context():
+        monkeypatch.setitem(db.engines, None, broken)
+
+    response = on_second.get("/nurse/")
+    assert response.status_code == 302 and response.location.startswith("/nurse/login")
+
+
+def test_a_session_read_on_one_instance_is_vouched_for_on_the_other_through_an_outage(
+    instances: tuple[Flask, Flask], tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = instances
+    on_first = first.test_client()
+    sign_in(on_first)
+    assert on_first.get("/nurse/").status_code == 200  # the first instance read the version
+    name = first.config["SESSION_COOKIE_NAME"]
+    on_second = second.test_client()
+    on_second.set_cookie(name, on_first.get_cookie(name).value)
+    broken = create_engine(f"sqlite:///{tmp_path}/missing/folder/db.sqlite")
+    with second.app_context():
+        monkeypatch.setitem(db.engines, None, broken)
+
+    assert on_second.get("/nurse/").status_code == 200
