@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter, Map
 
 # SQLAlchemy's engine logger: at DEBUG it writes every fetched row, patient names included.
 ENGINE_LOGGER = "sqlalchemy.engine.Engine"
@@ -30,6 +31,22 @@ class HideRowValues(logging.Filter):
 _HIDE_ROW_VALUES = HideRowValues()
 
 
+# The largest id a record can have: a signed 64-bit integer on PostgreSQL and SQLite alike.
+LARGEST_ID = 2**63 - 1
+
+
+class RecordId(IntegerConverter):
+    """A record's id in a URL: 1 up to the largest id a column holds, else no such page (404).
+
+    A larger number would reach the database and fail there as an error of the data, which is
+    no outage; a number no record can have is a page that does not exist.
+    """
+
+    def __init__(self, map: Map, *args: object, **kwargs: object) -> None:
+        """Bound every id to the range a record's id can take."""
+        super().__init__(map, min=1, max=LARGEST_ID)
+
+
 def engine_options(configured: dict[str, Any] | None) -> dict[str, Any]:
     """The engine options: the defaults, then the configured ones, then the required ones."""
     return {**DEFAULT_ENGINE_OPTIONS, **(configured or {}), **REQUIRED_ENGINE_OPTIONS}
@@ -40,5 +57,7 @@ def init_app(app: Flask) -> None:
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
         app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
     )
+    # Every `<int:…>` in this app's routes is a record's id (set before any route is added).
+    app.url_map.converters["int"] = RecordId
     # addFilter ignores a filter it already has, so several apps add it once.
     logging.getLogger(ENGINE_LOGGER).addFilter(_HIDE_ROW_VALUES)

@@ -15,7 +15,7 @@ from flask_wtf.csrf import CSRFError
 from limits.errors import StorageError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
+from sqlalchemy.exc import DataError, DBAPIError, PendingRollbackError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -126,6 +126,14 @@ def _unavailable(error: Exception) -> tuple[Any, int]:
     return _render(503)
 
 
+def _bad_value(error: DataError) -> tuple[Any, int]:
+    """A value the database cannot hold (a number out of range): the request's fault, no outage."""
+    _rollback()
+    log.warning("a value the database cannot hold in %s: %s", request.endpoint,
+                _error_class(error))
+    return _render(400)
+
+
 def _propagates(app: Flask) -> bool:
     """Whether unhandled errors go up to the caller, as Flask does in tests and debugging."""
     configured = app.config.get("PROPAGATE_EXCEPTIONS")
@@ -197,6 +205,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(InternalServerError, _server_error)
     for fault in UNAVAILABLE:
         app.register_error_handler(fault, _unavailable)
+    # A DBAPIError too, but the request's fault: Flask picks the most specific handler.
+    app.register_error_handler(DataError, _bad_value)
     app.register_error_handler(Exception, _unexpected_error)
     app.after_request(_add_retry_after)
     # Flask logs what escapes every handler (an after_request that fails) with its traceback.
