@@ -33,7 +33,7 @@ from functools import lru_cache
 from rules.model import CallBackItem, Disposition, Protocol, Rule
 from rules.reader import TextKey
 
-_PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
+_PLACEHOLDER = re.compile(r"\{[^{}\s]+\}")
 
 
 def source_texts(protocol: Protocol) -> dict[TextKey, str]:
@@ -119,7 +119,7 @@ VOCABULARIES: dict[str, Vocabulary] = {
     ),
 }
 # A placeholder, a number (decimal point or comma), a unit of temperature, or a word.
-_TOKEN = re.compile(r"\{[a-z_]+\}|\d+(?:[.,]\d+)?|°\s?[CF]\b|[^\W\d_]+(?:['’][^\W\d_]+)*")
+_TOKEN = re.compile(r"\{[^{}\s]+\}|\d+(?:[.,]\d+)?|°\s?[CF]\b|[^\W\d_]+(?:['’][^\W\d_]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _UNIT_REACH = 3  # a unit stands at most this many tokens after its number or placeholder
@@ -130,7 +130,7 @@ def differences_in_meaning(
 ) -> list[str]:
     """How a translation's numbers, units and negations differ from its original's."""
     differences = []
-    numbers = [_NUMBER.findall(text) for text in (original, translation)]
+    numbers = [_NUMBER.findall(_PLACEHOLDER.sub(" ", text)) for text in (original, translation)]
     if Counter(map(_value, numbers[0])) != Counter(map(_value, numbers[1])):
         differences.append(f"numbers {numbers[0]} in the original, {numbers[1]} here")
     units = [sorted(_units(original, own)), sorted(_units(translation, theirs))]

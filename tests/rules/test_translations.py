@@ -321,3 +321,14 @@ def test_a_language_with_no_words_to_compare_is_reported() -> None:
     assert check(parse_protocol(text.encode(), "tiny.toml")) == [
         "language 'xx': no negation or unit words to compare with"
     ]
+
+
+def test_a_threshold_placeholder_is_compared_as_a_placeholder_not_as_a_number() -> None:
+    english, spanish = (
+        "At {N2.temperature} or more, wait 3 days.",
+        "A {N2.temperature}, espere 3 días.",
+    )
+    assert differences(english, spanish) == []
+    assert differences("Wait {T7.days_since_procedure} days.", "Espere.") == [
+        "units ['day'] in the original, [] here"
+    ]
