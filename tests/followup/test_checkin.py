@@ -10,6 +10,7 @@ from sqlalchemy import select
 from checker.extensions import db
 from checker.followup.models import CheckIn, EnrolmentEnd
 from checker.nurse.models import Nurse
+from rules import load_protocol
 from tests.checker.check_pages import page_of, press, walk
 from tests.checker.samples import HEADLINES, form_answers
 from tests.followup.conftest import enrol
@@ -56,7 +57,9 @@ def test_a_check_in_asks_the_same_steps_without_the_day_count_and_stores_the_res
     assert stored.day_count == 2 and stored.answers["days_since_procedure"] == 2
     assert stored.disposition == "call_doctor_now"
     assert stored.answers["temperature"] == {"value": 38.6, "unit": "C"}
-    assert stored.protocol_version == "1.1.0" and len(stored.protocol_sha256) == 64
+    served = load_protocol()
+    assert stored.protocol_version == served.version
+    assert stored.protocol_sha256 == served.sha256
     assert stored.assessment["reasons"][0]["rule"] == "N2"
 
 

@@ -14,7 +14,7 @@ from checker.nurse.models import AuditEvent, Encounter
 from tests.checker.check_pages import Page, page_of, press, walk
 from tests.checker.samples import form_answers
 from tests.followup.conftest import enrol
-from tests.followup.test_worklist import FEVER, add_checkin
+from tests.followup.test_worklist import FEVER, SERVED, add_checkin
 from tests.nurse.conftest import CALM_ANSWERS
 from tests.nurse.test_outage import cut_off
 
@@ -51,7 +51,7 @@ def test_a_check_in_opens_in_the_console_filled_in_and_stamped_with_its_protocol
     console = page_of(client.get(f"/nurse/call?checkin={checkin_id}"))
     assert console.status == 200
     assert "Filled in from the patient's check-in of" in console.text
-    assert "protocol vertebral-augmentation-aftercare 1.1.0" in console.text
+    assert f"protocol {SERVED.id} {SERVED.version}" in console.text
     assert console.typed["patient_name"] == "Hattie Handoff"
     assert console.typed["temperature_value"] == "38.6"
     assert console.checked["temperature_unit"] == "C"

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from checker.extensions import db
 from checker.followup.models import CheckIn, Review
 from checker.nurse.models import AuditEvent, utcnow
+from rules import load_protocol
 from tests.followup.conftest import enrol
 
+SERVED = load_protocol()
 FEVER = {"temperature": {"value": 38.6, "unit": "C"}, "pain_score": 4, "pain_relieved": True}
 CALM = {"temperature": {"value": 36.9, "unit": "C"}, "pain_score": 2, "pain_relieved": True}
 
@@ -24,8 +26,8 @@ def add_checkin(app: Flask, enrolment_id: int, disposition: str, answers: dict[s
                           assessment={"disposition": disposition}, disposition=disposition,
                           pain_score=answers.get("pain_score"),
                           submitted_at=utcnow() - timedelta(hours=hours_ago),
-                          protocol_id="vertebral-augmentation-aftercare",
-                          protocol_version="1.1.0", protocol_sha256="a" * 64)
+                          protocol_id=SERVED.id, protocol_version=SERVED.version,
+                          protocol_sha256=SERVED.sha256)
         db.session.add(checkin)
         db.session.commit()
         return checkin.id
@@ -113,7 +115,7 @@ def test_a_patients_page_shows_each_check_in_with_what_changed_since_the_one_bef
     newest = html[html.index("Day 3"):]
     assert ": 36.9 °C → 38.6 °C</li>" in newest
     assert "2/10 → 4/10" in newest
-    assert "protocol vertebral-augmentation-aftercare 1.1.0" in newest
+    assert f"protocol {SERVED.id} {SERVED.version}" in newest
     assert [e.shown_ids for e in _audited(app, "followup-view")] == [[enrolment_id]]
 
 
