@@ -88,6 +88,19 @@ def _temperature_range_message(question: Question) -> str:
              high_f=tenths(to_fahrenheit(high)))
 
 
+def read_value(question: Question, raw: str) -> bool | str | int | None:
+    """One posted value of a yes/no, choice or whole-number question; None if it is not one."""
+    if question.type == YES_NO:
+        return raw == YES if raw in (YES, NO) else None
+    if question.type == CHOICE:
+        return raw if raw in question.choice_ids else None
+    if question.type == INTEGER:
+        low, high = question.bounds
+        if WHOLE_NUMBER.fullmatch(raw) and low <= int(raw) <= high:
+            return int(raw)
+    return None
+
+
 @dataclass
 class Reading:
     """What a posted form says: answers, a message per unreadable question, and unit hints."""
@@ -138,22 +151,15 @@ class AnswerForm(Form):
         raw = reading.raw(question.id).strip()
         if not raw:
             return
-        if question.type == YES_NO:
-            if raw in (YES, NO):
-                reading.answers[question.id] = raw == YES
-            else:
-                reading.errors[question.id] = _("Choose yes or no")
+        value = read_value(question, raw)
+        if value is not None:
+            reading.answers[question.id] = value
+        elif question.type == YES_NO:
+            reading.errors[question.id] = _("Choose yes or no")
         elif question.type == CHOICE:
-            if raw in question.choice_ids:
-                reading.answers[question.id] = raw
-            else:
-                reading.errors[question.id] = _("Choose one of the answers shown")
+            reading.errors[question.id] = _("Choose one of the answers shown")
         else:
-            low, high = question.bounds
-            if WHOLE_NUMBER.fullmatch(raw) and low <= int(raw) <= high:
-                reading.answers[question.id] = int(raw)
-            else:
-                reading.errors[question.id] = _whole_number_message(question)
+            reading.errors[question.id] = _whole_number_message(question)
 
     def _read_temperature(self, question: Question, reading: Reading) -> None:
         """A reading with its unit, or ticked as not taken; a typed reading is never dropped."""

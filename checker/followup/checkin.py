@@ -44,20 +44,26 @@ def day_count(enrolment: Enrolment, today: date) -> int:
     return max(0, (today - enrolment.procedure_date).days)
 
 
-def store(enrolment: Enrolment, answers: dict[str, Any]) -> CheckIn:
-    """Keep the check-in, assessed in the protocol's own words, or the same one posted again."""
+def store(enrolment: Enrolment, answers: dict[str, Any], shown: dict[str, Any]) -> CheckIn:
+    """Keep the check-in the patient was shown, or the same one posted again.
+
+    `answers` are those the shown result was assessed from, an answer sent twice already read
+    its more urgent way (checker/public/flow.py): nothing is read again from the form here.
+    """
     latest = db.session.scalar(select(CheckIn).filter_by(enrolment_id=enrolment.id)
                                .order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc()))
     now = utcnow()
     if (latest is not None and latest.answers == answers
+            and latest.disposition == shown["disposition"]
             and now - aware(latest.submitted_at) < SAME_CHECKIN):
         return latest
-    # The record is in the protocol's own language, whatever the patient read it in: the
-    # translation changes words only, never the disposition (tests/rules/test_translations.py).
+    # The record is in the protocol's own language, whatever the patient read it in: the same
+    # answers give the same result (a translation changes words only,
+    # tests/rules/test_translations.py), and the disposition kept is the one shown.
     result = assess(answers, emergency_number=current_app.config["EMERGENCY_NUMBER"])
     checkin = CheckIn(
         enrolment_id=enrolment.id, submitted_at=now, day_count=answers[DAYS], answers=answers,
-        assessment=result, disposition=result["disposition"], pain_score=answers.get(PAIN),
+        assessment=result, disposition=shown["disposition"], pain_score=answers.get(PAIN),
         protocol_id=result["protocol"]["id"], protocol_version=result["protocol"]["version"],
         protocol_sha256=result["protocol"]["sha256"])
     db.session.add(checkin)
@@ -73,7 +79,7 @@ def checkin_kind(enrolment: Enrolment, token: str) -> CheckKind:
         stored = request.headers.get("Sec-Fetch-Site", "") in STORED_FROM
         if not stored:
             return {"stored": False}
-        store(enrolment, check.answers)
+        store(enrolment, check.answers, result)
         return {"stored": True, "watch": watch_note(check.protocol, result["disposition"])}
 
     return CheckKind(

@@ -14,21 +14,20 @@ from werkzeug.datastructures import MultiDict
 
 from checker.answer_form import (
     DECIMAL_NUMBER,
-    NO,
     UNIT,
     VALUE,
-    WHOLE_NUMBER,
-    YES,
     Reading,
     field_name,
     field_names,
     missing_message,
     read_answers,
+    read_value,
 )
 from checker.public.steps import Step, steps_for
-from rules import AnswerError, Protocol, assess
-from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
+from rules import AnswerError, Protocol, Question, assess
+from rules.model import TEMPERATURE
 from rules.partial import compiled_decision
+from rules.space import domain
 
 EMERGENCY = "emergency"
 REVIEW = "review"  # the "Check your answers" page's step id
@@ -54,7 +53,9 @@ class Check:
         for question_id in fixed:  # what the server knows is never taken from the form
             reading.answers.pop(question_id, None)
             reading.errors.pop(question_id, None)
-        return cls(protocol, reading, emergency_number, fixed)
+        check = cls(protocol, reading, emergency_number, fixed)
+        check._keep_urgent_readings()
+        return check
 
     @cached_property
     def steps(self) -> tuple[Step, ...]:
@@ -122,43 +123,63 @@ class Check:
         """The assessment if the answers given so far already mean an emergency."""
         # The generated decision, the engine's by test, asks only which disposition; the whole
         # assessment is made only for an emergency.
-        decided = compiled_decision(self.protocol)(self.answers)
-        if decided is None:  # the reader refuses what the rules would; this is a safety net
-            return None
-        if decided == EMERGENCY:
+        if compiled_decision(self.protocol)(self.answers) == EMERGENCY:
             return self.assess()
-        return self._emergency_if_repeated()
+        return None  # None too when the reader let through what the rules refuse: a safety net
 
-    def _emergency_if_repeated(self) -> dict[str, Any] | None:
-        """The emergency, if any value of an answer sent twice would mean one on its own."""
-        # A repeated answer is an error, but the more urgent reading wins: never under-triage.
-        for question_id, value in self._repeated_readings():
-            try:
-                result = assess({**self.answers, question_id: value}, self.protocol,
-                                emergency_number=self.emergency_number)
-            except AnswerError:
-                continue
-            if result["disposition"] == EMERGENCY:
-                return result
-        return None
+    def _keep_urgent_readings(self) -> None:
+        """Answers sent twice, read their more urgent way, when that way means an emergency.
 
-    def _repeated_readings(self) -> list[tuple[str, Any]]:
-        """(question id, answer) for every readable value of an answer sent more than once."""
-        readings: list[tuple[str, Any]] = []
+        A repeated answer is an error and is asked again, unless its more urgent reading is an
+        emergency: then that reading is the answer everywhere (the result, the answers carried
+        on, a stored check-in, a short code), so nothing after the page is less urgent than it.
+        """
+        known = {**self.reading.answers, **self.fixed}
+        chosen: dict[str, tuple[Any, str]] = {}
         for question in self.protocol.questions:
             if question.type == TEMPERATURE or question.id in self.fixed:
-                continue
-            values = self.reading.posted.get(question.id, [])
-            if len(values) < 2:
-                continue
-            for value in values:
-                if question.type == YES_NO and value in (YES, NO):
-                    readings.append((question.id, value == YES))
-                elif question.type == CHOICE and value in question.choice_ids:
-                    readings.append((question.id, value))
-                elif question.type == INTEGER and WHOLE_NUMBER.fullmatch(value):
-                    readings.append((question.id, int(value)))
-        return readings
+                continue  # a repeated temperature is never read; the server's answers stand
+            reading = self._more_urgent(question, known)
+            if reading is not None:
+                chosen[question.id] = reading
+        if not chosen:
+            return
+        answers = {**known, **{question_id: value for question_id, (value, _) in chosen.items()}}
+        try:
+            result = assess(answers, self.protocol, emergency_number=self.emergency_number)
+        except AnswerError:
+            return
+        if result["disposition"] != EMERGENCY:
+            return
+        for question_id, (value, raw) in chosen.items():
+            self.reading.answers[question_id] = value
+            self.reading.errors.pop(question_id, None)
+            self.reading.posted[question_id] = [raw]
+
+    def _more_urgent(self, question: Question, known: dict[str, Any]) -> tuple[Any, str] | None:
+        """The more urgent of a repeated answer's readings and its posted text; None if none."""
+        values = self.reading.posted.get(question.id, [])
+        if len(values) < 2:
+            return None
+        readings: dict[Any, str] = {}
+        for raw in values:
+            value = read_value(question, raw.strip()) if isinstance(raw, str) else None
+            if value is not None:
+                readings.setdefault(value, raw.strip())
+        ranked = sorted((self._urgency(question, known, value), value) for value in readings)
+        if not ranked or (len(ranked) > 1 and ranked[0][0] == ranked[1][0]):
+            return None  # nothing readable, or two readings just as urgent: asked again
+        value = ranked[0][1]
+        return value, readings[value]
+
+    def _urgency(self, question: Question, known: dict[str, Any], value: Any) -> tuple[int, int]:
+        """How urgent one reading of an answer is: its result's rank, then the answer's severity."""
+        try:
+            result = assess({**known, question.id: value}, self.protocol,
+                            emergency_number=self.emergency_number)
+        except AnswerError:
+            return len(self.protocol.dispositions), 0
+        return self.protocol.rank[result["disposition"]], -dict(domain(question)).get(value, 0)
 
     def values(self) -> dict[str, str]:
         """Each field's posted value, as typed, for showing it again."""
