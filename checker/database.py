@@ -31,8 +31,8 @@ class HideRowValues(logging.Filter):
 _HIDE_ROW_VALUES = HideRowValues()
 
 
-# The largest id a record can have: a signed 64-bit integer on PostgreSQL and SQLite alike.
-LARGEST_ID = 2**63 - 1
+# The largest id a record can have: the ids are INTEGER columns, 32 bits on PostgreSQL.
+LARGEST_ID = 2**31 - 1
 
 
 class RecordId(IntegerConverter):
@@ -52,10 +52,31 @@ def engine_options(configured: dict[str, Any] | None) -> dict[str, Any]:
     return {**DEFAULT_ENGINE_OPTIONS, **(configured or {}), **REQUIRED_ENGINE_OPTIONS}
 
 
+def with_timeouts(
+    options: dict[str, Any], uri: str, lock: float, statement: float
+) -> dict[str, Any]:
+    """PostgreSQL connections that give up waiting for a lock, or on a statement, in time.
+
+    A stalled database must be answered with the 503 page (and its emergency line) before
+    gunicorn gives up on the worker and answers its own bare error: so a statement waits at most
+    `lock` seconds for a lock and runs at most `statement` seconds (0: no limit). SQLite waits
+    for its write lock a few seconds (its driver's own timeout) and has no statement timeout.
+    """
+    if not uri.startswith("postgresql") or not (lock or statement):
+        return options
+    connect_args = dict(options.get("connect_args") or {})
+    settings = f"-c lock_timeout={int(lock * 1000)} -c statement_timeout={int(statement * 1000)}"
+    connect_args["options"] = f"{connect_args.get('options', '')} {settings}".strip()
+    return {**options, "connect_args": connect_args}
+
+
 def init_app(app: Flask) -> None:
     """Set the engine options before Flask-SQLAlchemy creates the engine."""
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
-        app.config.get("SQLALCHEMY_ENGINE_OPTIONS")
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = with_timeouts(
+        engine_options(app.config.get("SQLALCHEMY_ENGINE_OPTIONS")),
+        app.config.get("SQLALCHEMY_DATABASE_URI") or "",
+        float(app.config.get("DATABASE_LOCK_TIMEOUT") or 0),
+        float(app.config.get("DATABASE_STATEMENT_TIMEOUT") or 0),
     )
     # Every `<int:…>` in this app's routes is a record's id (set before any route is added).
     app.url_map.converters["int"] = RecordId

@@ -103,9 +103,28 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
             config[name] = environ[name].strip()
     if environ.get("SMTP_PORT"):
         config["SMTP_PORT"] = _positive_int("SMTP_PORT", environ)
-    if environ.get("SESSION_COOKIE_SECURE"):
-        config["SESSION_COOKIE_SECURE"] = environ["SESSION_COOKIE_SECURE"].lower() == "true"
+    if environ.get("SESSION_COOKIE_SECURE", "").strip():
+        config["SESSION_COOKIE_SECURE"] = yes_or_no("SESSION_COOKIE_SECURE", environ)
+    for name in ("DATABASE_LOCK_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT"):
+        if environ.get(name, "").strip():
+            config[name] = _count(name, environ)
     return config
+
+
+# The words a yes/no setting may be written with, as healthchecks' envbool reads them.
+YES_WORDS = frozenset({"true", "yes", "1", "on"})
+NO_WORDS = frozenset({"false", "no", "0", "off"})
+
+
+def yes_or_no(name: str, environ: Mapping[str, str]) -> bool:
+    """A yes/no setting (true/false, yes/no, 1/0, on/off), or a ConfigError naming it."""
+    raw = environ[name].strip().lower()
+    if raw in YES_WORDS:
+        return True
+    if raw in NO_WORDS:
+        return False
+    raise ConfigError(f"{name} must be true or false (or yes/no, 1/0, on/off), "
+                      f"not {environ[name]!r}.")
 
 
 def _positive_int(name: str, environ: Mapping[str, str]) -> int:

@@ -7,8 +7,8 @@ from sqlalchemy.exc import DataError
 
 from checker.database import LARGEST_ID
 
-# Ids a URL can carry that no record can have: zero, one past a 64-bit column, far past it.
-OUT_OF_RANGE = [0, LARGEST_ID + 1, 2**64, 10**30]
+# Ids a URL can carry that no record can have: zero, one past the id column, far past it.
+OUT_OF_RANGE = [0, LARGEST_ID + 1, 2**63, 2**64, 10**30]
 
 
 def id_routes(app: Flask) -> list[tuple[str, str, str]]:
