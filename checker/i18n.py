@@ -1,18 +1,24 @@
 """The patient's language: English or Spanish, chosen on the page or by the browser.
 
-Interface words come from Babel's catalogs in `checker/translations` (see docs/languages.md);
-the protocol's own words come from the protocol's translations. The nurse console stays in
-English; a nurse can print a patient's handout in the patient's language.
+Interface words come from Babel's catalogs in `checker/translations` (see docs/languages.md),
+read once when the app starts; the protocol's own words come from the protocol's translations.
+The nurse console stays in English; a nurse can print a patient's handout in the patient's
+language.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import io
+import logging
+from functools import cached_property, lru_cache
+from pathlib import Path
 from typing import Any
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
-from flask import Flask, g, request
-from flask_babel import get_locale, get_translations
+from flask import Flask, current_app, g, request
+from flask_babel import Babel, Domain, get_locale, get_translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -20,7 +26,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 
-from checker.extensions import babel
+from checker.settings import ConfigError
 from rules import load_protocol
 
 LANGUAGES = ("en", "es")
@@ -29,6 +35,70 @@ LANG_FIELD = "lang"  # a query or form field that picks the language and travels
 SWITCH_LANG = "switch_lang"  # the "Español" / "English" button of a page that carries answers
 NURSE_PREFIX = "/nurse/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+SOURCE_LANGUAGE = "en"  # the words marked in the code and templates: it needs no catalog
+DOMAIN = "messages"
+CATALOGS = "recovery_check_catalogs"  # the app's loaded catalogs, in app.extensions
+
+log = logging.getLogger(__name__)
+
+
+def catalog_folder(app: Flask) -> Path:
+    """Where the interface catalogs are: checker/translations/<language>/LC_MESSAGES."""
+    return Path(app.root_path) / "translations"
+
+
+def load_catalogs(folder: Path) -> dict[tuple[str, str], Translations]:
+    """Every offered language's catalog, or ConfigError naming the one that cannot be read.
+
+    A compiled catalog (.mo) is used only when it is at least as new as its .po; otherwise,
+    as in a fresh clone (.mo files are never committed), the .po is compiled here in memory.
+    """
+    # The marked words are English already: an empty catalog, so no page looks for a file.
+    catalogs = {(SOURCE_LANGUAGE, DOMAIN): Translations()}
+    for code in LANGUAGES:
+        if code == SOURCE_LANGUAGE:
+            continue
+        po = folder / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+        mo = po.with_suffix(".mo")
+        if not po.is_file():
+            raise ConfigError(f"The {NAMES[code]} interface catalog {po} is missing, so its "
+                              f"pages would be half in English: restore it from the repository.")
+        try:
+            if mo.is_file() and mo.stat().st_mtime >= po.stat().st_mtime:
+                compiled = mo.read_bytes()
+            else:
+                with po.open("rb") as handle:
+                    catalog = read_po(handle, locale=code, domain=DOMAIN)
+                buffer = io.BytesIO()
+                write_mo(buffer, catalog)
+                compiled = buffer.getvalue()
+                log.info("interface catalog %s compiled from %s at start", code, po.name)
+            catalogs[(code, DOMAIN)] = Translations(io.BytesIO(compiled), domain=DOMAIN)
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"The {NAMES[code]} interface catalog {po} cannot be read "
+                              f"({error}).") from error
+    return catalogs
+
+
+class _AppCatalogs(Domain):
+    """Flask-Babel's message domain, answering from the catalogs the app loaded at start."""
+
+    def get_translations_cache(self, ctx: Any) -> dict[tuple[str, str], Any]:
+        """The app's own catalogs; a language with none (English) is added on first use."""
+        catalogs: dict[tuple[str, str], Any] = current_app.extensions[CATALOGS]
+        return catalogs
+
+
+class _Babel(Babel):
+    """Flask-Babel, with each app's catalogs read once at its start (see load_catalogs)."""
+
+    @cached_property
+    def domain_instance(self) -> Domain:
+        """The one message domain, reading the current app's catalogs."""
+        return _AppCatalogs(domain=self.domain)
+
+
+babel = _Babel()
 
 
 def chosen_language() -> str:
@@ -95,6 +165,7 @@ def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> s
 def init_app(app: Flask) -> None:
     """Pick each request's language and give templates what they need to show it."""
     babel.init_app(app, locale_selector=chosen_language)
+    app.extensions[CATALOGS] = load_catalogs(catalog_folder(app))
     # The same words as Flask-Babel's own template functions, without finding the catalog anew.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _catalog().ugettext(s),
