@@ -60,6 +60,7 @@ class Deployment:
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     servers: list[Server] = field(default_factory=list)
     url: str = ""
+    plain_url: str = ""
 
     def env(self) -> dict[str, str]:
         """The environment of the flask CLI and both gunicorn instances."""
@@ -99,6 +100,7 @@ class Deployment:
         """nginx in the foreground with the rendered example; everything it writes stays here."""
         def start() -> tuple[Server, int]:
             port, plain_port = free_port(), free_port()
+            self.plain_url = f"http://127.0.0.1:{plain_port}"
             config = self.workdir / "nginx.conf"
             config.write_text(render_nginx_config(self.workdir, port, plain_port, upstreams,
                                                   certificate))
