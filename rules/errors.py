@@ -48,6 +48,10 @@ class ImpossibleValueError(ProtocolError):
     """A condition compares with a value the question can never take."""
 
 
+class PlaceholderError(SchemaError):
+    """A threshold placeholder that names no single number a rule compares a question with."""
+
+
 class MissingSourceError(ProtocolError):
     """A rule or advice item without a valid source."""
 

@@ -12,6 +12,7 @@ from typing import Any
 from rules import parts
 from rules.errors import DuplicateIdError, SchemaError
 from rules.model import Advice, Group, Protocol, Question, Rule
+from rules.placeholders import expand_protocol
 from rules.reader import Reader, Table
 from rules.typer import DECIDED, DISPOSITION, RESULT_NAMES, ConditionTyper
 
@@ -80,7 +81,7 @@ def _advice(
     """The advice items, in the order they are shown."""
     advice = []
     for item, entry in reader.entries(data, "advice", "advice"):
-        reader.table(entry, item, {"id", "when", "text"}, {"source"})
+        reader.table(entry, item, {"id", "when", "text"}, {"source", "note"})
         reader.translated("advice", str(entry["id"]), entry, ("text",))
         advice.append(
             Advice(
@@ -88,6 +89,7 @@ def _advice(
                 typer.condition(entry["when"], item, "when", True),
                 reader.text(entry, item, "text"),
                 reader.source(entry, item, sources),
+                reader.text(entry, item, "note", ""),
             )
         )
     reader.unique("advice", [a.id for a in advice])
@@ -95,7 +97,12 @@ def _advice(
 
 
 def parse_protocol(content: bytes, file: str = "<protocol>") -> Protocol:
-    """Build a validated protocol from the bytes of a protocol file."""
+    """Build a validated protocol from the bytes of a protocol file, placeholders expanded."""
+    return expand_protocol(_parse(content, file))
+
+
+def _parse(content: bytes, file: str) -> Protocol:
+    """The validated protocol with its texts as written."""
     reader = Reader(file)
     try:
         data: Table = tomllib.loads(content.decode("utf-8"))

@@ -39,6 +39,8 @@ class Question:
     severe_answer: bool = True
     asked_when: Condition | None = None
     context: bool = False
+    # The finding in a clinician's words, for the nurse's note; "" where the file gives none.
+    note: str = ""
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -104,6 +106,8 @@ class Advice:
     when: Condition
     text: str
     source: str
+    # The advice in a clinician's words, for the nurse's note; "" where the file gives none.
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +142,9 @@ class Protocol:
     translated: tuple[str, ...] = ()
     reviewed: tuple[str, ...] = ()
     translations: dict[str, dict[tuple[str, str, str], str]] = field(default_factory=dict)
+    # Texts as written, before their threshold placeholders were expanded: language ->
+    # (kind, item id, field) -> text, for the texts that had any.
+    templates: dict[str, dict[tuple[str, str, str], str]] = field(default_factory=dict)
 
     @cached_property
     def call_back(self) -> tuple[str, ...]:

@@ -18,6 +18,7 @@ from rules.model import (
     Rule,
 )
 from rules.reader import YES_NO_WORDS, Reader, Table
+from rules.texts import call_back_text
 from rules.typer import ConditionTyper
 
 TONES = ("emergency", "urgent", "soon", "home")
@@ -84,7 +85,7 @@ def call_back_items(
                         "sign",
                         "is required when the call-back list is built from the rules",
                     )
-                text = f"{d.call_back_action} {rule.sign}."
+                text = call_back_text(d.call_back_action, rule.sign)
                 items.append(CallBackItem(text, d.id, (rule.id,)))
         return tuple(items)
     if "from_rules" in table:
@@ -114,6 +115,7 @@ def question(
             "context",
             "min_celsius",
             "max_celsius",
+            "note",
         },
     )
     qid = reader.ident(data, item)
@@ -129,6 +131,7 @@ def question(
         "type": kind,
         "text": reader.text(data, item, "text"),
         "hint": reader.text(data, item, "hint", ""),
+        "note": reader.text(data, item, "note", ""),
         "context": bool(data.get("context", False)),
     }
     expected = {

@@ -7,7 +7,11 @@ from typing import Any, NoReturn
 
 from rules.errors import DuplicateIdError, MissingSourceError, ProtocolError, SchemaError
 
+# Filled in when a text is shown; every other placeholder names a rule's threshold and is
+# expanded at load (rules/placeholders.py): `{temperature}` in a rule's own texts, or
+# `{N2.temperature}` anywhere.
 PLACEHOLDERS = frozenset({"emergency_number"})
+THRESHOLD = re.compile(r"^(?:[A-Z][A-Z0-9_]*[0-9]\.)?[a-z][a-z0-9_]*$")
 YES_NO_WORDS = {"yes": True, "no": False}
 _ID = re.compile(r"^[a-z][a-z0-9_]*$|^[A-Z][A-Z0-9_]*[0-9]$")
 
@@ -45,7 +49,7 @@ class Reader:
         if not isinstance(value, str) or (not value.strip() and default is None):
             self.fail(SchemaError, item, key, "must be a non-empty string")
         for name in re.findall(r"\{([^{}]*)\}", value):
-            if name not in PLACEHOLDERS:
+            if name not in PLACEHOLDERS and not THRESHOLD.match(name):
                 self.fail(SchemaError, item, key, f"unknown placeholder {{{name}}}")
         return value
 

@@ -82,14 +82,17 @@ def render(protocol: Protocol) -> str:
         "",
         "## Questions, in asking order",
         "",
-        "| # | id | question | answers | asked |",
-        "|---|---|---|---|---|",
+        "| # | id | question | answers | asked | in the nurse's note |",
+        "|---|---|---|---|---|---|",
     ]
     for number, q in enumerate(protocol.questions, 1):
         asked = "always" if q.asked_when is None else f"when `{q.asked_when.text}`"
         if q.context:
             asked += " (context, not severity)"
-        out.append(f"| {number} | `{q.id}` | {_cell(q.text)} | {_values(q)} | {asked} |")
+        out.append(
+            f"| {number} | `{q.id}` | {_cell(q.text)} | {_values(q)} | {asked} | "
+            f"{_cell(q.note) or '—'} |"
+        )
     out += ["", "## Rules, by disposition (most urgent first; the most urgent match wins)", ""]
     for disposition in protocol.dispositions:
         out += [f"### `{disposition.id}`: {_cell(disposition.headline)}", ""]
@@ -117,10 +120,11 @@ def render(protocol: Protocol) -> str:
         if d.only_advice is not None:
             shown = ", ".join(f"`{a}`" for a in d.only_advice)
             out.append(f"With `{d.id}`, only: {shown}.")
-    out += ["", "| id | when | text | source |", "|---|---|---|---|"]
+    out += ["", "| id | when | text | in the nurse's note | source |", "|---|---|---|---|---|"]
     for item in protocol.advice:
         out.append(
-            f"| `{item.id}` | `{item.when.text}` | {_cell(item.text)} | {_cell(item.source)} |"
+            f"| `{item.id}` | `{item.when.text}` | {_cell(item.text)} | {_cell(item.note) or '—'} "
+            f"| {_cell(item.source)} |"
         )
     out += ["", "## When to call back", "", f"Source: {protocol.call_back_source}.", ""]
     quiet = [d.id for d in protocol.dispositions if not d.call_back]
