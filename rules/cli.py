@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any, TextIO
 
-from rules import diff_report, prove, table, translations
+from rules import diff_report, prove, stated, table, translations
 from rules.diff import diff
 from rules.engine import DEFAULT_EMERGENCY_NUMBER, assess
 from rules.errors import AnswerError, ProtocolError
@@ -113,7 +113,22 @@ def cmd_verify(args: argparse.Namespace, stdin: TextIO, stdout: TextIO) -> int:
         stdout.write(f"Method: exhaustive enumeration. Independent components: {parts}.\n")
         findings, covered = verifier.run(), verifier.covered()
     code = _report(findings, covered, time.perf_counter() - started, stdout)
-    return max(code, _report_translations(protocol, stdout))
+    return max(code, _report_translations(protocol, stdout), _report_stated(protocol, stdout))
+
+
+def _report_stated(protocol: Protocol, out: TextIO) -> int:
+    """Every number the texts state, against the rules' thresholds; exit 1 on any other."""
+    found = stated.check(protocol)
+    languages = ", ".join((protocol.language, *protocol.translated))
+    if not found.problems:
+        out.write(
+            f"ok   {stated.NAME}: {found.numbers} numbers in {found.texts} texts ({languages}) "
+            "agree with the rules\n"
+        )
+        return EXIT_OK
+    out.write(f"FAIL {stated.NAME}: {len(found.problems)} numbers disagree with the rules\n")
+    out.writelines(f"     {problem}\n" for problem in found.problems)
+    return EXIT_FAILED
 
 
 def _report_translations(protocol: Protocol, out: TextIO) -> int:

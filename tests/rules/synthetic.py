@@ -97,7 +97,7 @@ def synthetic_text(questions: int = 100, rules: int = 95, linked: int = 16) -> s
         disposition = DISPOSITIONS[number % 3]
         parts.append(
             f'[[rule]]\nid = "R{number + 1}"\ndisposition = "{disposition}"\nwhen = "{when}"\n'
-            f'sign = "sign {number + 1}"\nexplain = "Reason {number + 1}."\nsource = "D"\n'
+            f'sign = "sign of R{number + 1}"\nexplain = "Reason R{number + 1}."\nsource = "D"\n'
         )
     parts.append(ADVICE)
     return "\n".join(parts)
