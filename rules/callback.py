@@ -1,4 +1,5 @@
-"""Property 6: the call-back list is never less urgent than the rules whose signs it names.
+"""Property 6: every rule's sign is in the call-back list once, under its own disposition's
+action, and nothing else is: no sentence that names no rule, no sign under another action.
 
 Protocols from 1.1 build the list from the rules, so each sentence carries its rule and action.
 An older free-text list is checked through a reading kept beside the released files
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rules.conditions import OPERATORS, Atom
@@ -32,14 +34,14 @@ class Reading:
     rules: tuple[str, ...]
 
 
-def readings(protocol: Protocol) -> list[Reading] | None:
+def readings(protocol: Protocol, folder: Path | None = None) -> list[Reading] | None:
     """How each call-back sentence reads; None for a free-text list with no reading kept."""
     if protocol.call_back_from_rules:
         return [
             Reading(item.text, item.disposition or "", item.rules)
             for item in protocol.call_back_items
         ]
-    path = READINGS / f"{protocol.version}.toml"
+    path = (folder or READINGS) / f"{protocol.version}.toml"
     if not path.is_file():
         return None
     data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -79,31 +81,51 @@ def witness(protocol: Protocol, rule: Rule) -> dict[str, Any] | None:
     return None
 
 
-def check_call_back(protocol: Protocol) -> Finding:
-    """6. Every rule's sign is in the call-back list under an action at least as urgent."""
+def check_call_back(protocol: Protocol, folder: Path | None = None) -> Finding:
+    """6. Every rule's sign once, under its own disposition's action, and nothing else."""
     finding = Finding(6, NAME)
-    read = readings(protocol)
+    read = readings(protocol, folder)
     if read is None:
         finding.failure = "the call-back list is free text and no reading of it is kept"
         return finding
-    rank = protocol.rank
     rules = {r.id: r for r in protocol.rules}
-    best: dict[str, int] = {}
+    seen: dict[str, str] = {}
     for sentence in read:
+        finding.cases += 1
+        if not sentence.rules:
+            finding.failure = (
+                f"the call-back list says {sentence.text!r}, which names no rule's sign"
+            )
+            finding.counterexample = {"sentence": sentence.text, "action": sentence.action}
+            return finding
         for rule_id in sentence.rules:
             finding.cases += 1
-            rule = rules[rule_id]
-            if rank[sentence.action] > rank[rule.disposition]:
+            rule = rules.get(rule_id)
+            if rule is None:
+                finding.failure = (
+                    f"the call-back list says {sentence.text!r} for a rule {rule_id} that "
+                    "does not exist"
+                )
+                finding.counterexample = {"sentence": sentence.text, "rule": rule_id}
+                return finding
+            if sentence.action != rule.disposition:
                 finding.failure = (
                     f"the call-back list says {sentence.text!r} ({sentence.action}) for the sign "
                     f"of rule {rule.id}, whose disposition is {rule.disposition}"
                 )
                 finding.counterexample = witness(protocol, rule)
                 return finding
-            best[rule_id] = min(best.get(rule_id, len(rank)), rank[sentence.action])
+            if rule_id in seen:
+                finding.failure = (
+                    f"the call-back list names the sign of rule {rule.id} twice: in "
+                    f"{seen[rule_id]!r} and in {sentence.text!r}"
+                )
+                finding.counterexample = witness(protocol, rule)
+                return finding
+            seen[rule_id] = sentence.text
     for rule in protocol.rules:
         finding.cases += 1
-        if rule.id not in best:
+        if rule.id not in seen:
             finding.failure = f"the call-back list does not name the sign of rule {rule.id}"
             finding.counterexample = witness(protocol, rule)
             return finding
