@@ -17,6 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rules.conditions import Condition
+from rules.diff_texts import (
+    RuleChange,
+    TextChange,
+    call_back_changes,
+    rule_changes,
+    text_changes,
+)
 from rules.model import Protocol, Question
 from rules.space import ValueClass, answer_json, atoms_of, classes
 from rules.typer import DECIDED, DISPOSITION
@@ -61,10 +68,15 @@ class Diff:
     questions_removed: list[str] = field(default_factory=list)
     advice_added: list[str] = field(default_factory=list)
     advice_removed: list[str] = field(default_factory=list)
-    advice_reworded: list[tuple[str, str, str]] = field(default_factory=list)
+    advice_conditions: list[tuple[str, str, str]] = field(default_factory=list)
     advice_moved: list[AdviceChange] = field(default_factory=list)
+    rules_changed: list[RuleChange] = field(default_factory=list)
+    texts_changed: list[TextChange] = field(default_factory=list)
+    languages_changed: list[str] = field(default_factory=list)
+    # Call-back sentences: (text, where it comes from), and those reworded, paired by rule.
     call_back_added: list[tuple[str, str]] = field(default_factory=list)
     call_back_removed: list[tuple[str, str]] = field(default_factory=list)
+    call_back_changed: list[TextChange] = field(default_factory=list)
 
 
 class _Space:
@@ -223,21 +235,13 @@ def diff(old: Protocol, new: Protocol) -> Diff:
         before = old_advice.get(advice_id)
         if before is None:
             continue
-        if before.text != item.text:
-            result.advice_reworded.append((advice_id, before.text, item.text))
+        if before.when.text != item.when.text:
+            result.advice_conditions.append((advice_id, before.when.text, item.when.text))
         change = _advice_change(space, advice_id, before.when, item.when)
         if change.appears or change.disappears:
             result.advice_moved.append(change)
-
-    def where(protocol: Protocol, index: int) -> str:
-        item = protocol.call_back_items[index]
-        return f"under {item.disposition}, rule {', '.join(item.rules)}" if item.rules else "list"
-
-    old_texts, new_texts = list(old.call_back), list(new.call_back)
-    result.call_back_removed = [
-        (t, where(old, i)) for i, t in enumerate(old_texts) if t not in new_texts
-    ]
-    result.call_back_added = [
-        (t, where(new, i)) for i, t in enumerate(new_texts) if t not in old_texts
-    ]
+    result.rules_changed = rule_changes(old, new)
+    result.texts_changed, result.languages_changed = text_changes(old, new)
+    changes = call_back_changes(old, new)
+    result.call_back_changed, result.call_back_removed, result.call_back_added = changes
     return result

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from rules.diff import Diff, Move
+from rules.diff_texts import TextChange
 
 
 def _json(value: Any) -> str:
@@ -30,12 +31,45 @@ def _moves(moves: list[Move], markdown: bool) -> list[str]:
     return out
 
 
-def _items(diff: Diff) -> list[tuple[str, list[str]]]:
-    """The sections about questions, advice and call-back sentences, as (title, lines)."""
+def _quoted(text: str, markdown: bool) -> str:
+    """A text quoted for a line of the report."""
+    return f"“{text}”" if markdown else repr(text)
+
+
+def _change(change: TextChange, markdown: bool) -> str:
+    """One text reworded, added or removed: where, then old -> new."""
+    arrow = " → " if markdown else " -> "
+    if not change.old:
+        return f"{change.where}: added {_quoted(change.new, markdown)}"
+    if not change.new:
+        return f"{change.where}: removed {_quoted(change.old, markdown)}"
+    return f"{change.where}: {_quoted(change.old, markdown)}{arrow}{_quoted(change.new, markdown)}"
+
+
+def _rules(diff: Diff, markdown: bool) -> list[str]:
+    """Each rule added, removed, or with another condition or disposition."""
+    arrow = " → " if markdown else " -> "
+    out = []
+    for c in diff.rules_changed:
+        if not c.old_when:
+            out.append(f"added: {c.id} ({c.new_disposition}): `{c.new_when}`")
+        elif not c.new_when:
+            out.append(f"removed: {c.id} ({c.old_disposition}): `{c.old_when}`")
+        else:
+            line = f"changed: {c.id}: `{c.old_when}`{arrow}`{c.new_when}`"
+            if c.old_disposition != c.new_disposition:
+                line += f"; disposition {c.old_disposition}{arrow}{c.new_disposition}"
+            out.append(line)
+    return out
+
+
+def _items(diff: Diff, markdown: bool) -> list[tuple[str, list[str]]]:
+    """The sections about rules, questions, advice, texts and call-back sentences."""
+    arrow = " → " if markdown else " -> "
     advice: list[str] = [f"added: {a}" for a in diff.advice_added]
     advice += [f"removed: {a}" for a in diff.advice_removed]
-    for advice_id, before, after in diff.advice_reworded:
-        advice.append(f"reworded: {advice_id}: {before!r} -> {after!r}")
+    for advice_id, before, after in diff.advice_conditions:
+        advice.append(f"condition: {advice_id}: `{before}`{arrow}`{after}`")
     for c in diff.advice_moved:
         line = f"given in other places: {c.id}: `{c.old_when}` -> `{c.new_when}`"
         if c.appears:
@@ -45,13 +79,22 @@ def _items(diff: Diff) -> list[tuple[str, list[str]]]:
                 f"; no longer given in {c.disappears:,} classes, e.g. {_json(c.disappears_example)}"
             )
         advice.append(line)
-    call_back = [f"removed ({where}): {text!r}" for text, where in diff.call_back_removed]
-    call_back += [f"added ({where}): {text!r}" for text, where in diff.call_back_added]
+    texts = list(diff.languages_changed)
+    texts += [_change(c, markdown) for c in diff.texts_changed]
+    call_back = [_change(c, markdown) for c in diff.call_back_changed]
+    call_back += [
+        f"removed ({where}): {_quoted(text, markdown)}" for text, where in diff.call_back_removed
+    ]
+    call_back += [
+        f"added ({where}): {_quoted(text, markdown)}" for text, where in diff.call_back_added
+    ]
     questions = [f"added: {q}" for q in diff.questions_added]
     questions += [f"removed: {q}" for q in diff.questions_removed]
     return [
+        ("Rules", _rules(diff, markdown)),
         ("Questions", questions),
         ("Advice", advice),
+        ("Texts", texts),
         ("Call-back sentences", call_back),
     ]
 
@@ -82,7 +125,7 @@ def render(diff: Diff, markdown: bool = False) -> str:
             "",
             *_moves(diff.up, True),
         ]
-        for title, lines in _items(diff):
+        for title, lines in _items(diff, True):
             out += ["", f"## {title}", "", *([f"- {x}" for x in lines] or ["No change."])]
         out += [
             "",
@@ -104,6 +147,6 @@ def render(diff: Diff, markdown: bool = False) -> str:
         "Dispositions that move up (more urgent):",
         *_moves(diff.up, False),
     ]
-    for title, lines in _items(diff):
+    for title, lines in _items(diff, False):
         out += [f"{title}:", *([f"  {x}" for x in lines] or ["  no change"])]
     return "\n".join(out) + "\n"
