@@ -24,13 +24,21 @@ Decide = Callable[[Mapping[str, Any]], str]
 _MISSING = object()
 
 
-# (value, unit) -> °C of valid readings already seen: the same few hundred come back again and
-# again. Only valid readings are kept, so True (== 1) can never find 1 °C here.
-_SEEN: dict[tuple[Any, Any], float] = {}
+# Each generated function keeps, per temperature question, (value, unit) -> °C of the valid
+# readings it has seen: the same few hundred come back again and again. Valid means within
+# that question's range in that protocol, so the memo is never shared with another question or
+# protocol (34.5 °C valid under one is not under a copy whose minimum is 35.0). Only valid
+# readings are kept, so True (== 1) can never find 1 °C here.
+Seen = dict[tuple[Any, Any], float]
 _SEEN_MAX = 20_000
 
 
-def _temperature(raw: Any, low: float, high: float) -> Any:
+def _seen(question: Question) -> str:
+    """The name of one temperature question's memo of valid readings, in the namespace."""
+    return f"S_{question.id}"
+
+
+def _temperature(raw: Any, low: float, high: float, seen: Seen) -> Any:
     """A valid temperature object as °C, None for not measured, or _MISSING when invalid."""
     if raw is None:
         return None
@@ -45,9 +53,9 @@ def _temperature(raw: Any, low: float, high: float) -> Any:
     celsius = to_celsius(value, unit)
     if not low <= celsius <= high:
         return _MISSING
-    if len(_SEEN) >= _SEEN_MAX:
-        _SEEN.clear()
-    _SEEN[value, unit] = celsius
+    if len(seen) >= _SEEN_MAX:
+        seen.clear()
+    seen[value, unit] = celsius
     return celsius
 
 
@@ -84,8 +92,9 @@ def _check(question: Question) -> list[str]:
             f"        if type({v}) is dict and len({v}) == 2:",
             f"            k, u = {v}.get('value'), {v}.get('unit')",
             "            if (type(k) is float or type(k) is int) and (u == 'C' or u == 'F'):",
-            "                c = SEEN.get((k, u))",
-            f"        {v} = c if c is not None else T({v}, {lowest!r}, {highest!r})",
+            f"                c = {_seen(question)}.get((k, u))",
+            f"        {v} = c if c is not None else "
+            f"T({v}, {lowest!r}, {highest!r}, {_seen(question)})",
             f"        if {v} is M: return None",
         ]
     return lines
@@ -198,8 +207,8 @@ def _source(protocol: Protocol, texts: Mapping[str, Any], decision_only: bool = 
 
 
 def generated_namespace(protocol: Protocol) -> dict[str, Any]:
-    """What generated code may use: the missing marker, the reading of a temperature, the
-    protocol's question ids and choice sets, and a few builtins; nothing else."""
+    """What generated code may use: the missing marker, the reading of a temperature with a
+    fresh memo per question, the question ids and choice sets, a few builtins; nothing else."""
     namespace: dict[str, Any] = {
         "M": _MISSING,
         "T": _temperature,
@@ -210,6 +219,8 @@ def generated_namespace(protocol: Protocol) -> dict[str, Any]:
     for question in protocol.questions:
         if question.type == CHOICE:
             namespace[f"C_{question.id}"] = frozenset(c.id for c in question.choices)
+        elif question.type not in (YES_NO, INTEGER):
+            namespace[_seen(question)] = {}  # this function's own memo: see _temperature
     return namespace
 
 
@@ -221,7 +232,7 @@ def compiled_assess(
         d.id: tuple(wording["call_back_if"]) if d.call_back else () for d in protocol.dispositions
     }
     namespace = generated_namespace(protocol)
-    namespace.update(SEEN=_SEEN, CALL_BACK=call_back, IDENTITY=protocol.identity)
+    namespace.update(CALL_BACK=call_back, IDENTITY=protocol.identity)
     exec(
         compile(
             _source(protocol, wording, decision_only),

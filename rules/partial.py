@@ -13,7 +13,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from rules.compiled import _atom, _var, compiled_assess, generated_namespace
+from rules.compiled import _atom, _seen, _var, compiled_assess, generated_namespace
 from rules.conditions import Atom, Condition
 from rules.model import CHOICE, INTEGER, YES_NO, Protocol
 
@@ -95,7 +95,7 @@ def _partial_source(protocol: Protocol) -> str:
             lowest, highest = question.bounds
             lines += [
                 f"    if {v} is not M and {v} is not None:",
-                f"        {v} = T({v}, {lowest!r}, {highest!r})",
+                f"        {v} = T({v}, {lowest!r}, {highest!r}, {_seen(question)})",
                 f"        if {v} is M: return None",
             ]
     for index, rule in enumerate(protocol.rules):
