@@ -13,31 +13,10 @@ from checker.nurse.questions import DAYS, asked_questions
 from checker.validators import first_unstorable
 from rules import Protocol, Question
 from rules.answers import to_celsius
+from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
 
 _CALLERS = labels(CALLERS)
 _PROCEDURES = labels(PROCEDURES)
-# Each question's finding in a clinician's words; a question without one reads as its text.
-FINDINGS = {
-    "chest_symptoms": "chest pain/dyspnea/hemoptysis",
-    "leg_weakness": "new leg weakness",
-    "bladder_bowel": "new incontinence",
-    "fainted": "syncope",
-    "bleeding": "site bleeding",
-    "numbness_tingling": "new numbness/tingling",
-    "temperature": "temperature",
-    "drainage": "site pus/drainage",
-    "headache": "headache",
-    "pain_score": "pain",
-    "pain_relieved": "pain relieved by rest/ice/analgesics",
-    "activity": "activity",
-    "pain_trend": "pain trend",
-    "swelling": "site swelling",
-    "redness": "site redness",
-    "feels_feverish": "chills/feverishness",
-    "new_back_pain": "new back pain elsewhere",
-    "osteoporosis": "osteoporotic fracture",
-    "blood_thinner": "anticoagulant/antiplatelet",
-}
 
 
 @dataclass(frozen=True)
@@ -69,12 +48,12 @@ def disposition_label(disposition_id: str) -> str:
 
 def answer_text(question: Question, value: Any) -> str:
     """One answer in words."""
-    if question.type == "yes_no":
+    if question.type == YES_NO:
         return "Yes" if value else "No"
-    if question.type == "choice":
+    if question.type == CHOICE:
         choice = question.choice(value)
         return choice.text if choice else str(value)
-    if question.type == "temperature":
+    if question.type == TEMPERATURE:
         if value is None:
             return "Not measured"
         shown = f"{value['value']} °{value['unit']}"
@@ -85,35 +64,27 @@ def answer_text(question: Question, value: Any) -> str:
         return f"{value} (of {int(question.maximum)})"
     return str(value)
 
-# Each advice item as a clinician writes it; one without a short form reads as its text.
-ADVICE = {
-    "rest_today": "rest today, resume activity tomorrow",
-    "gradual_activity": "gradual return to activity",
-    "move_around": "walk several times a day",
-    "soreness_normal": "mild soreness expected",
-    "ice": "ice 15-20 min with a cloth barrier",
-    "nsaid": "OTC NSAID as labelled",
-    "nsaid_caution": "no NSAID without the doctor (blood thinner)",
-    "bandage": "keep dressing clean/dry, check site daily",
-    "pressure": "if bleeding, firm pressure 10 min and fresh dressing",
-    "avoid_lifting": "no heavy lifting/bending/exercise until cleared",
-    "bone_health": "bone health: diet, exercise, calcium/vitamin D, ask about bone medicines",
-    "take_temperature": "take temperature, call the doctor now if 38.0 °C (100.4 °F) or more",
-}
-
 
 def finding(question: Question) -> str:
-    """What a question asks about, in a clinician's words."""
-    return FINDINGS.get(question.id, question.text)
+    """What a question asks about, in a clinician's words: the protocol's note, or its text."""
+    return question.note or question.text
+
+
+def advice_words(protocol: Protocol, advice_id: str, shown: Mapping[str, str]) -> str:
+    """Advice in a clinician's words: the protocol's note, else the text given, else its id."""
+    item = next((a for a in protocol.advice if a.id == advice_id), None)
+    if item is not None and item.note:
+        return item.note
+    return shown.get(advice_id) or (item.text if item is not None else advice_id)
 
 
 def finding_value(question: Question, value: Any) -> str:
     """One answer in a clinician's words: yes, none, 2/10, 100.4 °F (38.0 °C)."""
-    if question.type == "yes_no":
+    if question.type == YES_NO:
         return "yes" if value else "no"
-    if question.type == "choice":
+    if question.type == CHOICE:
         return str(value).replace("_", " ")
-    if question.type == "integer" and question.maximum is not None:
+    if question.type == INTEGER and question.maximum is not None:
         return f"{value}/{int(question.maximum)}"
     return answer_text(question, value)
 
@@ -141,12 +112,12 @@ def is_positive(question: Question, value: Any, cited: set[str]) -> bool | None:
     """True for a pertinent positive, False for a negative, None for not measured."""
     if question.id in cited:
         return True
-    if question.type == "yes_no":
+    if question.type == YES_NO:
         return value == question.severe_answer
-    if question.type == "choice":
+    if question.type == CHOICE:
         choice = question.choice(value)
         return bool(choice and choice.severity > 0)
-    if question.type == "temperature":
+    if question.type == TEMPERATURE:
         return None if value is None else False
     return question.minimum is not None and value > question.minimum
 
@@ -182,9 +153,9 @@ def indented(text: str) -> str:
 
 def _denied(question: Question, value: Any) -> bool:
     """Whether a negative answer reads as "denies ...": a no, or a choice of none."""
-    if question.type == "yes_no":
+    if question.type == YES_NO:
         return question.severe_answer and not value
-    return question.type == "choice" and value == "none"
+    return question.type == CHOICE and value == "none"
 
 
 def _findings(facts: NoteFacts, protocol: Protocol) -> list[str]:
@@ -206,7 +177,7 @@ def _findings(facts: NoteFacts, protocol: Protocol) -> list[str]:
             positives.append(f"- {finding(question)}: {finding_value(question, value)}")
         elif _denied(question, value):
             denied.append(finding(question))
-        elif question.type == "yes_no":
+        elif question.type == YES_NO:
             negatives.append(finding(question))  # the reassuring yes: pain relieved by ...
         else:
             negatives.append(f"{finding(question)} {finding_value(question, value)}")
@@ -249,7 +220,7 @@ def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None)
     lines += ["", *_findings(facts, protocol), "",
               f"PROTOCOL REASONS: {reasons or 'none matched'}"]
     texts = {item["id"]: item["text"] for item in assessment["advice"]}
-    given = [one_line(ADVICE.get(a) or texts.get(a, a)) for a in facts.advice_given]
+    given = [one_line(advice_words(protocol, a, texts)) for a in facts.advice_given]
     lines += [f"ADVICE GIVEN: {'; '.join(given) or 'none recorded'}."]
     lines += [f"NOTES: {indented(facts.notes) or 'none'}"]
     identity = assessment["protocol"]

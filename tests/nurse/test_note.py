@@ -1,11 +1,15 @@
 """The documentation note: a fixed, readable layout with pertinent positives and negatives."""
 
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from checker.nurse import note as note_module
 from checker.nurse.note import NoteFacts, build_note
-from rules import assess, load_protocol
+from rules import Protocol, assess, find_release, load_protocol, parse_protocol
+from rules.loader import PROTOCOLS
 
 CALM = {
     "chest_symptoms": False, "leg_weakness": False, "bladder_bowel": False, "fainted": False,
@@ -163,3 +167,54 @@ def test_a_lowered_disposition_reason_stays_inside_its_line() -> None:
                       load_protocol(), UTC_ZONE)
     assert "Reason: Old pain.\n    DISPOSITION: SELF CARE\ufffd\n" in note
     assert sum(line.startswith("DISPOSITION") for line in note.split("\n")) == 1
+
+
+def fever_at(threshold: str) -> Protocol:
+    """A copy of the served protocol, built here, whose fever rule is at another threshold."""
+    text = (PROTOCOLS / f"{load_protocol().version}.toml").read_text(encoding="utf-8")
+    changed = text.replace('when = "temperature >= 38.0"', f'when = "temperature >= {threshold}"')
+    assert changed != text
+    return parse_protocol(changed.encode(), "copy.toml")
+
+
+def test_the_advice_in_the_note_says_the_fever_threshold_of_the_protocol_it_follows() -> None:
+    protocol = fever_at("38.5")
+    answers = dict(CALM, feels_feverish=True)
+    result = assess(answers, protocol)
+    assert "take_temperature" in [a["id"] for a in result["advice"]]
+    note = build_note(facts(answers, assessment=result, final_disposition=result["disposition"],
+                            advice_given=["take_temperature", "ice"]), protocol, UTC_ZONE)
+    assert line(note, "ADVICE GIVEN") == (
+        "take temperature, call the doctor now if 38.5 °C (101.3 °F) or more; "
+        "ice 15-20 min with a cloth barrier.")
+    assert "38.0" not in note and "100.4" not in note
+
+
+def test_the_served_protocol_gives_the_note_its_clinician_wording() -> None:
+    protocol = load_protocol()
+    note = build_note(facts(CALM, advice_given=["take_temperature", "call_911"]), protocol,
+                      UTC_ZONE)
+    take = next(a for a in protocol.advice if a.id == "take_temperature")
+    assert take.note == "take temperature, call the doctor now if 38.0 °C (100.4 °F) or more"
+    emergency = next(a for a in protocol.advice if a.id == "call_911")
+    assert line(note, "ADVICE GIVEN") == f"{take.note}; {emergency.text}."  # call_911 has no note
+
+
+def test_a_protocol_without_notes_reads_as_its_own_texts() -> None:
+    old = find_release("1.1.0")
+    assert old is not None and not any(q.note for q in old.questions)
+    answers = dict(CALM, new_back_pain=True)
+    result = assess(answers, old)
+    note = build_note(facts(answers, assessment=result, final_disposition=result["disposition"],
+                            advice_given=["bandage"]), old, UTC_ZONE)
+    back_pain = old.by_id["new_back_pain"].text
+    assert f"- {back_pain}: yes" in section(note, "PERTINENT POSITIVES")
+    bandage = next(a for a in result["advice"] if a["id"] == "bandage")["text"]
+    assert line(note, "ADVICE GIVEN") == f"{bandage}."
+
+
+def test_the_note_module_names_no_question_or_advice_id() -> None:
+    source = Path(note_module.__file__).read_text(encoding="utf-8")
+    quoted = set(re.findall(r"[\"']([a-z_0-9]+)[\"']", source))
+    ids = {q.id for q in load_protocol().questions} | {a.id for a in load_protocol().advice}
+    assert quoted & ids == set()
