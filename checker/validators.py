@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from flask import Request
 from flask_babel import gettext as _
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from wtforms import Field, Form
 from wtforms.validators import StopValidation
 
@@ -15,6 +18,39 @@ LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 MULTI_LINE_EXTRAS = frozenset("\t\n\r")
 # Control characters (NUL among them: PostgreSQL cannot store it), lone surrogates (not UTF-8).
 _REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
+# Characters that reorder the text around them (a right-to-left override can make a name or a
+# note read differently from what is stored): marks, embeddings, overrides and isolates.
+DIRECTION_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                               "\u2066\u2067\u2068\u2069")
+
+
+def composed(value: Any) -> Any:
+    """Text in Unicode's composed form (NFC), so "José" is stored and found one way only."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
+
+
+class ComposedValues(ImmutableMultiDict[str, Any]):
+    """Posted fields and query arguments with every text value in composed form (NFC)."""
+
+    def __init__(self, mapping: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
+                 ) -> None:
+        """Take the parser's pairs (or a mapping), composing each text value."""
+        if mapping is None:
+            pairs: Iterable[tuple[str, Any]] = ()
+        elif isinstance(mapping, MultiDict):
+            pairs = mapping.items(multi=True)
+        elif isinstance(mapping, Mapping):
+            pairs = [(key, each) for key, values in mapping.items()
+                     for each in (values if isinstance(values, (list, tuple)) else [values])]
+        else:
+            pairs = mapping
+        super().__init__([(key, composed(value)) for key, value in pairs])
+
+
+class ComposedRequest(Request):
+    """A request whose form and query text is composed (NFC) before any view or form reads it."""
+
+    parameter_storage_class = ComposedValues
 
 
 def first_unstorable(text: str, *, multiline: bool) -> tuple[int, str] | None:
@@ -24,6 +60,8 @@ def first_unstorable(text: str, *, multiline: bool) -> tuple[int, str] | None:
             continue
         if char in LINE_BREAKS:
             return position, "line break"
+        if char in DIRECTION_CONTROLS:
+            return position, "direction control"
         if unicodedata.category(char) in _REFUSED_CATEGORIES:
             return position, "control character"
     return None
@@ -57,6 +95,10 @@ class PlainText:
             if kind == "line break":
                 message = _("%(name)s must be on one line: remove the line break "
                             "(character %(position)d).", name=name, position=position)
+            elif kind == "direction control":
+                message = _("%(name)s contains a hidden character that changes the direction "
+                            "of the text (character %(position)d). Type it again without it.",
+                            name=name, position=position)
             else:
                 message = _("%(name)s contains a control character that cannot be saved "
                             "(character %(position)d). Type it again without it.",

@@ -13,6 +13,7 @@ matching call.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     text,
 )
@@ -62,6 +64,18 @@ def _escape(word: str) -> str:
 
 
 def name_has(*words: str) -> ColumnElement[bool]:
+    """Encounters whose patient's name holds every word, composed or decomposed alike.
+
+    Names are stored composed (NFC) since input is composed on arrival; one saved before that
+    may hold "José" as "e" and a combining accent, and is found by the same search.
+    """
+    together = [unicodedata.normalize("NFC", word) for word in words]
+    apart = [unicodedata.normalize("NFD", word) for word in words]
+    found = _name_has(*together)
+    return found if apart == together else or_(found, _name_has(*apart))
+
+
+def _name_has(*words: str) -> ColumnElement[bool]:
     """Encounters whose patient's name holds every word, anywhere and ignoring case.
 
     When few calls hold all the words, the trigram index lists them; when many do, the
