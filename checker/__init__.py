@@ -14,8 +14,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the application."""
     from checker import settings
     from checker.json_provider import FastJSONProvider
+    from checker.validators import ComposedRequest
 
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = ComposedRequest  # every typed text in Unicode's composed form (NFC)
     app.json = FastJSONProvider(app)
     app.config.from_mapping(settings.defaults())
     if test_config is None:
