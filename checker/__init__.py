@@ -62,7 +62,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         """The numbers every page shows: emergency, clinic and after-hours."""
         config = app.config
         return {
-            "clinic_name": config["CLINIC_NAME"] or gettext("your doctor's office"),
+            "clinic_name": (settings.clinic_name(config, i18n.language())
+                            or gettext("your doctor's office")),
             "clinic_phone": config["CLINIC_PHONE"],
             "after_hours_phone": config["AFTER_HOURS_PHONE"],
             "emergency_number": config["EMERGENCY_NUMBER"],

@@ -10,10 +10,15 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from checker.followup.monitoring import parse_hours
+from checker.validators import first_unstorable
 
 DEVELOPMENT = "development"
 TEMPERATURE_UNITS = ("F", "C")
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{1,30}$")
+# The clinic's name, and its name in one language: CLINIC_NAME_ES for Spanish pages and e-mails.
+CLINIC_NAME = "CLINIC_NAME"
+CLINIC_NAME_IN = "CLINIC_NAME_"
+MAX_CLINIC_NAME = 100  # it stands in a button: "Call <clinic>: <phone>"
 
 
 class ConfigError(RuntimeError):
@@ -77,6 +82,10 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     for name in ("CLINIC_NAME", "CLINIC_PHONE", "AFTER_HOURS_PHONE", "EMERGENCY_NUMBER"):
         if name in environ:
             config[name] = environ[name].strip()
+    for name in environ:  # every one, so that a misspelt language is refused, not ignored
+        if name.startswith(CLINIC_NAME_IN):
+            config[name] = environ[name].strip()
+    _check_clinic_names(config)  # here too: Flask's config keeps upper-case names only
     if "DEFAULT_TEMPERATURE_UNIT" in environ:
         config["DEFAULT_TEMPERATURE_UNIT"] = environ["DEFAULT_TEMPERATURE_UNIT"].strip().upper()
     if environ.get("DATABASE_URL"):
@@ -153,6 +162,7 @@ def _database_url(url: str) -> str:
 
 def check(config: Mapping[str, Any]) -> None:
     """Refuse to start on a setting that would mislead a patient."""
+    _check_clinic_names(config)
     for name in ("CLINIC_PHONE", "AFTER_HOURS_PHONE"):
         value = config.get(name) or ""
         if value and not _PHONE.match(value):
@@ -193,6 +203,37 @@ def _check_mail(config: Mapping[str, Any]) -> None:
     adapter = config.get("SMS_ADAPTER") or ""
     if adapter and ":" not in adapter:
         raise ConfigError(f"SMS_ADAPTER must be written module:Class, not {adapter!r}.")
+
+
+def _check_clinic_names(config: Mapping[str, Any]) -> None:
+    """Refuse a clinic's name that cannot stand on a page, or one for a language not offered."""
+    from checker.i18n import LANGUAGES  # the language module reads its own settings errors here
+
+    offered = ", ".join(f"{CLINIC_NAME_IN}{code.upper()}" for code in LANGUAGES)
+    for name in sorted(key for key in config if key.startswith(CLINIC_NAME)):
+        value = config[name]
+        if not isinstance(value, str):
+            raise ConfigError(f"{name} must be text, not {value!r}.")
+        if name != CLINIC_NAME:
+            code = name[len(CLINIC_NAME_IN):]
+            if code != code.upper() or code.lower() not in LANGUAGES:
+                raise ConfigError(f"{name} names no language the app offers: use one of "
+                                  f"{offered}.")
+            if not value.strip():
+                raise ConfigError(f"{name} is set but empty: give the clinic's name in that "
+                                  f"language, or unset it to use {CLINIC_NAME}.")
+        found = first_unstorable(value, multiline=False)
+        if found is not None:
+            raise ConfigError(f"{name} must be one line of text: it has a {found[1]} "
+                              f"(character {found[0]}).")
+        if len(value) > MAX_CLINIC_NAME:
+            raise ConfigError(f"{name} must be at most {MAX_CLINIC_NAME} characters, "
+                              f"not {len(value)}.")
+
+
+def clinic_name(config: Mapping[str, Any], language: str) -> str:
+    """The clinic's name in a language (CLINIC_NAME_ES), else CLINIC_NAME; '' when neither."""
+    return str(config.get(f"{CLINIC_NAME_IN}{language.upper()}") or config.get(CLINIC_NAME) or "")
 
 
 def tel(number: str) -> str:
