@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -37,6 +38,17 @@ THIS_ANSWER = _l("This answer")
 THE_UNIT = _l("The unit")
 # A whole-number question with no more answers than this is shown as buttons to tap.
 MAX_BUTTONS = 11
+
+
+def shown_number(typed: str) -> str:
+    """A number as typed (38.5 or 38,5), written the page's language's way: 38,5 in Spanish."""
+    text = typed.strip()
+    if not DECIMAL_NUMBER.fullmatch(text):
+        return typed
+    number = text.replace(",", ".")
+    decimals = len(number.partition(".")[2])
+    pattern = "0." + "0" * decimals if decimals else "0"
+    return str(format_decimal(Decimal(number), format=pattern))
 
 
 def field_name(question: Question, part: str = "") -> str:

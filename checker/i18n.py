@@ -26,6 +26,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_accept_header
 
+from checker.answer_form import shown_number
 from checker.settings import ConfigError
 from rules import load_protocol
 
@@ -176,6 +177,8 @@ def init_app(app: Flask) -> None:
     )
     # `_` and `gettext` are most of a page's template calls: one call each instead of three.
     app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _template_gettext
+    # A typed number shown back, in the page's language's way (38,5 in Spanish).
+    app.jinja_env.filters["typed_number"] = shown_number
 
     @app.context_processor
     def languages() -> dict[str, Any]:

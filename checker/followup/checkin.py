@@ -80,7 +80,8 @@ def checkin_kind(enrolment: Enrolment, token: str) -> CheckKind:
         if not stored:
             return {"stored": False}
         store(enrolment, check.answers, result)
-        return {"stored": True, "watch": watch_note(check.protocol, result["disposition"])}
+        return {"stored": True, "watch": watch_note(check.protocol, result["disposition"]),
+                "saved_on": format_date(today, "full", locale=language())}
 
     return CheckKind(
         action=lambda: url_for("followup_patient.checkin", token=token),

@@ -19,6 +19,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 import click
+from babel.dates import format_date
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -31,6 +32,7 @@ from checker.followup.models import CheckIn, Enrolment, Reminder
 from checker.followup.retention import commands
 from checker.followup.worklist import open_enrolments
 from checker.nurse.records import day_bounds
+from checker.settings import clinic_name
 
 log = logging.getLogger(__name__)
 EMAIL, TEXT = "email", "text"
@@ -85,13 +87,14 @@ def claim(enrolment: Enrolment, day: date, channel: str) -> bool:
     return True
 
 
-def wording(enrolment: Enrolment) -> tuple[str, str]:
-    """The reminder's subject and text, in the patient's language."""
+def wording(enrolment: Enrolment, today: date) -> tuple[str, str]:
+    """The reminder's subject and text, in the patient's language, its date written their way."""
     config = current_app.config
-    clinic = config.get("CLINIC_NAME") or ""
+    clinic = clinic_name(config, enrolment.language)
     phone = config.get("CLINIC_PHONE") or ""
     with force_locale(enrolment.language):
-        subject = _("Time for today's recovery check-in")
+        subject = _("Time for your recovery check-in of %(date)s",
+                    date=format_date(today, "full", locale=enrolment.language))
         lines = [
             _("This is your daily reminder to do today's recovery check-in. Open the link on "
               "the sheet you were given when you left the hospital, and answer the questions."),
@@ -233,7 +236,7 @@ def _remind(enrolment: Enrolment, today: date, mail: _Mail | None,
     if not claim(enrolment, today, channel):
         outcome.already += 1
         return
-    subject, text = wording(enrolment)
+    subject, text = wording(enrolment, today)
     try:
         if channel == EMAIL:
             assert mail is not None

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from checker.answer_form import NOT_MEASURED, UNIT, VALUE, field_name
+from checker.answer_form import NOT_MEASURED, UNIT, VALUE, field_name, shown_number
 from checker.i18n import SWITCH_LANG, language
 from checker.public.display import QuestionDisplay, display_for
 from checker.public.flow import RESULT, REVIEW, Check
@@ -211,7 +211,7 @@ class _Pages:
             if value is None:
                 return _("Not taken")
             number, unit = self.check.shown_temperature(question_id)
-            return f"{number} {unit}"
+            return f"{shown_number(number)} {unit}"
         if display.options:
             wanted = ("yes" if value else "no") if isinstance(value, bool) else str(value)
             return next((o.label for o in display.options if o.value == wanted), wanted)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
+from babel.dates import format_date
 from flask import Flask
 from sqlalchemy import func, select
 
@@ -129,10 +130,13 @@ def test_the_email_is_in_the_patients_language_and_says_what_to_do_in_an_emergen
     by_address = {str(m["To"]): m for m in inbox[0].mails}
     english, spanish = by_address["ada@example.org"], by_address["beto@example.org"]
     assert english["From"] == SENDER
-    assert english["Subject"] == "Time for today's recovery check-in"
+    day = utcnow().date()  # the clinic's day: its time zone is UTC here
+    assert english["Subject"] == (
+        f"Time for your recovery check-in of {format_date(day, 'full', locale='en')}")
     assert "In an emergency, call 911 now." in english.get_content()
     assert "555 0100" in english.get_content()
-    assert spanish["Subject"] == "Es hora del control de su recuperación de hoy"
+    assert spanish["Subject"] == (
+        f"Es hora del control de su recuperación del {format_date(day, 'full', locale='es')}")
     assert "En una emergencia, llame al 911 ahora." in spanish.get_content()
     for mail in (english, spanish):
         assert "/followup/" not in mail.get_content()  # the link is on the sheet only
