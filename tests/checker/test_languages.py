@@ -11,6 +11,7 @@ from flask import render_template_string
 from flask.testing import FlaskClient
 from flask_babel import force_locale
 
+from rules import load_protocol
 from tests.checker.samples import make_app
 from tests.protocol_data import mildest
 
@@ -121,10 +122,15 @@ def test_the_api_answers_in_the_language_asked_and_says_which(client: FlaskClien
     assert spanish.headers["Content-Language"] == "es"
     body = spanish.get_json()
     assert body["disposition"] == "call_doctor_now"
-    assert body["reasons"][0]["text"].startswith("Una fiebre de 38,0 °C")
+    assert body["reasons"][0]["rule"] == "N2"
+    fever = next(r for r in load_protocol().rules if r.id == "N2")
+    assert body["reasons"][0]["text"] == load_protocol().translations["es"][
+        ("rule", "N2", "explain")] != fever.explain
+    assert "38,0 °C" in body["reasons"][0]["text"]  # the threshold written the Spanish way
     english = client.post("/api/v1/assessments", json=answers)
     assert english.headers["Content-Language"] == "en"
-    assert english.get_json()["reasons"][0]["text"].startswith("A fever of 38.0 °C")
+    assert english.get_json()["reasons"][0]["text"] == fever.explain
+    assert "38.0 °C" in fever.explain
     assert {k: v for k, v in body.items() if k in ("disposition", "decided", "protocol")} == {
         k: v for k, v in english.get_json().items() if k in ("disposition", "decided", "protocol")
     }

@@ -5,18 +5,21 @@ from datetime import date, timedelta
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from checker.extensions import db
 from checker.followup.models import CheckIn, EnrolmentEnd
 from checker.nurse.models import Nurse
-from rules import load_protocol
+from rules import fill, load_protocol
+from rules.translations import in_language
 from tests.checker.check_pages import page_of, press, walk
-from tests.checker.samples import HEADLINES, form_answers
+from tests.checker.samples import form_answers
 from tests.followup.conftest import enrol
 from tests.nurse.conftest import add_nurse
 
 BIRTH_YEAR = "1941"
+HEADLINES = {d.id: fill(d.headline, "911") for d in load_protocol().dispositions}
 
 
 @pytest.fixture(autouse=True)
@@ -49,7 +52,8 @@ def test_a_check_in_asks_the_same_steps_without_the_day_count_and_stores_the_res
     review, seen = walk(patient, answers, path=f"/followup/{token}/checkin")
     assert review.step == "review", review.text[:300]
     assert not any("days_since_procedure" in p.visible for p in seen)
-    assert "How many days ago" not in review.text
+    days = " ".join(load_protocol().by_id["days_since_procedure"].text.split())
+    assert days not in review.text
     result = press(patient, review, action="submit")
     assert result.title == HEADLINES["call_doctor_now"]
     assert "Your check-in is saved" in result.text
@@ -141,6 +145,7 @@ def test_the_history_shows_each_check_in_in_the_patients_language(app: Flask) ->
     press(patient, review, action="submit")
     html = patient.get(f"/followup/{token}/history?lang=es").get_data(as_text=True)
     assert '<html lang="es">' in html
-    assert "Llame hoy al consultorio de su médico." in html
+    spanish = in_language(load_protocol(), "es").disposition("call_doctor_today")
+    assert escape(fill(spanish.headline, "911")) in html
     assert "<h1>Sus controles</h1>" in html
     assert "check-in" not in html.lower()
