@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -71,4 +70,3 @@ class SharedLimiter(Limiter):
 
 # No default limits: only the routes that need one (nurse login) declare it.
 limiter = SharedLimiter(key_func=get_remote_address, default_limits=[])
-babel = Babel()

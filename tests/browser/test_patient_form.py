@@ -146,7 +146,8 @@ def test_back_after_a_result_keeps_every_answer_the_temperature_too(
     expect(page.get_by_role("heading", level=1)).to_have_text(HEADLINES["call_doctor_now"])
     page.go_back()  # the browser's own Back: "Check your answers" as it was
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
-    expect(page.locator(".summary-list")).to_contain_text("38,5 °C")
+    # Typed 38,5 on an English page: shown back the English way.
+    expect(page.locator(".summary-list")).to_contain_text("38.5 °C")
     page.go_back()  # the last step, with its answers
     expect(page.locator('input[name="days_since_procedure"]')).to_have_value(
         answers["days_since_procedure"])
