@@ -188,7 +188,7 @@ def document(protocol: Protocol, max_bytes: int) -> dict[str, Any]:
                             "or a byte order mark gets 400. A key given twice, NaN and "
                             "Infinity get 400. Yes/no answers are true or false and choices "
                             "their ids: nothing else is read as them. The same answers may "
-                            "also be sent as a FHIR R4 QuestionnaireResponse to the "
+                            "also be sent as a FHIR R4B QuestionnaireResponse to the "
                             "Questionnaire of GET /api/v1/questionnaire, with Content-Type "
                             "application/fhir+json; its items are checked by linkId and a "
                             "malformed one gets 422 naming the item."
@@ -213,7 +213,7 @@ def document(protocol: Protocol, max_bytes: int) -> dict[str, Any]:
             "/api/v1/questionnaire": {
                 "get": {
                     "operationId": "getQuestionnaire",
-                    "summary": "The protocol as a FHIR R4 Questionnaire (SDC)",
+                    "summary": "The protocol as a FHIR R4B Questionnaire (SDC)",
                     "responses": {
                         "200": {
                             "description": (
