@@ -27,7 +27,7 @@ from wtforms.fields.choices import SelectChoice
 
 from checker.extensions import db
 from checker.followup import handoff
-from checker.followup.handoff import Start
+from checker.followup.handoff import CHECKIN, CODE, Start
 from checker.nurse import SIGNED_OUT_AS, bp
 from checker.nurse.auth import SignInRefused, sign_in_again
 from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm, LoginForm
@@ -65,6 +65,10 @@ DATE_HINT = "Type the date as YYYY-MM-DD, for example 1941-05-11."
 DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 # Field names of the console's own sign-in block: sign_in-username, sign_in-password.
 SIGN_IN_PREFIX = "sign_in"
+NAMED_TWICE = ("This call was not filled in: the {what} was sent more than once, so its answers "
+               "could be either's. Open the call again from the {where}.")
+WHERE = {CHECKIN: "worklist", CODE: "short code the patient reads out"}
+WHAT = {CHECKIN: "check-in", CODE: "short code"}
 
 
 def _serializer() -> URLSafeSerializer:
@@ -102,8 +106,10 @@ def _read(
 
     A new call may start from answers the patient gave already (a check-in or a short code).
     """
-    # A form without a valid token (or a new call) gets a fresh one and keeps its answers.
-    posted = read_call(request.form.get("call"))
+    # A form without a valid token (or a new call) gets a fresh one and keeps its answers; so
+    # does one with two, which could otherwise save the same call twice under either.
+    tokens = request.form.getlist("call")
+    posted = read_call(tokens[0]) if len(tokens) == 1 else None
     call = posted or fresh_call()
     form = CallForm(call_date=_local_date(call[1]), data=start.caller if start else None)
     form.call.data = sign_call(call)
@@ -137,6 +143,11 @@ def same_as_protocol(shown: dict[str, str]) -> str:
     return f"As the protocol says: {shown['label']}"
 
 
+def sent_twice(fields: Any) -> str:
+    """The one-value field of a call's hand-off sent more than once, if any ("" if none)."""
+    return next((name for name in (CHECKIN, CODE) if len(fields.getlist(name)) > 1), "")
+
+
 def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None:
     """Dispositions to choose from, and the advice the protocol gives for these answers."""
     close.final_disposition.choices = [
@@ -150,7 +161,9 @@ def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None
 def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol,
             **extra: Any) -> str:
     """The console page."""
-    extra.setdefault("start", handoff.carried(request.form) if request.form else None)
+    if request.form and not sent_twice(request.form):
+        extra.setdefault("start", handoff.carried(request.form))
+    extra.setdefault("start", None)  # a check-in named twice is carried on as neither
     return render_template(
         "nurse/console.html",
         form=form,
@@ -179,8 +192,12 @@ def home() -> str:
 def console() -> str | tuple[str, int]:
     """A new call: empty, or filled in from a check-in or the patient's short code."""
     protocol = load_protocol()
-    start = handoff.start_from(request.form if request.method == "POST" else request.args,
-                               protocol)
+    fields = request.form if request.method == "POST" else request.args
+    twice = sent_twice(fields)
+    if twice:  # neither is taken: the nurse opens the call again
+        start = Start(problem=NAMED_TWICE.format(what=WHAT[twice], where=WHERE[twice]))
+    else:
+        start = handoff.start_from(fields, protocol)
     form, close, triage, _ = _read(protocol, start)
     page = _render(form, close, triage, protocol, start=start)
     return (page, 400) if start.problem else page
@@ -252,6 +269,11 @@ def save_call() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, 
     if call is None:
         # A fresh token here would let the same call be saved twice: the nurse saves again.
         return _render(form, close, triage, protocol, token_problem=NO_TOKEN), 400
+    twice = sent_twice(request.form)
+    if twice:
+        # Linked to either check-in, the call could say it answered the wrong one.
+        problem = NAMED_TWICE.format(what=WHAT[twice], where=WHERE[twice])
+        return _render(form, close, triage, protocol, token_problem=problem), 400
     token, started = call
     valid = form.validate() & close.validate()
     engine = triage.assessment["disposition"]

@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice, product
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from checker.answer_form import read_answers
+from checker.answer_form import field_names, read_answers
 from checker.validators import repeated
 from rules import AnswerError, Protocol, Question, assess
 
 # The nurse never types the day count: it follows from the procedure date and the call date.
 DAYS = "days_since_procedure"
+# Readings of one question sent twice that are tried (a temperature's parts multiply).
+MAX_READINGS = 16
 
 
 @dataclass
@@ -74,9 +77,56 @@ def read_triage(
         # Leave the bad answers out (not asked yet), so the disposition shown stays safe.
         answers = {k: v for k, v in answers.items() if k not in exc.errors}
         assessment = assess(answers, protocol, emergency_number=emergency_number)
+    assessment = _urgent_reading(protocol, formdata, answers, assessment, emergency_number)
     # A value sent twice is shown as not chosen, so no answer the nurse did not pick is kept.
     raw = {k: str(v) for k, v in form.items() if k != "csrf_token" and not repeated(form, k)}
     return Triage(answers=answers, errors=errors, assessment=assessment, raw=raw)
+
+
+def _readings(protocol: Protocol, question: Question, formdata: Any) -> list[Any]:
+    """Every answer one value per field of a question sent more than once would give."""
+    names = field_names(question)
+    posted = [formdata.getlist(name) or [""] for name in names]
+    found: list[Any] = []
+    for values in islice(product(*posted), MAX_READINGS):
+        reading = read_answers(protocol, MultiDict(dict(zip(names, values, strict=True))))
+        if question.id in reading.answers and reading.answers[question.id] not in found:
+            found.append(reading.answers[question.id])
+    return found
+
+
+def _urgent_reading(protocol: Protocol, formdata: Any, answers: dict[str, Any],
+                    assessment: dict[str, Any], emergency_number: str) -> dict[str, Any]:
+    """The assessment shown when an answer was sent twice: its more urgent reading wins.
+
+    The answer itself stays out (the question is marked and must be asked again, so the call
+    cannot be closed), but the disposition shown is never calmer than either reading, as on
+    the patient's form.
+    """
+    twice = [q for q in protocol.questions if q.id != DAYS
+             and any(len(formdata.getlist(name)) > 1 for name in field_names(q))]
+    if not twice:
+        return assessment
+    rank = protocol.rank
+    chosen = dict(answers)
+    for question in twice:
+        best: tuple[int, Any] | None = None
+        for value in _readings(protocol, question, formdata):
+            try:
+                result = assess({**chosen, question.id: value}, protocol,
+                                emergency_number=emergency_number)
+            except AnswerError:
+                continue
+            if best is None or rank[result["disposition"]] < best[0]:
+                best = (rank[result["disposition"]], value)
+        if best is not None:
+            chosen[question.id] = best[1]
+    urgent = assess(chosen, protocol, emergency_number=emergency_number)
+    if rank[urgent["disposition"]] >= rank[assessment["disposition"]]:
+        return assessment
+    asked_again = {q.id for q in twice} | set(urgent["could_raise"])
+    return {**urgent, "decided": False,
+            "could_raise": [q.id for q in protocol.questions if q.id in asked_again]}
 
 
 def is_lower(protocol: Protocol, final: str, engine: str) -> bool:
