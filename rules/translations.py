@@ -30,8 +30,9 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 
-from rules.model import CallBackItem, Disposition, Protocol, Rule
+from rules.model import Protocol
 from rules.reader import TextKey
+from rules.texts import with_texts
 
 _PLACEHOLDER = re.compile(r"\{[^{}\s]+\}")
 
@@ -200,68 +201,5 @@ def in_language(protocol: Protocol, language: str) -> Protocol:
     """The protocol worded in one language; its own words for a language it lacks."""
     if language not in protocol.translated:
         return protocol
-    texts = protocol.translations.get(language, {})
-
-    def say(kind: str, item_id: str, name: str, original: str) -> str:
-        return texts.get((kind, item_id, name), original)
-
-    groups = tuple(
-        replace(
-            g, title=say("group", g.id, "title", g.title), hint=say("group", g.id, "hint", g.hint)
-        )
-        for g in protocol.groups
-    )
-    dispositions = tuple(
-        replace(
-            d,
-            headline=say("disposition", d.id, "headline", d.headline),
-            detail=say("disposition", d.id, "detail", d.detail),
-            call_back_action=say("disposition", d.id, "call_back_action", d.call_back_action),
-        )
-        for d in protocol.dispositions
-    )
-    questions = tuple(
-        replace(
-            q,
-            text=say("question", q.id, "text", q.text),
-            hint=say("question", q.id, "hint", q.hint),
-            choices=tuple(
-                replace(c, text=say("question", q.id, f"choices.{c.id}", c.text)) for c in q.choices
-            ),
-        )
-        for q in protocol.questions
-    )
-    rules = tuple(
-        replace(
-            r,
-            explain=say("rule", r.id, "explain", r.explain),
-            sign=say("rule", r.id, "sign", r.sign),
-        )
-        for r in protocol.rules
-    )
-    advice = tuple(replace(a, text=say("advice", a.id, "text", a.text)) for a in protocol.advice)
-    return replace(
-        protocol,
-        title=say("protocol", "protocol", "title", protocol.title),
-        language=language,
-        groups=groups,
-        dispositions=dispositions,
-        questions=questions,
-        rules=rules,
-        advice=advice,
-        call_back_items=_call_back(protocol, dispositions, rules),
-    )
-
-
-def _call_back(
-    protocol: Protocol, dispositions: tuple[Disposition, ...], rules: tuple[Rule, ...]
-) -> tuple[CallBackItem, ...]:
-    """The call-back list rebuilt from the translated actions and signs."""
-    if not protocol.call_back_from_rules:
-        return protocol.call_back_items
-    action = {d.id: d.call_back_action for d in dispositions}
-    sign = {r.id: r.sign for r in rules}
-    return tuple(
-        replace(item, text=f"{action[item.disposition or '']} {sign[item.rules[0]]}.")
-        for item in protocol.call_back_items
-    )
+    worded = with_texts(protocol, protocol.translations.get(language, {}))
+    return replace(worded, language=language)
