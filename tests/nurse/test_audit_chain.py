@@ -1,4 +1,4 @@
-"""The audit log is a hash chain: `flask audit verify` finds a changed or removed event."""
+"""The audit log's own unkeyed links: `flask audit verify` names a changed or removed event."""
 
 import threading
 from collections.abc import Iterator
@@ -62,16 +62,17 @@ def tamper_and_verify(app: Flask, statement: str, event_id: int) -> str:
     return result.output
 
 
-def test_an_untouched_chain_verifies_and_names_its_last_hash(
+def test_an_untouched_chain_verifies_and_names_its_head(
     app: Flask, client: FlaskClient
 ) -> None:
     views(app, client, 3)
-    with app.app_context():
-        last = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()[-1]
+    head = app.test_cli_runner().invoke(args=["audit", "head"]).output.strip()
     result = verify(app)
     assert result.exit_code == 0, result.output
-    assert (f"The audit chain holds: 3 events checked. The last is event {last.id}, "
-            f"hash {last.hash}.") in result.output
+    # Three events and the saved call, each sealed after the chain's start entry.
+    assert head.startswith("5:") and len(head) == 2 + 64
+    assert (f"The audit chain holds: 3 events checked, 4 records checked against their seals. "
+            f"The head is {head};") in result.output
 
 
 def test_verify_reads_the_log_in_batches_and_checks_across_them(

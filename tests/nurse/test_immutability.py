@@ -28,6 +28,9 @@ CHANGES: dict[str, Callable[[Session], object]] = {
     "Query.update of audit events": lambda s: s.query(AuditEvent).update({"nurse_name": "x"}),
     "Core delete of the audit log": lambda s: s.execute(delete(AuditEvent)),
     "raw SQL delete of the audit log": lambda s: s.execute(text("DELETE FROM audit_event")),
+    "raw SQL update of the keyed chain": lambda s: s.execute(
+        text("UPDATE record_seal SET digest = mac")),
+    "raw SQL delete of the keyed chain": lambda s: s.execute(text("DELETE FROM record_seal")),
 }
 
 
@@ -41,10 +44,10 @@ def _fill(app: Flask, client: FlaskClient) -> int:
 
 
 def _snapshot(app: Flask) -> list[tuple[object, ...]]:
-    """Every row of the three record tables."""
+    """Every row of the three record tables and of the keyed chain that seals them."""
     with app.app_context(), db.engine.connect() as connection:
-        return [tuple(row) for table in ("encounter", "addendum", "audit_event")
-                for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))]
+        return [tuple(row) for table in ("encounter", "addendum", "audit_event", "record_seal")
+                for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY 1"))]
 
 
 @pytest.mark.parametrize("change", list(CHANGES))
@@ -72,6 +75,18 @@ def test_the_audit_log_cannot_be_emptied_at_once(app: Flask, client: FlaskClient
             db.session.commit()
         db.session.rollback()
         assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+def test_the_keyed_chain_cannot_be_emptied_at_once(app: Flask, client: FlaskClient) -> None:
+    _fill(app, client)
+    with app.app_context():
+        empty = ("TRUNCATE record_seal" if db.engine.dialect.name == "postgresql"
+                 else "DELETE FROM record_seal")
+        with pytest.raises(IntegrityError, match="part of the record"):
+            db.session.execute(text(empty))
+            db.session.commit()
+        db.session.rollback()
+        assert db.session.scalar(text("SELECT count(*) FROM record_seal")) == 4
 
 
 def test_a_nurse_with_calls_cannot_be_deleted(app: Flask, client: FlaskClient) -> None:
