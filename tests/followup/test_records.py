@@ -18,10 +18,11 @@ from checker.followup.models import (
     Enrolment,
     EnrolmentEnd,
     Purge,
+    Reminder,
     Review,
     token_hash,
 )
-from checker.followup.retention import purge_before
+from checker.followup.retention import purge_ended
 from checker.nurse.models import ImmutableRecord, utcnow
 from tests.followup.conftest import enrol
 
@@ -69,9 +70,11 @@ def test_the_orm_refuses_to_change_a_check_in(app: Flask, client: FlaskClient) -
 
 
 def test_a_purge_record_cannot_be_changed_or_removed(app: Flask, client: FlaskClient) -> None:
-    enrolment_id, _ = enrol(app)
+    long_ago = utcnow() - timedelta(days=200)
+    enrolment_id, _ = enrol(app, created_at=long_ago,
+                            procedure_date=(long_ago - timedelta(days=1)).date())
     with app.app_context():
-        purge_before(db.session, utcnow() + timedelta(seconds=1), 30)
+        assert purge_ended(db.session, 100) == [enrolment_id]
         db.session.commit()
         for statement in ("UPDATE followup_purge SET retention_days = 1",
                           "DELETE FROM followup_purge"):
@@ -95,6 +98,22 @@ def test_the_reviews_cannot_be_emptied_at_once(app: Flask, client: FlaskClient) 
         assert db.session.scalar(select(func.count()).select_from(Review)) == 1
 
 
+def test_a_reminder_cannot_be_changed_or_removed_while_its_follow_up_is_kept(
+    app: Flask, client: FlaskClient
+) -> None:
+    enrolment_id, _ = enrol(app)
+    with app.app_context():
+        db.session.add(Reminder(enrolment_id=enrolment_id, day=utcnow().date(), channel="email"))
+        db.session.commit()
+        for statement in ("UPDATE followup_reminder SET channel = 'sms'",
+                          "DELETE FROM followup_reminder"):
+            with pytest.raises(IntegrityError, match="part of the record"):
+                db.session.execute(text(statement))
+                db.session.commit()
+            db.session.rollback()
+        assert db.session.scalars(select(Reminder.channel)).all() == ["email"]
+
+
 def test_only_the_link_token_hash_is_stored(app: Flask, client: FlaskClient) -> None:
     _, token = enrol(app)
     with app.app_context(), db.engine.connect() as connection:
@@ -104,21 +123,22 @@ def test_only_the_link_token_hash_is_stored(app: Flask, client: FlaskClient) -> 
     assert not any(token in value for value in stored)
 
 
-def test_the_retention_job_removes_only_enrolments_past_the_period(
+def test_the_retention_job_removes_only_follow_ups_over_for_longer_than_the_period(
     app: Flask, client: FlaskClient, caplog: pytest.LogCaptureFixture
 ) -> None:
-    old_id, _ = enrol(app, created_at=utcnow() - timedelta(days=400),
-                      patient_name="Amelia Earhart")
+    long_ago = utcnow() - timedelta(days=400)
+    old_id, _ = enrol(app, created_at=long_ago, patient_name="Amelia Earhart",
+                      procedure_date=(long_ago - timedelta(days=1)).date())
     with app.app_context():
         db.session.add(EnrolmentEnd(enrolment_id=old_id, nurse_id=1, nurse_name="ann",
-                                    reason="Follow-up complete."))
+                                    reason="Follow-up complete.", at=long_ago))
         db.session.commit()
     new_id, _ = enrol(app)
     app.config["FOLLOWUP_RETENTION_DAYS"] = 365
     with caplog.at_level(logging.WARNING):
         result = app.test_cli_runner().invoke(args=["followup", "purge"])
     assert result.exit_code == 0, result.output
-    assert "Removed 1 follow-up enrolments older than 365 days." in result.output
+    assert "Removed 1 follow-up enrolments over for more than 365 days." in result.output
     with app.app_context():
         assert db.session.scalars(select(Enrolment.id)).all() == [new_id]
         assert db.session.scalars(select(CheckIn.enrolment_id)).all() == [new_id]
