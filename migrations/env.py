@@ -1,10 +1,13 @@
 """Alembic environment: migrations run against the app's own database and models."""
 
 import logging
+import os
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import create_engine
+from sqlalchemy.pool import NullPool
 
 from checker.nurse.search import outside_models
 
@@ -18,9 +21,27 @@ logger = logging.getLogger("alembic.env")
 target_db = current_app.extensions["migrate"].db
 
 
+def _migration_url():
+    """MIGRATION_DATABASE_URL (the owner role's), from the settings or, outside tests, the
+    environment; empty: migrate on the app's own connection (SQLite, or a single role)."""
+    url = current_app.config.get("MIGRATION_DATABASE_URL") or ""
+    if not url and not current_app.config.get("TESTING"):
+        url = os.environ.get("MIGRATION_DATABASE_URL", "")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+_MIGRATION_URL = _migration_url()
+# The owner role's engine lives only as long as this migration run.
+_OWNER_ENGINE = (create_engine(_MIGRATION_URL, poolclass=NullPool, hide_parameters=True)
+                 if _MIGRATION_URL else None)
+
+
 def get_engine():
-    """The app's SQLAlchemy engine."""
-    return target_db.engine
+    """The engine migrations run on: the owner role's when set, else the app's own."""
+    return _OWNER_ENGINE if _OWNER_ENGINE is not None else target_db.engine
 
 
 def get_metadata():
@@ -88,7 +109,11 @@ def run_migrations_online():
                 connection.commit()
 
 
-if context.is_offline_mode():
-    run_migrations_offline()
-else:
-    run_migrations_online()
+try:
+    if context.is_offline_mode():
+        run_migrations_offline()
+    else:
+        run_migrations_online()
+finally:
+    if _OWNER_ENGINE is not None:
+        _OWNER_ENGINE.dispose()
