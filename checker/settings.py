@@ -90,6 +90,12 @@ def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
         config["DEFAULT_TEMPERATURE_UNIT"] = environ["DEFAULT_TEMPERATURE_UNIT"].strip().upper()
     if environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = _database_url(environ["DATABASE_URL"])
+    # The owner's role for migrations and the purge's own role (docs/database-roles.md).
+    for name in ("MIGRATION_DATABASE_URL", "PURGE_DATABASE_URL"):
+        if environ.get(name, "").strip():
+            config[name] = _database_url(environ[name].strip())
+    if environ.get("AUDIT_KEY"):
+        config["AUDIT_KEY"] = environ["AUDIT_KEY"]  # checked at start; never logged
     if environ.get("RATELIMIT_STORAGE_URI"):
         config["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
     if environ.get("FOLLOWUP_RETENTION_DAYS"):
