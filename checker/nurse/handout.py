@@ -23,7 +23,9 @@ def handout(encounter_id: int) -> str:
     disposition = protocol.disposition(final) if final in protocol.rank else None
     given = set(record.advice_given)
     advice = [fill(a.text, number) for a in protocol.advice if a.id in given]
-    call_back = [fill(t, number) for t in protocol.call_back] if final != "emergency" else []
+    # When to call back, unless the disposition says none (an emergency), as the assessment does.
+    calls_back = disposition.call_back if disposition is not None else True
+    call_back = [fill(t, number) for t in protocol.call_back] if calls_back else []
     return render_template(
         "nurse/handout.html",
         encounter=record,
