@@ -2,7 +2,9 @@
 
 The console opens filled in and says where the answers came from and which protocol version
 assessed them; the nurse confirms or changes each answer on the phone. A call saved from a
-check-in is linked to it (a row of its own: the saved call itself is never changed).
+check-in is linked to it (a row of its own: the saved call itself is never changed), and only
+when it was opened from it: the console carries the check-in as a reference signed for the
+nurse who opened it, so a number typed into the form links nothing. Each link is audited.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import current_app
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
@@ -35,6 +39,38 @@ DAYS = "days_since_procedure"
 PATIENT = "patient"
 
 
+BAD_REFERENCE = ("The check-in this call began from could not be confirmed. Open the call "
+                 "again from the worklist; the answers here are kept.")
+
+
+def _signer() -> URLSafeSerializer:
+    """Signs the check-in a console was opened from, for the nurse who opened it."""
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="call-from-checkin")
+
+
+def reference(checkin_id: int) -> str:
+    """The console form's reference to the check-in it was opened from."""
+    return str(_signer().dumps({"checkin": checkin_id, "nurse": current_user.id}))
+
+
+def referenced(value: Any) -> int | None:
+    """The check-in a posted reference names, if this nurse's console signed it."""
+    try:
+        data = _signer().loads(str(value or ""))
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("nurse") != current_user.id:
+        return None
+    checkin_id = data.get("checkin")
+    return checkin_id if isinstance(checkin_id, int) else None
+
+
+def reference_ok(form: Mapping[str, str]) -> bool:
+    """Whether a posted console names no check-in, or one it was really opened from."""
+    value = form.get(CHECKIN)
+    return not value or referenced(value) is not None
+
+
 @dataclass(frozen=True)
 class Start:
     """Where a call's answers came from, if not from an empty console."""
@@ -44,6 +80,11 @@ class Start:
     banner: str = ""
     checkin_id: int | None = None
     problem: str = ""
+
+    @property
+    def checkin_reference(self) -> str:
+        """The signed reference the console's form carries for its check-in."""
+        return reference(self.checkin_id) if self.checkin_id is not None else ""
 
 
 def _checkin(value: Any) -> CheckIn | None:
@@ -66,7 +107,8 @@ def start_from(args: Mapping[str, str], protocol: Protocol) -> Start:
     checkin = _checkin(args.get(CHECKIN))
     if checkin is not None:
         enrolment = db.session.get(Enrolment, checkin.enrolment_id)
-        assert enrolment is not None  # a foreign key
+        if enrolment is None:  # a foreign key holds it; a missing one is a broken database
+            raise LookupError(f"check-in {checkin.id} has no enrolment")
         audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
                          action="followup-handoff", shown_ids=[enrolment.id])
         db.session.commit()
@@ -97,22 +139,26 @@ def carried(form: Mapping[str, str]) -> Start:
     While the record system is down the call must still show every answer and its note, so
     the check-in is then named by its number alone.
     """
-    text = str(form.get(CHECKIN) or "")
-    if not (text.isdigit() and len(text) < 12):
+    checkin_id = referenced(form.get(CHECKIN))
+    if checkin_id is None:
         return Start()
     try:
-        checkin = _checkin(text)
+        checkin = _checkin(checkin_id)
     except DBAPIError:
         db.session.rollback()
-        return Start(banner=f"Began from the patient's check-in {text}.", checkin_id=int(text))
+        return Start(banner=f"Began from the patient's check-in {checkin_id}.",
+                     checkin_id=checkin_id)
     return Start(banner=_banner(checkin), checkin_id=checkin.id) if checkin else Start()
 
 
 def link(encounter: Encounter, form: Mapping[str, str]) -> None:
     """Link a call being saved to the check-in it began from; the caller commits."""
-    checkin = _checkin(form.get(CHECKIN))
+    checkin = _checkin(referenced(form.get(CHECKIN)))
     if checkin is None:
         return
     db.session.flush()  # the encounter's id
     db.session.add(CallLink(enrolment_id=checkin.enrolment_id, checkin_id=checkin.id,
                             encounter_id=encounter.id))
+    audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
+                     action="followup-link", encounter_id=encounter.id,
+                     shown_ids=[checkin.enrolment_id])

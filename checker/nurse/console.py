@@ -67,6 +67,8 @@ DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
 SIGN_IN_PREFIX = "sign_in"
 NAMED_TWICE = ("This call was not filled in: the {what} was sent more than once, so its answers "
                "could be either's. Open the call again from the {where}.")
+CODE_IN_ADDRESS = ("Short code: type it into the short code box below (it is sent with the form, "
+                   "never in the page's address). Nothing was filled in.")
 WHERE = {CHECKIN: "worklist", CODE: "short code the patient reads out"}
 WHAT = {CHECKIN: "check-in", CODE: "short code"}
 
@@ -196,6 +198,9 @@ def console() -> str | tuple[str, int]:
     twice = sent_twice(fields)
     if twice:  # neither is taken: the nurse opens the call again
         start = Start(problem=NAMED_TWICE.format(what=WHAT[twice], where=WHERE[twice]))
+    elif request.method == "GET" and CODE in request.args:
+        # A short code holds the patient's answers: never in an address, where logs keep it.
+        start = Start(problem=CODE_IN_ADDRESS)
     else:
         start = handoff.start_from(fields, protocol)
     form, close, triage, _ = _read(protocol, start)
@@ -274,6 +279,9 @@ def save_call() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, 
         # Linked to either check-in, the call could say it answered the wrong one.
         problem = NAMED_TWICE.format(what=WHAT[twice], where=WHERE[twice])
         return _render(form, close, triage, protocol, token_problem=problem), 400
+    if not handoff.reference_ok(request.form):
+        # A check-in number typed into the form, or one opened by someone else: link nothing.
+        return _render(form, close, triage, protocol, token_problem=handoff.BAD_REFERENCE), 400
     token, started = call
     valid = form.validate() & close.validate()
     engine = triage.assessment["disposition"]

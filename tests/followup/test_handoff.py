@@ -14,6 +14,7 @@ from checker.nurse.models import AuditEvent, Encounter
 from tests.checker.check_pages import Page, page_of, press, walk
 from tests.checker.samples import form_answers
 from tests.followup.conftest import enrol
+from tests.followup.test_handoff_reference import opened_from
 from tests.followup.test_worklist import FEVER, SERVED, add_checkin
 from tests.nurse.conftest import CALM_ANSWERS
 from tests.nurse.test_outage import cut_off
@@ -58,7 +59,7 @@ def test_a_check_in_opens_in_the_console_filled_in_and_stamped_with_its_protocol
     assert console.checked["chest_symptoms"] == "no"
     assert console.checked["caller"] == "patient"
     assert _phone(console) == "555 0100"
-    assert dict(console.hidden)["checkin"] == str(checkin_id)
+    assert opened_from(console) == checkin_id
     assert "CALL DOCTOR NOW" in console.text
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).filter_by(action="followup-handoff"))
@@ -157,7 +158,7 @@ def test_a_call_from_a_check_in_saved_while_the_database_is_down_keeps_every_ans
     assert response.status_code == 503
     kept = page_of(response)
     assert "record system is unavailable" in kept.text
-    assert dict(kept.hidden)["checkin"] == str(checkin_id)
+    assert opened_from(kept) == checkin_id
     assert f"Began from the patient's check-in {checkin_id}." in kept.text
     assert kept.typed["temperature_value"] == "38.6"
     assert "Hattie Handoff" in kept.html  # the note to copy by hand
