@@ -1,34 +1,76 @@
-"""gunicorn's access log with each patient's follow-up link left out of the request line.
+"""Logs that never hold what follows /followup/ in an address: gunicorn's two logs and ours.
 
-A follow-up link (/followup/<token>) opens a patient's check-ins once the year of birth is
-given, so it is kept out of logs as a password would be.
+A patient's code is typed and posted, never put in an address, and the pages after it are
+/followup/checkin and /followup/history. Links printed before codes (/followup/<token>) carried
+a secret in the address, so every log of ours that can print a path shows /followup/[link]
+instead, whatever follows /followup/ (other than those two pages' names), as defence in depth:
+gunicorn's access log and its error log ("Error handling request POST /followup/...", on a
+worker timeout), Flask's "Exception on /followup/..." and the development server's request log.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from gunicorn.glogging import Logger
 
-# A path that starts with /followup/, as it stands in a request line after the method.
-FOLLOWUP_LINK = re.compile(r"(?<!\S)/followup/[^/?\s]+")
+# A follow-up address at the start of a path, after a space or quote, or after a host: anything
+# after /followup/ (or its %2F form) up to the next /, ? or space, except the fixed pages.
+FOLLOWUP_LINK = re.compile(
+    r"(?P<before>(?:^|[\s\"'(\[=,]|//[^/\s\"']+)/*)/followup(?:/|%2[fF])"
+    r"(?!(?:checkin|history)(?=[/?#\s\"',)\]]|$))[^/?#\s\"',)\]]+",
+    re.IGNORECASE)
+# The code page itself is only ever posted to; a query on it could only come from elsewhere.
+FOLLOWUP_QUERY = re.compile(
+    r"(?P<before>(?:^|[\s\"'(\[=,]|//[^/\s\"']+)/*)/followup\?[^\s\"']*", re.IGNORECASE)
 HIDDEN = "/followup/[link]"
 
 
 def without_links(text: str) -> str:
-    """A request line or path with any follow-up link token replaced."""
-    return FOLLOWUP_LINK.sub(HIDDEN, text)
+    """A request line, path or message with whatever follows /followup/ replaced."""
+    text = FOLLOWUP_LINK.sub(lambda m: m.group("before") + HIDDEN, text)
+    return FOLLOWUP_QUERY.sub(lambda m: m.group("before") + "/followup?[hidden]", text)
+
+
+class HideLinks(logging.Filter):
+    """A logging filter: the message, traceback and stack of a record without follow-up links."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, its text free of follow-up links."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: logging reports it, with its text as it was
+            return True
+        hidden = without_links(message)
+        if hidden != message:
+            record.msg, record.args = hidden, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = without_links(record.exc_text)
+        if record.stack_info:
+            record.stack_info = without_links(record.stack_info)
+        return True
+
+
+HIDE_LINKS = HideLinks()
 
 
 class AccessLogger(Logger):
-    """gunicorn's logger, its request line and path free of follow-up link tokens."""
+    """gunicorn's logger: its access and error logs free of follow-up links."""
+
+    def setup(self, cfg: Any) -> None:
+        """Set up both logs as gunicorn does, then filter the error log's every record."""
+        super().setup(cfg)
+        self.error_log.addFilter(HIDE_LINKS)
 
     def atoms(self, resp: Any, req: Any, environ: dict[str, Any],
               request_time: Any) -> dict[str, Any]:
-        """The values an access line is made from, follow-up links hidden."""
+        """The values an access line is made from, follow-up links hidden in each."""
         atoms = super().atoms(resp, req, environ, request_time)
-        for key in ("r", "U"):
-            if isinstance(atoms.get(key), str):
-                atoms[key] = without_links(atoms[key])
+        for key, value in atoms.items():
+            if isinstance(value, str):
+                atoms[key] = without_links(value)
         return atoms

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask
+
+from checker.access_log import HIDE_LINKS
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +17,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(patient.bp)
     app.cli.add_command(retention.commands)
+    # Whatever prints a path (Flask's "Exception on <path>", the development server's request
+    # log) prints a follow-up address without what follows /followup/ (checker/access_log.py).
+    for logger in (app.logger, logging.getLogger("werkzeug")):
+        logger.addFilter(HIDE_LINKS)
