@@ -1,30 +1,71 @@
-"""Follow-up records: enrolments, their end, daily check-ins, reviews, hand-offs and reminders."""
+"""Follow-up records: enrolments, codes, ends, daily check-ins, reviews, hand-offs, reminders."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from checker.extensions import db
 from checker.nurse.models import ImmutableRecord, UTCDateTime, utcnow
 
-# Bytes of randomness in a patient's link: far beyond guessing, short enough to type from paper.
+# Bytes of randomness in the links printed before codes (/followup/<token>), still honoured.
 TOKEN_BYTES = 18
+# A patient's code: Crockford's base32 (no I, L, O or U), ten characters, 50 random bits.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 10
+# Read as Crockford reads them: I and L are one, O is zero; spaces and dashes are ignored.
+LOOK_ALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 
 
 def new_token() -> str:
-    """A fresh random link token; only its hash is ever stored."""
+    """A link token of the kind printed before codes (tests and old sheets only)."""
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def token_hash(token: str) -> str:
-    """The sha256 of a link token, as kept in the database."""
+    """The sha256 of an old link's token or of a normal_code, as kept in the database."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_code() -> str:
+    """A fresh random code for a patient's sheet; only its hash is ever stored."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normal_code(typed: str) -> str | None:
+    """A typed code in capitals without separators, or None when it cannot be a code."""
+    code = SEPARATORS.sub("", typed).upper().translate(LOOK_ALIKES)
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        return None
+    return code
+
+
+def shown_code(code: str) -> str:
+    """A code grouped for reading aloud and typing: K7QM-2XRD-9F."""
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def link_hash(text: str) -> str:
+    """The stored hash a typed code or an old link's token is looked up by."""
+    return token_hash(normal_code(text) or text)
 
 
 class Enrolment(db.Model):
@@ -79,6 +120,41 @@ class CheckIn(db.Model):
     protocol_id: Mapped[str] = mapped_column(String(100))
     protocol_version: Mapped[str] = mapped_column(String(40))
     protocol_sha256: Mapped[str] = mapped_column(String(64))
+    # The submission's key: the form's id with what was shown (checkin.py); NULL before 0008.
+    submission_id: Mapped[str | None] = mapped_column(String(64))
+
+    __table_args__ = (Index("uq_followup_checkin_submission", "enrolment_id", "submission_id",
+                            unique=True),)
+
+
+class LinkCode(db.Model):
+    """A new code a nurse issued for a running follow-up: it voids every code before it."""
+
+    __tablename__ = "followup_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Removed with its enrolment by the retention job (the database cascades the delete).
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("followup_enrolment.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"))
+    nurse_name: Mapped[str] = mapped_column(String(80))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def enrolment_of(hashed: str) -> Enrolment | None:
+    """The enrolment a code opens: its newest issued code, or its first while none replaced it."""
+    issued = db.session.scalar(select(LinkCode).filter_by(code_hash=hashed))
+    if issued is not None:
+        newest = db.session.scalar(select(func.max(LinkCode.id))
+                                   .filter_by(enrolment_id=issued.enrolment_id))
+        return db.session.get(Enrolment, issued.enrolment_id) if newest == issued.id else None
+    enrolment = db.session.scalar(select(Enrolment).filter_by(token_hash=hashed))
+    if enrolment is None:
+        return None
+    replaced = db.session.scalar(select(LinkCode.id).filter_by(enrolment_id=enrolment.id)
+                                 .limit(1))
+    return enrolment if replaced is None else None
 
 
 class Review(db.Model):
@@ -134,7 +210,7 @@ class Purge(db.Model):
 
 
 # Rows the database keeps unchanged; deleting them needs a purge row naming their enrolment.
-APPEND_ONLY = (Enrolment, EnrolmentEnd, CheckIn, Review, CallLink, Purge)
+APPEND_ONLY = (Enrolment, EnrolmentEnd, CheckIn, Review, CallLink, Purge, LinkCode)
 
 
 def _refuse(mapper: Any, connection: Any, target: Any) -> None:
