@@ -1,12 +1,17 @@
-"""The patient's daily check-in through their link: the anonymous check's own pages, stored.
+"""The patient's daily check-in: the anonymous check's own pages, stored once per submission.
 
 The day count comes from the procedure date, never from the form. The result is stored with
-the protocol that gave it. A check-in posted once more unchanged within a few minutes (a double
-tap, Back and "Get my result" again) is the same check-in, not a second one.
+the protocol that gave it. Each check-in gets a submission id when it starts, carried in the
+address its steps post to; the database keeps one check-in per id and result shown, so a double
+tap, Back and "Get my result" again, or many identical posts at once store one check-in.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
+import secrets
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,6 +19,7 @@ from babel.dates import format_date, format_time
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment
@@ -28,10 +34,25 @@ from rules import Protocol, assess
 
 DAYS = "days_since_procedure"
 PAIN = "pain_score"
+# The field (in the steps' address, or posted by the year page) naming today's submission.
+SUBMISSION = "submission"
+SUBMISSION_FORM = re.compile(r"[A-Za-z0-9_-]{16,64}")
+# A post without a submission id (a page from before ids) is the same check-in as one sent
+# unchanged within this time.
 SAME_CHECKIN = timedelta(minutes=10)
 
 # A browser says where a form post came from; a check-in is stored only from this site's pages.
 STORED_FROM = ("same-origin", "none", "")
+
+
+def new_submission() -> str:
+    """A fresh id for a check-in being started."""
+    return secrets.token_urlsafe(16)
+
+
+def submission_of(value: str | None) -> str | None:
+    """A submission id as sent, or None when it is missing or not one of ours."""
+    return value if value and SUBMISSION_FORM.fullmatch(value) else None
 
 
 def clinic_today() -> date:
@@ -44,52 +65,94 @@ def day_count(enrolment: Enrolment, today: date) -> int:
     return max(0, (today - enrolment.procedure_date).days)
 
 
-def store(enrolment: Enrolment, answers: dict[str, Any], shown: dict[str, Any]) -> CheckIn:
-    """Keep the check-in the patient was shown, or the same one posted again.
+def submission_key(submission: str, answers: dict[str, Any], disposition: str) -> str:
+    """The stored key: the form's id with the answers and result shown, so stored = shown."""
+    content = json.dumps([submission, answers, disposition], sort_keys=True, default=str,
+                         separators=(",", ":"))
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+def _stored(enrolment: Enrolment, key: str) -> CheckIn | None:
+    """The check-in already stored under this key, if any."""
+    return db.session.scalar(select(CheckIn).filter_by(enrolment_id=enrolment.id,
+                                                       submission_id=key))
+
+
+def _sent_again(enrolment: Enrolment, answers: dict[str, Any], disposition: str) -> CheckIn | None:
+    """For a post without an id: the latest check-in, when it is this one sent again just now."""
+    latest = db.session.scalar(select(CheckIn).filter_by(enrolment_id=enrolment.id)
+                               .order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc()))
+    if (latest is not None and latest.answers == answers and latest.disposition == disposition
+            and utcnow() - aware(latest.submitted_at) < SAME_CHECKIN):
+        return latest
+    return None
+
+
+def store(enrolment: Enrolment, answers: dict[str, Any], shown: dict[str, Any],
+          submission: str | None = None) -> CheckIn:
+    """Keep the check-in the patient was shown, once however often it is sent.
 
     `answers` are those the shown result was assessed from, an answer sent twice already read
     its more urgent way (checker/public/flow.py): nothing is read again from the form here.
     """
-    latest = db.session.scalar(select(CheckIn).filter_by(enrolment_id=enrolment.id)
-                               .order_by(CheckIn.submitted_at.desc(), CheckIn.id.desc()))
     now = utcnow()
-    if (latest is not None and latest.answers == answers
-            and latest.disposition == shown["disposition"]
-            and now - aware(latest.submitted_at) < SAME_CHECKIN):
-        return latest
+    disposition = shown["disposition"]
+    if submission is None:
+        again = _sent_again(enrolment, answers, disposition)
+        if again is not None:
+            return again
+        # Identical posts at one moment share the ten minutes they fall in.
+        submission = f"window-{int(now.timestamp() // SAME_CHECKIN.total_seconds())}"
+    key = submission_key(submission, answers, disposition)
+    existing = _stored(enrolment, key)
+    if existing is not None:
+        return existing
     # The record is in the protocol's own language, whatever the patient read it in: the same
     # answers give the same result (a translation changes words only,
     # tests/rules/test_translations.py), and the disposition kept is the one shown.
     result = assess(answers, emergency_number=current_app.config["EMERGENCY_NUMBER"])
     checkin = CheckIn(
         enrolment_id=enrolment.id, submitted_at=now, day_count=answers[DAYS], answers=answers,
-        assessment=result, disposition=shown["disposition"], pain_score=answers.get(PAIN),
+        assessment=result, disposition=disposition, pain_score=answers.get(PAIN),
         protocol_id=result["protocol"]["id"], protocol_version=result["protocol"]["version"],
-        protocol_sha256=result["protocol"]["sha256"])
+        protocol_sha256=result["protocol"]["sha256"], submission_id=key)
     db.session.add(checkin)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same submission was stored by another request a moment ago: answer with it.
+        db.session.rollback()
+        existing = _stored(enrolment, key)
+        if existing is None:
+            raise
+        return existing
     return checkin
 
 
-def checkin_kind(enrolment: Enrolment, token: str) -> CheckKind:
-    """The check-in as a kind of check: its address, its day count and its stored result."""
+def checkin_kind(enrolment: Enrolment, submission: str | None) -> CheckKind:
+    """The check-in as a kind of check: its address, its day count and its stored result.
+
+    `submission` is the id the request came with; the pages it leads to carry it on, or a new
+    one when it came without (a check-in starting, or a page from before ids).
+    """
     today = clinic_today()
+    carried = submission or new_submission()
 
     def on_result(check: Check, result: dict[str, Any]) -> dict[str, Any]:
         stored = request.headers.get("Sec-Fetch-Site", "") in STORED_FROM
         if not stored:
             return {"stored": False}
-        store(enrolment, check.answers, result)
+        store(enrolment, check.answers, result, submission)
         return {"stored": True, "watch": watch_note(check.protocol, result["disposition"]),
                 "saved_on": format_date(today, "full", locale=language())}
 
     return CheckKind(
-        action=lambda: url_for("followup_patient.checkin", token=token),
+        action=lambda: url_for("followup_patient.checkin", **{SUBMISSION: carried}),
         fixed=lambda: {DAYS: day_count(enrolment, today)},
         on_result=on_result,
         extra=lambda: {"followup": True,
-                       "start_url": url_for("followup_patient.checkin", token=token),
-                       "history_url": url_for("followup_patient.history", token=token)},
+                       "start_url": url_for("followup_patient.checkin"),
+                       "history_url": url_for("followup_patient.history")},
     )
 
 

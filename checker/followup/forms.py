@@ -1,11 +1,20 @@
-"""The enrolment form: who is followed, after which procedure, for how long, with what consent."""
+"""Follow-up forms: enrolment and a new code (nurse), the code and year of birth (patient)."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -16,6 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from checker.followup.models import normal_code
 from checker.nurse.forms import MANY_LINES, ONE_LINE, PHONE, PROCEDURES, TypedDateField
 from checker.validators import OneValue
 
@@ -24,6 +34,30 @@ DEFAULT_DAYS = 28
 # One @, something either side, a dot in the domain: enough to catch slips, not a verdict.
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 MAX_FOLLOW_DAYS = 90
+YEAR_MESSAGE = _l("Enter your year of birth, for example 1948.")
+CODE_MESSAGE = _l("Type the code on your sheet: 10 letters and numbers, for example "
+                  "K7QM-2XRD-9F.")
+
+
+def new_form_key() -> str:
+    """A random key for one filled-in form, so sending it again is recognised (no secret)."""
+    return secrets.token_urlsafe(16)
+
+
+class OpenForm(FlaskForm):
+    """The code on the patient's sheet and their year of birth: posted, never in an address."""
+
+    # An old printed link (/followup/<token>) names the follow-up itself: no code is typed.
+    link = HiddenField(validators=[OneValue(), Length(max=200)])
+    code = StringField(_l("The code on your sheet"), validators=[OneValue(), Length(max=40)])
+    year = IntegerField(_l("Your year of birth"), validators=[
+        OneValue(), DataRequired(message=YEAR_MESSAGE),
+        NumberRange(min=1900, max=2100, message=YEAR_MESSAGE)])
+
+    def validate_code(self, field: StringField) -> None:
+        """Ten letters and numbers, in any case, with or without dashes and spaces."""
+        if not self.link.data and normal_code(field.data or "") is None:
+            raise ValidationError(str(CODE_MESSAGE))
 
 
 class EnrolForm(FlaskForm):
@@ -54,6 +88,7 @@ class EnrolForm(FlaskForm):
                                message="Record the patient's consent before enrolling.")])
     consent_note = TextAreaField("How consent was given", validators=[
         *MANY_LINES, DataRequired(), Length(max=1000)])
+    form_key = HiddenField(default=new_form_key, validators=[OneValue(), Length(max=64)])
 
     def validate_date_of_birth(self, field: TypedDateField) -> None:
         """A birth date in the future is a typing slip."""
@@ -84,3 +119,9 @@ class EndForm(FlaskForm):
     reason = TextAreaField("Reason for ending", validators=[
         *MANY_LINES, DataRequired(message="Write why the follow-up ends, for example: "
                                           "readmitted."), Length(max=2000)])
+
+
+class NewCodeForm(FlaskForm):
+    """Issuing a new code for a running follow-up: the old sheet's code stops working."""
+
+    form_key = HiddenField(default=new_form_key, validators=[OneValue(), Length(max=64)])

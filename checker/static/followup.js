@@ -1,3 +1,22 @@
+// Follow-up pages. Each part below runs only on the page that has its elements.
+
+// The patient's code page: the sheet's link carries the code after "#", which the browser never
+// sends to the server (so no log can hold it). It fills the code box, then leaves the address
+// and the browser's history. Without script the patient types the code from the sheet.
+(function () {
+  "use strict";
+  var box = document.getElementById("code");
+  var fragment = window.location.hash;
+  if (!box || !fragment || fragment.length < 2) { return; }
+  var code = "";
+  try { code = decodeURIComponent(fragment.slice(1)); } catch (error) { code = ""; }
+  code = code.replace(/[^0-9A-Za-z -]/g, "").slice(0, 20).toUpperCase();
+  if (code && !box.value) { box.value = code; }
+  if (window.history && window.history.replaceState) {
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+}());
+
 // The follow-up worklist refreshes its rows every few seconds, so a new urgent check-in
 // shows without reloading; without script the "Refresh the list" link does the same.
 (function () {

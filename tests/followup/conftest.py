@@ -4,17 +4,27 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from checker.extensions import db
-from checker.followup.models import CheckIn, Enrolment, Review, new_token, token_hash
+from checker.followup.models import CheckIn, Enrolment, Review, new_code, token_hash
 from checker.nurse.models import Nurse, utcnow
 from tests.nurse.conftest import admin, app, client, database_url  # noqa: F401  (fixtures)
+
+BIRTH_YEAR = "1941"
+
+
+def open_followup(patient: FlaskClient, code: str, year: str = BIRTH_YEAR,
+                  **fields: str) -> TestResponse:
+    """Post the code and the year of birth, as the patient's code page does."""
+    return patient.post("/followup", data={"code": code, "year": year, **fields})
 
 
 def enrol(flask_app: Flask, *, created_at: datetime | None = None, by: str = "ann",
           **fields: Any) -> tuple[int, str]:
-    """Store an enrolment (by ann) with one check-in, sent as it was made, and its review."""
-    token = new_token()
+    """Store an enrolment (by ann) with one check-in and its review; give its id and code."""
+    token = new_code()
     with flask_app.app_context():
         nurse = db.session.query(Nurse).filter_by(username=by).one()
         values: dict[str, Any] = {

@@ -17,7 +17,7 @@ from checker.followup.models import Enrolment
 from checker.followup.reminders import wording
 from tests.checker.check_pages import page_of, press, walk
 from tests.checker.samples import form_answers
-from tests.followup.conftest import enrol
+from tests.followup.conftest import enrol, open_followup
 from tests.nurse.conftest import add_nurse
 from tests.nurse.test_handout import save_fever
 
@@ -34,7 +34,7 @@ def _opened(app: Flask, language: str) -> tuple[FlaskClient, str]:
     add_nurse(app)
     _, token = enrol(app, language=language, procedure_date=date.today() - timedelta(days=2))
     patient = app.test_client()
-    assert patient.post(f"/followup/{token}", data={"year": "1941"}).status_code == 303
+    assert open_followup(patient, token, "1941").status_code == 303
     return patient, token
 
 
@@ -45,21 +45,21 @@ def _today(app: Flask) -> date:
 
 def test_the_check_in_result_and_history_give_the_date_in_long_spanish(app: Flask) -> None:
     patient, token = _opened(app, "es")
-    review, _ = walk(patient, form_answers("self_care"), path=f"/followup/{token}/checkin?lang=es")
+    review, _ = walk(patient, form_answers("self_care"), path="/followup/checkin?lang=es")
     result = press(patient, review, action="submit")
     long_date = format_date(_today(app), "full", locale="es")
     assert SPANISH_DATE.fullmatch(long_date)
     assert f"Su control está guardado, con la fecha ({long_date}) y sus respuestas." in result.text
-    history = page_of(patient.get(f"/followup/{token}/history?lang=es"))
+    history = page_of(patient.get("/followup/history?lang=es"))
     assert long_date in history.text
     assert not re.search(r"\b\d{1,2} [a-z]{3}\.? \d{4}\b", history.text)  # no "7 dic 2026"
 
 
 def test_the_history_in_english_gives_the_date_in_long_english(app: Flask) -> None:
     patient, token = _opened(app, "en")
-    review, _ = walk(patient, form_answers("self_care"), path=f"/followup/{token}/checkin")
+    review, _ = walk(patient, form_answers("self_care"), path="/followup/checkin")
     press(patient, review, action="submit")
-    history = page_of(patient.get(f"/followup/{token}/history"))
+    history = page_of(patient.get("/followup/history"))
     assert format_date(_today(app), "full", locale="en") in history.text
 
 
@@ -96,7 +96,7 @@ def test_follow_up_pages_name_the_clinic_in_the_patients_language(app: Flask) ->
     app.config.update(NAMES)
     patient, token = _opened(app, "es")
     review, seen = walk(patient, form_answers("call_doctor_today"),
-                        path=f"/followup/{token}/checkin?lang=es")
+                        path="/followup/checkin?lang=es")
     result = press(patient, review, action="submit")
     for page in [*seen, result]:
         assert "Clínica de la Columna" in page.text and "Spine Clinic" not in page.text

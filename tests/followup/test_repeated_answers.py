@@ -20,7 +20,7 @@ from rules.model import TEMPERATURE
 from rules.space import domain
 from tests.checker.check_pages import Page, page_of, walk
 from tests.checker.samples import form_answers
-from tests.followup.conftest import enrol
+from tests.followup.conftest import enrol, open_followup
 from tests.nurse.conftest import add_nurse
 
 DAYS = 2
@@ -69,7 +69,7 @@ def _patient(app: Flask) -> tuple[FlaskClient, str, int]:
     enrolment_id, token = enrol(app, patient_name="Twice Tilly",
                                 procedure_date=date.today() - timedelta(days=DAYS))
     patient = app.test_client()
-    assert patient.post(f"/followup/{token}", data={"year": "1941"}).status_code == 303
+    assert open_followup(patient, token, "1941").status_code == 303
     return patient, token, enrolment_id
 
 
@@ -99,7 +99,7 @@ def test_every_field_sent_twice_stores_the_result_shown_and_never_a_less_urgent_
 ) -> None:
     add_nurse(app)
     patient, token, enrolment_id = _patient(app)
-    review, _ = walk(patient, _calm_form(), path=f"/followup/{token}/checkin")
+    review, _ = walk(patient, _calm_form(), path="/followup/checkin")
     assert review.step == "review", review.text[:300]
     sent = MultiDict([(k, v) for k, v in review.hidden if k != "step"])
     conflicts = _conflicts()
@@ -120,7 +120,7 @@ def test_every_field_sent_twice_stores_the_result_shown_and_never_a_less_urgent_
         worst = min((_rank(assess(r)["disposition"]) for r in readings if r is not None),
                     default=len(load_protocol().dispositions))
         before, _ = _stored(app, enrolment_id)
-        page = page_of(patient.post(f"/followup/{token}/checkin", data=form))
+        page = page_of(patient.post("/followup/checkin", data=form))
         shown = _disposition_of(page)
         count, latest = _stored(app, enrolment_id)
         where = (name, values, shown)
@@ -142,11 +142,11 @@ def test_an_emergency_answer_sent_twice_is_stored_as_shown_and_alerts_the_workli
     app: Flask, client: FlaskClient, question_id: str, values: list[str],
 ) -> None:
     patient, token, enrolment_id = _patient(app)
-    review, _ = walk(patient, _calm_form(), path=f"/followup/{token}/checkin")
+    review, _ = walk(patient, _calm_form(), path="/followup/checkin")
     form = MultiDict(review.hidden)
     form.setlist(question_id, values)
     form.setlist("action", ["submit"])
-    page = page_of(patient.post(f"/followup/{token}/checkin", data=form))
+    page = page_of(patient.post("/followup/checkin", data=form))
     assert _disposition_of(page) == "emergency"
     _, stored = _stored(app, enrolment_id)
     assert stored is not None
