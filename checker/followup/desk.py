@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 
 from checker.extensions import db
 from checker.followup.chart import pain_chart
-from checker.followup.forms import EndForm, ReviewForm
+from checker.followup.forms import EndForm, NewCodeForm, ReviewForm
 from checker.followup.models import CallLink, CheckIn, Enrolment, EnrolmentEnd, Review
 from checker.followup.monitoring import parse_hours
-from checker.followup.views import bp
+from checker.followup.views import bp, can_have_new_code
 from checker.followup.worklist import alerts, aware, timeline, worklist
 from checker.nurse import audit as audit_log
 from checker.nurse.models import utcnow
@@ -90,8 +90,10 @@ def _patient_page(enrolment: Enrolment, review: ReviewForm | None = None,
     for link in db.session.scalars(select(CallLink).filter_by(enrolment_id=enrolment.id)):
         calls.setdefault(link.checkin_id, []).append(link.encounter_id)
     ended = db.session.scalar(select(EnrolmentEnd).filter_by(enrolment_id=enrolment.id))
+    # The console's patient page with a form to issue a new code (followup/desk_patient.html).
     page = render_template(
-        "nurse/followup_patient.html", enrolment=enrolment, ended=ended,
+        "followup/desk_patient.html", enrolment=enrolment, ended=ended,
+        new_code=NewCodeForm(formdata=None) if can_have_new_code(enrolment) else None,
         timeline=timeline(checkins, protocol), reviews=reviews, calls=calls,
         chart=pain_chart([(c.day_count, c.pain_score) for c in checkins]),
         review=review or ReviewForm(formdata=None), reviewing=reviewing,

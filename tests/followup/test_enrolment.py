@@ -1,4 +1,4 @@
-"""Enrolment; the patient's link asks for the year of birth first and gives nothing away."""
+"""Enrolment; the patient's code page asks for the code and year of birth and gives nothing away."""
 
 import re
 from datetime import date, timedelta
@@ -8,9 +8,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from checker.extensions import db
-from checker.followup.models import Enrolment, EnrolmentEnd, token_hash
+from checker.followup.models import Enrolment, EnrolmentEnd, new_code, token_hash
 from checker.nurse.models import AuditEvent
-from tests.followup.conftest import enrol
+from tests.followup.conftest import enrol, open_followup
+
+# The sheet's code as printed: ten characters of Crockford's base32 in groups of 4, 4 and 2.
+SHOWN_CODE = re.compile(r"\b([0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2})\b")
 
 
 def enrolment_form(**overrides: str) -> dict[str, str]:
@@ -26,31 +29,36 @@ def enrolment_form(**overrides: str) -> dict[str, str]:
     return data
 
 
-def enrol_through_form(client: FlaskClient) -> str:
-    """Enrol through the console and return the link the sheet shows."""
-    response = client.post("/nurse/followup/enrol", data=enrolment_form(), follow_redirects=True)
-    assert response.status_code == 200
-    match = re.search(r"http://localhost/followup/([A-Za-z0-9_\-]+)", response.get_data(True))
-    assert match, "the sheet shows no link"
+def code_on(sheet: str) -> str:
+    """The code a sheet shows, as printed."""
+    match = SHOWN_CODE.search(sheet)
+    assert match, "the sheet shows no code"
     return match.group(1)
 
 
-def test_enrolling_gives_a_sheet_with_the_link_as_a_qr_code_and_the_clinics_numbers(
+def enrol_through_form(client: FlaskClient, **overrides: str) -> str:
+    """Enrol through the console and return the code its sheet shows."""
+    response = client.post("/nurse/followup/enrol", data=enrolment_form(**overrides))
+    assert response.status_code == 200
+    return code_on(response.get_data(as_text=True))
+
+
+def test_enrolling_shows_the_sheet_with_the_address_the_code_a_qr_code_and_the_numbers(
     app: Flask, client: FlaskClient
 ) -> None:
     app.config.update(CLINIC_PHONE="555 0199", AFTER_HOURS_PHONE="555 0177")
-    response = client.post("/nurse/followup/enrol", data=enrolment_form(), follow_redirects=True)
-    html = response.get_data(as_text=True)
-    assert "<svg" in html and "QR code of the check-in link" in html
+    html = client.post("/nurse/followup/enrol", data=enrolment_form()).get_data(as_text=True)
+    code = code_on(html)
+    assert "<svg" in html and "QR code of the check-in page" in html
+    assert "http://localhost/followup</strong>" in html
     assert "555 0199" in html and "555 0177" in html and "call 911" in html
-    token = enrol_through_form(client)
     with app.app_context():
-        stored = db.session.scalars(select(Enrolment).order_by(Enrolment.id)).all()
-        assert [e.token_hash for e in stored][-1] == token_hash(token)
-        assert stored[-1].consent_note == "Agreed in person at discharge."
-        assert stored[-1].follow_days == 28
+        stored = db.session.scalars(select(Enrolment)).one()
+        assert stored.token_hash == token_hash(code.replace("-", ""))
+        assert stored.consent_note == "Agreed in person at discharge."
+        assert stored.follow_days == 28
         actions = db.session.scalars(select(AuditEvent.action)).all()
-        assert actions.count("followup-enrol") == 2 and "followup-sheet" in actions
+        assert actions == ["followup-enrol", "followup-sheet"]
 
 
 def test_every_wrong_field_gets_a_message_naming_it(app: Flask, client: FlaskClient) -> None:
@@ -75,74 +83,106 @@ def test_every_wrong_field_gets_a_message_naming_it(app: Flask, client: FlaskCli
         assert db.session.scalars(select(Enrolment)).all() == []
 
 
-def test_the_sheet_cannot_be_shown_again_from_another_session(
+def test_the_sheet_is_shown_once_and_sending_its_form_again_enrols_nobody_twice(
     app: Flask, client: FlaskClient
 ) -> None:
-    enrol_through_form(client)
+    page = client.get("/nurse/followup/enrol").get_data(as_text=True)
+    key = re.search(r'name="form_key" type="hidden" value="([^"]+)"', page)
+    assert key, "the enrolment form carries no key of its own"
+    form = enrolment_form(form_key=key.group(1))
+    code = code_on(client.post("/nurse/followup/enrol", data=form).get_data(as_text=True))
+    again = client.post("/nurse/followup/enrol", data=form)  # reload or Back: the form again
     with app.app_context():
         enrolment_id = db.session.scalars(select(Enrolment.id)).one()
-    other = app.test_client()
-    other.post("/nurse/login", data={"username": "ann", "password": "a long and secret passphrase"})
-    assert other.get(f"/nurse/followup/sheet?enrolment={enrolment_id}").status_code == 404
-    assert client.get(f"/nurse/followup/sheet?enrolment={enrolment_id}").status_code == 200
+    assert again.status_code == 303
+    assert again.headers["Location"].endswith(f"/nurse/followup/patients/{enrolment_id}")
+    page = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "its sheet was shown once" in page and code not in page
+    assert "Issue a new code and print its sheet" in page
+    # There is no address to show a sheet again.
+    assert client.get(f"/nurse/followup/sheet?enrolment={enrolment_id}").status_code == 404
 
 
-def test_the_right_year_of_birth_opens_the_patients_own_page(
+def test_the_right_code_and_year_open_the_patients_own_page(
     app: Flask, client: FlaskClient
 ) -> None:
-    token = enrol_through_form(client)
+    code = enrol_through_form(client)
     patient = app.test_client()
-    assert "Your year of birth" in patient.get(f"/followup/{token}").get_data(as_text=True)
-    response = patient.post(f"/followup/{token}", data={"year": "1941"})
+    page = patient.get("/followup").get_data(as_text=True)
+    assert "The code on your sheet" in page and "Your year of birth" in page
+    assert 'src="/static/followup.js"' in page
+    response = open_followup(patient, code)
     assert response.status_code == 303
+    assert response.headers["Location"].startswith("/followup/history")
     page = patient.get(response.headers["Location"]).get_data(as_text=True)
     assert "Your check-ins" in page and "call 911" in page
+    assert 'href="/followup/checkin' in page and code not in page
 
 
-def _refusal(client: FlaskClient, token: str, year: str = "1941") -> str:
-    """Post a year to a link and return the page, which must refuse."""
-    response = client.post(f"/followup/{token}", data={"year": year})
+def test_the_code_is_read_in_any_case_with_or_without_dashes_and_spaces(
+    app: Flask, client: FlaskClient
+) -> None:
+    code = enrol_through_form(client).replace("-", "")
+    # Crockford's reading: O is zero, I and L are one.
+    typed = code.lower().replace("0", "o").replace("1", "l")
+    spaced = f" {typed[:3]} {typed[3:7]}-{typed[7:]} "
+    assert open_followup(app.test_client(), spaced).status_code == 303
+
+
+def test_a_code_that_cannot_be_one_asks_again_without_opening_anything(
+    app: Flask, client: FlaskClient
+) -> None:
+    response = open_followup(app.test_client(), "K7QM-2XRD")
+    assert response.status_code == 400
+    assert "The code on your sheet: Type the code on your sheet" in response.get_data(True)
+
+
+def _refusal(client: FlaskClient, code: str, year: str = "1941") -> str:
+    """Post a code and year and return the page, which must refuse."""
+    response = open_followup(client, code, year)
     assert response.status_code == 403
     return response.get_data(as_text=True)
 
 
-def test_a_wrong_year_a_lost_link_and_an_ended_link_look_the_same(
+def test_a_wrong_year_an_unknown_code_and_an_ended_follow_up_look_the_same(
     app: Flask, client: FlaskClient
 ) -> None:
-    token = enrol_through_form(client)
-    ended_id, ended_token = enrol(app, patient_name="Bessie Coleman")
+    code = enrol_through_form(client)
+    ended_id, ended_code = enrol(app, patient_name="Bessie Coleman")
     with app.app_context():
         db.session.add(EnrolmentEnd(enrolment_id=ended_id, nurse_id=1, nurse_name="ann",
                                     reason="Readmitted."))
         db.session.commit()
+    unknown = new_code()
     patient = app.test_client()
-    pages = [_refusal(patient, token, "1942"), _refusal(patient, "no-such-link"),
-             _refusal(patient, ended_token)]
-    # Only the echoed link differs: no name, no hint which case it was.
-    assert len({page.replace(t, "") for page, t in
-                zip(pages, [token, "no-such-link", ended_token], strict=True)}) == 1
+    pages = [_refusal(patient, code, "1942"), _refusal(patient, unknown),
+             _refusal(patient, ended_code)]
+    # Only the echoed code differs: no name, no hint which case it was.
+    assert len({page.replace(typed, "") for page, typed in
+                zip(pages, [code, unknown, ended_code], strict=True)}) == 1
     assert "Harriet" not in pages[0] and "Bessie" not in pages[2]
     assert "do not open a check-in" in pages[0]
-    assert patient.get(f"/followup/{ended_token}/history").status_code == 303
+    assert patient.get("/followup/history").status_code == 303
 
 
-def test_an_expired_link_no_longer_opens(app: Flask, client: FlaskClient) -> None:
-    _, token = enrol(app, procedure_date=date.today() - timedelta(days=30), follow_days=28)
-    page = _refusal(app.test_client(), token)
+def test_an_expired_follow_up_no_longer_opens(app: Flask, client: FlaskClient) -> None:
+    _, code = enrol(app, procedure_date=date.today() - timedelta(days=30), follow_days=28)
+    page = _refusal(app.test_client(), code)
     assert "Quimby" not in page
 
 
-def test_the_history_needs_the_year_first(app: Flask, client: FlaskClient) -> None:
-    _, token = enrol(app, procedure_date=date.today() - timedelta(days=3))
-    response = app.test_client().get(f"/followup/{token}/history")
-    assert response.status_code == 303 and response.headers["Location"].endswith(token)
+def test_the_history_needs_the_code_and_year_first(app: Flask, client: FlaskClient) -> None:
+    enrol(app, procedure_date=date.today() - timedelta(days=3))
+    response = app.test_client().get("/followup/history")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/followup")
 
 
-def test_guessing_years_is_rate_limited(app: Flask, client: FlaskClient) -> None:
-    _, token = enrol(app, procedure_date=date.today() - timedelta(days=3))
-    patient = app.test_client()
-    codes = [patient.post(f"/followup/{token}", data={"year": str(1930 + i)}).status_code
-             for i in range(6)]
-    assert codes[:5] == [403] * 5 and codes[5] == 429
-    # Even the right year waits until the minute is over.
-    assert patient.post(f"/followup/{token}", data={"year": "1941"}).status_code == 429
+def test_the_language_button_on_the_code_page_keeps_the_code_and_counts_nothing(
+    app: Flask, client: FlaskClient
+) -> None:
+    response = app.test_client().post("/followup", data={
+        "code": "k7qm-2xrd-9f", "year": "", "switch_lang": "es", "lang": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<html lang="es">' in html and 'value="k7qm-2xrd-9f"' in html
+    assert "error-summary" not in html
