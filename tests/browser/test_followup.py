@@ -27,6 +27,14 @@ def _on_day(monkeypatch: pytest.MonkeyPatch, days_ago: int) -> None:
     monkeypatch.setattr(checkin, "utcnow", lambda: moment)
 
 
+def _sheet_code(page: Page) -> str:
+    """The code a sheet shows, as printed (K7QM-2XRD-9F)."""
+    found = re.search(r"\b[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}\b",
+                      page.locator("article.followup-sheet").inner_text())
+    assert found, "the sheet shows no code"
+    return found.group(0)
+
+
 def _check_in(phone: Page, answers: dict[str, str], axe: Check) -> None:
     """From the patient's own page: Check in today, every step, then the result."""
     phone.get_by_role("link", name="Check in today").click()
@@ -58,12 +66,15 @@ def test_a_nurse_enrols_the_patient_checks_in_three_days_and_the_fever_reaches_a
     expect(page.get_by_role("heading", name="Your daily recovery check-in")).to_be_visible()
     expect(page.locator("figure svg")).to_be_visible()
     assert_no_violations(page, axe)
-    link = re.search(r"https://\S+/followup/[A-Za-z0-9_\-]+", page.content())
-    assert link, "the sheet shows no link"
+    code = _sheet_code(page)
+    address = re.search(r"https://[^\s<]+/followup(?=<)", page.content())
+    assert address, "the sheet shows no address"
 
+    # The sheet's QR code opens the page with the code after "#": the script fills it in.
     phone = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
-    phone.goto(link.group(0))
-    expect(phone.get_by_label("Your year of birth")).to_be_visible()
+    phone.goto(f"{address.group(0)}#{code}")
+    expect(phone.get_by_label("The code on your sheet")).to_have_value(code)
+    assert phone.url == address.group(0)  # the code left the address bar and the history
     assert_no_violations(phone, axe)
     phone.get_by_label("Your year of birth").fill("1942")
     phone.get_by_role("button", name="Continue").click()
@@ -73,6 +84,7 @@ def test_a_nurse_enrols_the_patient_checks_in_three_days_and_the_fever_reaches_a
     phone.get_by_label("Your year of birth").fill("1941")
     phone.get_by_role("button", name="Continue").click()
     expect(phone.get_by_text("You have no check-ins yet.")).to_be_visible()
+    assert "/followup/history" in phone.url and code not in phone.url
     assert_no_violations(phone, axe)
 
     for days_ago, pain in ((2, "6"), (1, "4")):
@@ -130,3 +142,31 @@ def test_the_worklist_shows_a_new_urgent_check_in_without_reloading(
     expect(row).to_contain_text("Alert: EMERGENCY", timeout=10_000)
     assert page.evaluate("window.__sameDocument") is True  # the rows changed, not the page
     assert_no_violations(page, axe)
+
+
+def test_a_new_code_for_a_lost_sheet_is_typed_without_script_by_the_patient(
+    page: Page, browser: Browser, accounts: str, axe: Check,  # noqa: F811
+    live_server: Any,
+) -> None:
+    enrolment_id, old = enrol(live_server.app, by="nora", patient_name="Nell Nocode",
+                            procedure_date=date.today() - timedelta(days=2))
+    sign_in(page, accounts, "nora")
+    page.goto(f"{accounts}/nurse/followup/patients/{enrolment_id}")
+    page.get_by_role("button", name="Issue a new code and print its sheet").click()
+    expect(page.get_by_role("heading", name="Your daily recovery check-in")).to_be_visible()
+    assert_no_violations(page, axe)
+    code = _sheet_code(page)
+
+    phone = browser.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False)
+    tab = phone.new_page()
+    tab.goto(f"{accounts}/followup#{code}")
+    expect(tab.get_by_label("The code on your sheet")).to_have_value("")
+    tab.get_by_label("The code on your sheet").fill(old)  # the lost sheet's code is void
+    tab.get_by_label("Your year of birth").fill("1941")
+    tab.get_by_role("button", name="Continue").click()
+    expect(tab.get_by_role("alert")).to_contain_text("do not open a check-in")
+    tab.get_by_label("The code on your sheet").fill(code.lower().replace("-", " "))
+    tab.get_by_label("Your year of birth").fill("1941")
+    tab.get_by_role("button", name="Continue").click()
+    expect(tab.get_by_role("heading", name="Your check-ins")).to_be_visible()
+    phone.close()
