@@ -1,0 +1,264 @@
+"""Every form of the app other than the answers, with a valid submission and a second valid
+value for each field: sent twice, a field must be refused, whichever value comes first.
+
+The field lists are read from the form classes; `test_forms` asserts that every form class the
+app defines, and every field the console's page posts, is here.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.datastructures import MultiDict
+
+from checker.followup.forms import EndForm, EnrolForm, NewCodeForm, OpenForm, ReviewForm
+from checker.followup.models import Enrolment, EnrolmentEnd, LinkCode, Review, shown_code
+from checker.nurse.forms import AddendumForm, CallForm, CloseForm, LoginForm
+from checker.nurse.models import Addendum, Encounter, Nurse
+from tests.conformance.harness import BIRTH, NURSE, PASSWORD, Harness, Patient, caller_fields, today
+from tests.conformance.space import PROTOCOL, complete_answers, form_fields
+
+OTHER_NURSE = "conformance-two"
+# Sent once per tick by design (docs/input.md): a list, not one answer sent twice.
+SEVERAL_VALUES = {"advice_given"}
+
+
+def form_fields_of(form_class: type) -> list[str]:
+    """The fields a form class declares (inherited ones too), but lists of ticks."""
+    return sorted(name for name in dir(form_class)
+                  if hasattr(getattr(form_class, name, None), "_formfield")
+                  and name not in SEVERAL_VALUES)
+
+
+@dataclass
+class Case:
+    """How one form is sent, what is valid in it, and how a refusal shows."""
+
+    form: str
+    base: Callable[[Harness], dict[str, str]]
+    other: dict[str, str | Callable[[Harness], str]]
+    send: Callable[[Harness, dict[str, str], list[tuple[str, str]]], bool]
+    fields: list[str] = field(default_factory=list)
+    form_class: type | None = None
+
+    def __post_init__(self) -> None:
+        """Read the fields from the form class, unless given."""
+        if not self.fields and self.form_class is not None:
+            self.fields = form_fields_of(self.form_class)
+
+    def second(self, h: Harness, name: str) -> str:
+        """A second valid value for the field, different from the submission's."""
+        other = self.other[name]
+        return other(h) if callable(other) else other
+
+
+def _calm(h: Harness) -> dict[str, str]:
+    """A calm, complete call (no answer unusual) with its caller and a fresh call number."""
+    answers = complete_answers(bytes(1))
+    fields = {k: v for k, v in form_fields(PROTOCOL, answers).items()
+              if k != "days_since_procedure"}
+    page = h.nurse.get("/nurse/call").get_data(as_text=True)
+    token = re.search(r'name="call" type="hidden" value="([^"]+)"', page)
+    assert token is not None
+    procedure = today() - timedelta(days=answers["days_since_procedure"])
+    return {**fields, **caller_fields(procedure), "call": token.group(1), "action": "save",
+            "final_disposition": "", "override_reason": "", "notes": ""}
+
+
+def _saved_call(h: Harness) -> int:
+    """A saved call, for its addenda."""
+    base = _calm(h)
+    _, saved = h.console_post(list(base.items()))
+    assert saved is not None
+    return saved
+
+
+def _checked_in(h: Harness) -> tuple[Patient, int]:
+    """A patient with one stored check-in."""
+    answers = complete_answers(bytes(1))
+    patient = h.enrol([answers["days_since_procedure"]])[0]
+    fields = {k: v for k, v in form_fields(PROTOCOL, answers).items()
+              if k != "days_since_procedure"}
+    h.checkin(patient, fields.items())
+    return patient, h.checkins([patient])[patient.enrolment_id][0].id
+
+
+def _grew(h: Harness, model: type, post: Callable[[], Any]) -> bool:
+    """Whether a post added a row to a table."""
+    before = h.count(model)
+    post()
+    return h.count(model) > before
+
+
+def _stranger(h: Harness) -> FlaskClient:
+    """A browser of its own, signed in as nobody."""
+    return h.app.test_client()
+
+
+def _signed_in_as_other(h: Harness) -> FlaskClient:
+    """A second nurse's browser (made once)."""
+    if h.count(Nurse) < 2:
+        from checker.extensions import db
+
+        with h.app.app_context():
+            nurse = Nurse(username=OTHER_NURSE, is_admin=False, active=True)
+            nurse.set_password(PASSWORD)
+            db.session.add(nurse)
+            db.session.commit()
+    return h.nurse
+
+
+def _refused_login(h: Harness, _base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    _signed_in_as_other(h)
+    return _stranger(h).post("/nurse/login", data=MultiDict(pairs)).status_code != 302
+
+
+def _refused_call(h: Harness, _base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    return not _grew(h, Encounter, lambda: h.console_post(pairs))
+
+
+def _refused_linked_call(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    """Not saved, and the page shown again carries neither check-in on to the next save."""
+    before = h.count(Encounter)
+    page, _ = h.console_post(pairs)
+    carried = [v for k, v in page.fields if k == "checkin"]
+    return h.count(Encounter) == before and not carried
+
+
+def _refused_addendum(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    path = f"/nurse/encounters/{base['encounter']}/addenda"
+    pairs = [(k, v) for k, v in pairs if k != "encounter"]
+    return not _grew(h, Addendum, lambda: h.nurse.post(path, data=MultiDict(pairs)))
+
+
+def _refused_enrolment(h: Harness, _base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    return not _grew(h, Enrolment,
+                     lambda: h.nurse.post("/nurse/followup/enrol", data=MultiDict(pairs)))
+
+
+def _refused_review(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    path = f"/nurse/followup/checkins/{base['checkin']}/review"
+    pairs = [(k, v) for k, v in pairs if k != "checkin"]
+    return not _grew(h, Review, lambda: h.nurse.post(path, data=MultiDict(pairs)))
+
+
+def _refused_end(h: Harness, _base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    patient = h.enrol([0])[0]  # a follow-up still running each time
+    path = f"/nurse/followup/patients/{patient.enrolment_id}/end"
+    return not _grew(h, EnrolmentEnd, lambda: h.nurse.post(path, data=MultiDict(pairs)))
+
+
+def _refused_opening(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    """The code page: a follow-up opened (303) only for one code and one year."""
+    path = f"/followup/{base['old link']}" if "old link" in base else "/followup"
+    pairs = [(k, v) for k, v in pairs if k != "old link"]
+    return _stranger(h).post(path, data=MultiDict(pairs)).status_code != 303
+
+
+def _refused_new_code(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    """A new code for a running follow-up: issued once, only for one form key."""
+    path = f"/nurse/followup/patients/{base['enrolment']}/code"
+    pairs = [(k, v) for k, v in pairs if k != "enrolment"]
+    return not _grew(h, LinkCode, lambda: h.nurse.post(path, data=MultiDict(pairs)))
+
+
+def _running(h: Harness) -> dict[str, str]:
+    """A follow-up still running, with a fresh form key for a new code."""
+    return {"enrolment": str(h.enrol([0])[0].enrolment_id), "form_key": _key()}
+
+
+def _key() -> str:
+    """A fresh key for one filled-in form."""
+    return secrets.token_urlsafe(16)
+
+
+def _code_of(h: Harness) -> str:
+    """A patient's code, as their sheet prints it."""
+    return shown_code(h.enrol([0])[0].code)
+
+
+def _console_hand_off(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    """Opening a call from a check-in named twice: refused, not filled from either."""
+    query = "&".join(f"checkin={v}" for k, v in pairs if k == "checkin")
+    page = h.nurse.get(f"/nurse/call?{query}")
+    return page.status_code >= 400 and "Filled in from" not in page.get_data(as_text=True)
+
+
+def _console_code(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    """A short code sent twice: refused, not filled from either."""
+    page = h.nurse.post("/nurse/call/code", data=MultiDict(pairs))
+    return page.status_code >= 400 and "Filled in from" not in page.get_data(as_text=True)
+
+
+def _with_checkin(h: Harness) -> dict[str, str]:
+    """A calm call opened from a stored check-in, as its console page stands, to be saved."""
+    page = h.console_from_checkin(_checked_in(h)[1])
+    return {**dict(page.fields), "action": "save"}
+
+
+def _other_reference(h: Harness) -> str:
+    """The reference another check-in's console carries."""
+    return dict(h.console_from_checkin(_checked_in(h)[1]).fields)["checkin"]
+
+
+def _code(h: Harness, gene: bytes) -> str:
+    """The short code a result page shows for the answers of a gene."""
+    answers = complete_answers(gene)
+    return h.patient_result(form_fields(PROTOCOL, answers).items()).short_code
+
+
+CASES = [
+    Case("login", lambda h: {"username": NURSE, "password": PASSWORD},
+         {"username": OTHER_NURSE, "password": PASSWORD + " (wrong)"}, _refused_login,
+         form_class=LoginForm),
+    Case("call", _calm, {
+        "patient_name": "Ada Lovelace", "date_of_birth": (BIRTH + timedelta(days=1)).isoformat(),
+        "record_number": "MRN-2", "callback_number": "555 0199", "caller": "family",
+        "procedure_type": "kyphoplasty",
+        "procedure_date": (today() - timedelta(days=1)).isoformat(),
+        "call": lambda h: _calm(h)["call"]}, _refused_call, form_class=CallForm),
+    Case("closing the call", _calm, {
+        "final_disposition": PROTOCOL.dispositions[0].id, "override_reason": "Reason.",
+        "notes": "Called back."}, _refused_call, form_class=CloseForm),
+    Case("addendum", lambda h: {"encounter": str(_saved_call(h)), "text": "Corrected."},
+         {"text": "Another correction."}, _refused_addendum, form_class=AddendumForm),
+    Case("enrolment", lambda h: {
+        "patient_name": "Grace Hopper", "date_of_birth": BIRTH.isoformat(),
+        "record_number": "MRN-9", "procedure_type": "kyphoplasty",
+        "procedure_date": today().isoformat(), "phone": "555 0100",
+        "email": "grace@example.org", "language": "en", "follow_days": "28", "consent": "y",
+        "consent_note": "Agreed in person.", "form_key": _key()}, {
+        "patient_name": "Grace Brewster", "date_of_birth": (BIRTH + timedelta(days=1)).isoformat(),
+        "record_number": "MRN-10", "procedure_type": "vertebroplasty",
+        "procedure_date": (today() - timedelta(days=1)).isoformat(), "phone": "555 0199",
+        "email": "hopper@example.org", "language": "es", "follow_days": "29", "consent": "",
+        "consent_note": "Agreed by phone.", "form_key": lambda h: _key()}, _refused_enrolment,
+         form_class=EnrolForm),
+    Case("review", lambda h: {"checkin": str(_checked_in(h)[1]), "note": "Called."},
+         {"note": "Left a message."}, _refused_review, form_class=ReviewForm),
+    Case("ending a follow-up", lambda h: {"reason": "Readmitted."}, {"reason": "Moved away."},
+         _refused_end, form_class=EndForm),
+    Case("opening a follow-up", lambda h: {"code": _code_of(h), "year": str(BIRTH.year)},
+         {"code": _code_of, "year": str(BIRTH.year + 1)}, _refused_opening, ["code", "year"],
+         form_class=OpenForm),
+    Case("opening a follow-up by an old link", lambda h: {
+        "old link": (link := h.enrol([0], old_links=True)[0].code), "link": link,
+        "year": str(BIRTH.year)},
+         {"link": lambda h: h.enrol([0], old_links=True)[0].code}, _refused_opening, ["link"],
+         form_class=OpenForm),
+    Case("new code", _running, {"form_key": lambda h: _key()}, _refused_new_code,
+         form_class=NewCodeForm),
+    # Fields of the console's page that no form class declares: the hand-off's own.
+    Case("call from a check-in", lambda h: {"checkin": str(_checked_in(h)[1])},
+         {"checkin": lambda h: str(_checked_in(h)[1])}, _console_hand_off, ["checkin"]),
+    Case("saved call from a check-in", _with_checkin, {"checkin": _other_reference},
+         _refused_linked_call, ["checkin"]),
+    Case("call from a short code", lambda h: {"code": _code(h, bytes(1))},
+         {"code": lambda h: _code(h, bytes([3, 0] + [255] * 60))}, _console_code, ["code"]),
+]
