@@ -273,8 +273,10 @@ def test_it_offers_no_route_that_edits_or_deletes_an_encounter(app: Flask) -> No
                       ("/nurse/encounters/search", "POST"),
                       ("/nurse/encounters/<int:encounter_id>/addenda", "POST"),
                       ("/nurse/call/code", "POST"),  # fills a new call, stores nothing
-                      # follow-up records: an enrolment, a review, an end; no encounter
+                      # follow-up records: an enrolment, a review, an end, a new code;
+                      # no encounter
                       ("/nurse/followup/enrol", "POST"),
+                      ("/nurse/followup/patients/<int:enrolment_id>/code", "POST"),
                       ("/nurse/followup/checkins/<int:checkin_id>/review", "POST"),
                       ("/nurse/followup/patients/<int:enrolment_id>/end", "POST")}
 
