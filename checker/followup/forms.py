@@ -84,7 +84,7 @@ class EnrolForm(FlaskForm):
         NumberRange(min=1, max=MAX_FOLLOW_DAYS,
                     message=f"Enter a number of days from 1 to {MAX_FOLLOW_DAYS}.")])
     consent = BooleanField("The patient agrees to daily check-ins being stored and read by the "
-                           "care team", validators=[DataRequired(
+                           "care team", validators=[OneValue(), DataRequired(
                                message="Record the patient's consent before enrolling.")])
     consent_note = TextAreaField("How consent was given", validators=[
         *MANY_LINES, DataRequired(), Length(max=1000)])

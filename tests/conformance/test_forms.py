@@ -20,11 +20,7 @@ from tests.conformance.test_doubled import CONSOLE_FIELDS, PAGE_FIELDS
 
 ORDERS = ("valid value first", "valid value last")
 # Disagreements pending in files the harness's authors do not own, each named for its owner.
-PENDING = {
-    ("enrolment", "consent", ORDERS[0]): (
-        "checker/followup/forms.py: EnrolForm.consent is a BooleanField without OneValue, so "
-        "consent=y&consent= enrols the patient (WTForms reads the first value)"),
-}
+PENDING: dict[tuple[str, str, str], str] = {}
 # Posted by buttons or by the CSRF protection: never an answer.
 NOT_FIELDS = {"action", "csrf_token", "switch_lang"}
 
