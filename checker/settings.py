@@ -14,6 +14,7 @@ from checker.validators import first_unstorable
 
 DEVELOPMENT = "development"
 TEMPERATURE_UNITS = ("F", "C")
+TLS_MODES = ("none", "starttls", "ssl")  # how reminders reach the mail server
 _PHONE = re.compile(r"^\+?[0-9][0-9 ().\-]{1,30}$")
 # The clinic's name, and its name in one language: CLINIC_NAME_ES for Spanish pages and e-mails.
 CLINIC_NAME = "CLINIC_NAME"
@@ -201,7 +202,7 @@ def check(config: Mapping[str, Any]) -> None:
 
 def _check_mail(config: Mapping[str, Any]) -> None:
     """Refuse a mail setting that would fail at the first reminder."""
-    if config.get("SMTP_TLS", "starttls") not in ("none", "starttls", "ssl"):
+    if config.get("SMTP_TLS", "starttls") not in TLS_MODES:
         raise ConfigError(f"SMTP_TLS must be none, starttls or ssl, not {config['SMTP_TLS']!r}.")
     if config.get("SMTP_HOST") and "@" not in (config.get("SMTP_SENDER") or ""):
         raise ConfigError("SMTP_SENDER must be the e-mail address reminders are sent from, "

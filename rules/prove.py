@@ -32,9 +32,6 @@ from rules.model import Protocol, Rule
 from rules.space import answer_json, atoms_of, classes, components, domain
 from rules.verify import EMERGENCY, traced
 
-METHOD = "monotone structure"
-
-
 # Above this many partial class combinations in one linked group, enumeration takes minutes
 # (3^10 took about two minutes on a generated protocol; the shipped one has 180).
 EXHAUSTIVE_LIMIT = 20_000

@@ -36,7 +36,6 @@ from checker.settings import clinic_name
 
 log = logging.getLogger(__name__)
 EMAIL, TEXT = "email", "text"
-TLS_MODES = ("none", "starttls", "ssl")
 SMTP_SECONDS = 20
 
 
@@ -208,7 +207,8 @@ class _Mail:
 
     def send(self, message: EmailMessage) -> None:
         """Send one e-mail; raise on failure and check the connection before the next."""
-        assert self.server is not None
+        if self.server is None:
+            raise smtplib.SMTPServerDisconnected("the mail server is not connected")
         try:
             self.server.send_message(message)
         except (OSError, smtplib.SMTPException):
@@ -238,11 +238,9 @@ def _remind(enrolment: Enrolment, today: date, mail: _Mail | None,
         return
     subject, text = wording(enrolment, today)
     try:
-        if channel == EMAIL:
-            assert mail is not None
+        if channel == EMAIL and mail is not None:
             mail.send(_email(enrolment.email, subject, text))
-        else:
-            assert texts is not None
+        elif texts is not None:
             texts.send(enrolment.phone, text)
     except Exception as error:  # noqa: BLE001  (an adapter is the clinic's code: any error)
         # One failure ends no run. The claim stays: a reminder that may have gone out is
