@@ -10,7 +10,13 @@ from werkzeug.test import TestResponse
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment, Review, new_code, token_hash
 from checker.nurse.models import Nurse, utcnow
-from tests.nurse.conftest import admin, app, client, database_url  # noqa: F401  (fixtures)
+from tests.nurse.conftest import (  # noqa: F401  (fixtures)
+    admin,
+    app,
+    client,
+    database_url,
+    migrated_sqlite,
+)
 
 BIRTH_YEAR = "1941"
 

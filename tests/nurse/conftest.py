@@ -1,8 +1,10 @@
 """Fixtures for the nurse console: an app on SQLite or PostgreSQL, nurses and a signed-in client."""
 
 import re
+import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import flask_migrate
@@ -57,9 +59,34 @@ def make_app(url: str, **config: Any) -> Flask:
     })
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file whose schema the migrations built, once for the whole run."""
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    built = make_app(f"sqlite:///{path}")
+    with built.app_context():
+        flask_migrate.upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
 @pytest.fixture
-def app(database_url: str) -> Iterator[Flask]:
-    """An app whose schema is built by the migrations, and removed again afterwards."""
+def app(database_url: str, migrated_sqlite: Path) -> Iterator[Flask]:
+    """An app whose schema is built by the migrations, and removed again afterwards.
+
+    On SQLite each test gets a copy of a file the migrations built once (the same schema,
+    without running them for every test); tests/nurse/test_migrations.py runs them itself.
+    """
+    sqlite_file = database_url.removeprefix("sqlite:///")
+    if sqlite_file != database_url:
+        shutil.copyfile(migrated_sqlite, sqlite_file)
+        app = make_app(database_url)
+        yield app
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        return
     app = make_app(database_url)
     with app.app_context():
         flask_migrate.upgrade()

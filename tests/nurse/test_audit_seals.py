@@ -134,10 +134,8 @@ def test_without_audit_key_the_key_is_derived_from_secret_key(
 def test_an_audit_key_too_short_is_refused_naming_it(app: Flask, database_url: str) -> None:
     with pytest.raises(ConfigError, match="AUDIT_KEY must be at least 32 characters"):
         audit_log.check_settings({"AUDIT_KEY": "short", "SECRET_KEY": "test"})
-    with other_app(database_url, AUDIT_KEY="short") as other:
-        result = verify(other)
-        assert result.exit_code == 1
-        assert "AUDIT_KEY must be at least 32 characters" in result.output
+    with pytest.raises(ConfigError, match="AUDIT_KEY must be at least 32 characters"):
+        make_app(database_url, AUDIT_KEY="short")  # the app refuses to start with it
 
 
 def test_rows_written_before_the_keyed_chain_are_sealed_by_its_migration(
