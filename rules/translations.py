@@ -32,27 +32,19 @@ from functools import lru_cache
 
 from rules.model import Protocol
 from rules.reader import TextKey
-from rules.texts import with_texts
+from rules.texts import own_texts, with_texts
 
 _PLACEHOLDER = re.compile(r"\{[^{}\s]+\}")
 
 
 def source_texts(protocol: Protocol) -> dict[TextKey, str]:
-    """Every text a translation must give, in the file's own language, keyed like one."""
-    texts: dict[TextKey, str] = {("protocol", "protocol", "title"): protocol.title}
-    for g in protocol.groups:
-        texts.update({("group", g.id, "title"): g.title, ("group", g.id, "hint"): g.hint})
-    for d in protocol.dispositions:
-        for name in ("headline", "detail", "call_back_action"):
-            texts[("disposition", d.id, name)] = getattr(d, name)
-    for q in protocol.questions:
-        texts.update({("question", q.id, "text"): q.text, ("question", q.id, "hint"): q.hint})
-        texts.update({("question", q.id, f"choices.{c.id}"): c.text for c in q.choices})
-    for r in protocol.rules:
-        texts.update({("rule", r.id, "explain"): r.explain, ("rule", r.id, "sign"): r.sign})
-    for a in protocol.advice:
-        texts[("advice", a.id, "text")] = a.text
-    return {key: text for key, text in texts.items() if text}
+    """Every text a translation must give, in the file's own language, keyed like one.
+
+    The clinician's note wording is English only, and a free-text call-back list (1.0.0) is
+    not translated: both are left out.
+    """
+    return {key: text for key, text in own_texts(protocol).items()
+            if key[2] != "note" and key[0] != "call_back"}
 
 
 def check(protocol: Protocol) -> list[str]:
