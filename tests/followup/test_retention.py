@@ -123,12 +123,12 @@ def test_the_chain_holds_after_a_purge_and_seals_the_purge_record(
         assert list(sealed) == [old]
 
 
+@pytest.mark.parametrize("database_url", [pytest.param("postgres", marks=pytest.mark.postgres)],
+                         indirect=True)  # the purge function is PostgreSQL's
 def test_the_database_function_refuses_a_retention_under_one_day(
     app: Flask, client: FlaskClient
 ) -> None:
     with app.app_context():
-        if db.engine.dialect.name != "postgresql":
-            pytest.skip("the purge function is PostgreSQL's")
         with pytest.raises(DBAPIError, match="retention period must be 1 day or more"):
             db.session.execute(text("SELECT followup_purge_ended(0)"))
         db.session.rollback()
