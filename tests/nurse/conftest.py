@@ -3,6 +3,7 @@
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -87,16 +88,25 @@ def app(database_url: str, migrated_sqlite: Path) -> Iterator[Flask]:
             db.session.remove()
             db.engine.dispose()
         return
-    app = make_app(database_url)
+    with migrated_app(database_url) as app:
+        yield app
+
+
+@contextmanager
+def migrated_app(url: str, **config: Any) -> Iterator[Flask]:
+    """An app whose schema the migrations build, and take down again afterwards."""
+    app = make_app(url, **config)
     with app.app_context():
         flask_migrate.upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        flask_migrate.downgrade(revision="base")
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            flask_migrate.downgrade(revision="base")
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            db.engine.dispose()
 
 
 def add_nurse(app: Flask, username: str = "ann", *, admin: bool = False,

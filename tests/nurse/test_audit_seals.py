@@ -19,7 +19,7 @@ from checker.nurse import audit as audit_log
 from checker.nurse.models import utcnow
 from checker.settings import ConfigError
 from tests.followup.conftest import enrol
-from tests.nurse.conftest import add_nurse, make_app, sign_in
+from tests.nurse.conftest import add_nurse, make_app, migrated_app, sign_in
 from tests.nurse.test_audit_tamper import broken, tamper, verify
 from tests.nurse.test_records import save
 
@@ -38,16 +38,8 @@ def other_app(url: str, **config: str) -> Iterator[Flask]:
 @pytest.fixture
 def keyed(database_url: str) -> Iterator[Flask]:
     """An app with AUDIT_KEY set, its schema built by the migrations and removed afterwards."""
-    app = make_app(database_url, AUDIT_KEY=AUDIT_KEY)
-    with app.app_context():
-        flask_migrate.upgrade()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        flask_migrate.downgrade(revision="base")
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+    with migrated_app(database_url, AUDIT_KEY=AUDIT_KEY) as app:
+        yield app
 
 
 def sealed_tables(app: Flask) -> set[str]:

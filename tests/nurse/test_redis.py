@@ -9,11 +9,11 @@ import pytest
 import redis
 from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
-from sqlalchemy import create_engine
 
 from checker.extensions import db, limiter
 from checker.nurse.sessions import REDIS_PREFIX, RedisSessionInterface
 from tests.nurse.conftest import PASSWORD, add_nurse, call_data, make_app, sign_in
+from tests.nurse.test_outage import break_database, copy_session
 from tests.support import require_redis
 
 START_SECONDS = 10
@@ -244,15 +244,11 @@ def test_a_password_changed_on_one_instance_ends_the_session_on_the_other_throug
     first, second = instances
     on_first = first.test_client()
     sign_in(on_first)
-    name = first.config["SESSION_COOKIE_NAME"]
-    on_second = second.test_client()
-    on_second.set_cookie(name, on_first.get_cookie(name).value)
+    on_second = copy_session(on_first, second)
     assert on_second.get("/nurse/").status_code == 200
     result = first.test_cli_runner().invoke(args=["nurses", "disable", "ann"])
     assert result.exit_code == 0, result.output
-    broken = create_engine(f"sqlite:///{tmp_path}/missing/folder/db.sqlite")
-    with second.app_context():
-        monkeypatch.setitem(db.engines, None, broken)
+    break_database(second, tmp_path, monkeypatch)
 
     response = on_second.get("/nurse/")
     assert response.status_code == 302 and response.location.startswith("/nurse/login")
@@ -265,11 +261,7 @@ def test_a_session_read_on_one_instance_is_vouched_for_on_the_other_through_an_o
     on_first = first.test_client()
     sign_in(on_first)
     assert on_first.get("/nurse/").status_code == 200  # the first instance read the version
-    name = first.config["SESSION_COOKIE_NAME"]
-    on_second = second.test_client()
-    on_second.set_cookie(name, on_first.get_cookie(name).value)
-    broken = create_engine(f"sqlite:///{tmp_path}/missing/folder/db.sqlite")
-    with second.app_context():
-        monkeypatch.setitem(db.engines, None, broken)
+    on_second = copy_session(on_first, second)
+    break_database(second, tmp_path, monkeypatch)
 
     assert on_second.get("/nurse/").status_code == 200

@@ -2,15 +2,13 @@
 
 from collections.abc import Iterator
 
-import flask_migrate
 import pytest
 from flask import Flask
 from sqlalchemy import Connection, create_engine
 
 from checker.database import with_timeouts
-from checker.extensions import db
 from tests.followup.conftest import enrol
-from tests.nurse.conftest import add_nurse, make_app, sign_in
+from tests.nurse.conftest import add_nurse, migrated_app, sign_in
 from tests.support import require_postgres_url
 
 # The lock is held far longer than the app may wait for it; nothing here waits for a time.
@@ -20,17 +18,10 @@ HELD_SECONDS = 40
 @pytest.fixture
 def stalled_app() -> Iterator[Flask]:
     """An app on PostgreSQL that waits at most a second for a lock."""
-    app = make_app(require_postgres_url(), DATABASE_LOCK_TIMEOUT=1, DATABASE_STATEMENT_TIMEOUT=3)
-    with app.app_context():
-        flask_migrate.upgrade()
-    add_nurse(app)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        flask_migrate.downgrade(revision="base")
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        db.engine.dispose()
+    with migrated_app(require_postgres_url(), DATABASE_LOCK_TIMEOUT=1,
+                      DATABASE_STATEMENT_TIMEOUT=3) as app:
+        add_nurse(app)
+        yield app
 
 
 def hold_lock(table: str) -> Iterator[Connection]:
