@@ -12,7 +12,7 @@ of the answers can give.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +92,10 @@ class _Space:
             name: classes(q, [a for a in atoms if a.name == name])
             for name, q in self.questions.items()
         }
+
+    def rule_links(self) -> list[frozenset[str]]:
+        """The questions each rule of either version reads together."""
+        return [r.when.names for p in (self.old, self.new) for r in p.rules]
 
     def groups(self, links: Iterable[frozenset[str]]) -> list[list[str]]:
         """Questions grouped so that no link spans two groups, in asking order."""
@@ -180,66 +184,102 @@ def _given(protocol: Protocol, advice_id: str, values: dict[str, Any], rank: int
     return item.when.evaluate(context) is True
 
 
-def _advice_change(space: _Space, advice_id: str, old: Condition, new: Condition) -> AdviceChange:
-    """Where one advice item is given by one version and not the other, over every class."""
-    rule_links = [r.when.names for p in (space.old, space.new) for r in p.rules]
-    read = (old.names | new.names) - {DISPOSITION, DECIDED}
-    groups = space.groups([*rule_links, frozenset(read)])
-    own = next(g for g in groups if read <= set(g)) if read else []
-    rest = _product(space, [g for g in groups if g is not own])
-    change = AdviceChange(advice_id, old.text, new.text)
-    best = {True: 1 << 30, False: 1 << 30}
+def _flips(
+    space: _Space, advice_id: str, own: list[str], rest: Table
+) -> Iterator[tuple[bool, int, int, dict[str, Any]]]:
+    """Where one version gives the advice item and the other does not: whether the new one
+    gives it, how many classes, their severity score and the values of the mildest."""
     own_combos = space.combos(own) if own else [(0, {})]
     for score, values in own_combos:
         own_old, own_new = space.level(space.old, values), space.level(space.new, values)
         for (ro, rn), (count, rscore, rvalues) in rest.items():
             was = _given(space.old, advice_id, values, min(own_old, ro))
             now = _given(space.new, advice_id, values, min(own_new, rn))
-            if was == now:
-                continue
-            example = space.answers({**rvalues, **values}, space.new)
+            if was != now:
+                yield now, count, score + rscore, {**rvalues, **values}
+
+
+def _advice_change(space: _Space, advice_id: str, old: Condition, new: Condition) -> AdviceChange:
+    """Where one advice item is given by one version and not the other, over every class."""
+    read = (old.names | new.names) - {DISPOSITION, DECIDED}
+    groups = space.groups([*space.rule_links(), frozenset(read)])
+    own = next(g for g in groups if read <= set(g)) if read else []
+    rest = _product(space, [g for g in groups if g is not own])
+    change = AdviceChange(advice_id, old.text, new.text)
+    best = {True: 1 << 30, False: 1 << 30}
+    for now, count, score, values in _flips(space, advice_id, own, rest):
+        if now:
+            change.appears += count
+        else:
+            change.disappears += count
+        if score < best[now]:
+            best[now] = score
+            example = space.answers(values, space.new)
             if now:
-                change.appears += count
+                change.appears_example = example
             else:
-                change.disappears += count
-            if score + rscore < best[now]:
-                best[now] = score + rscore
-                if now:
-                    change.appears_example = example
-                else:
-                    change.disappears_example = example
+                change.disappears_example = example
     return change
+
+
+def _added_and_removed(
+    old_ids: Collection[str], new_ids: Collection[str]
+) -> tuple[list[str], list[str]]:
+    """The ids only the new version has, and those only the old one has, in file order."""
+    return [i for i in new_ids if i not in old_ids], [i for i in old_ids if i not in new_ids]
+
+
+def _disposition_moves(space: _Space) -> tuple[int, list[Move], list[Move]]:
+    """How many classes there are; those whose disposition moves down, and up."""
+    old, new = space.old, space.new
+    classes = 0
+    down: list[Move] = []
+    up: list[Move] = []
+    table = _product(space, space.groups(space.rule_links()))
+    for (o, n), (count, _, values) in sorted(table.items()):
+        classes += count
+        if o != n:
+            move = Move(
+                old.dispositions[o].id, new.dispositions[n].id, count, space.answers(values, new)
+            )
+            (down if n > o else up).append(move)
+    return classes, down, up
+
+
+# An advice item both versions have: its id, its condition before and after.
+_Kept = tuple[str, Condition, Condition]
+
+
+def _kept_advice(old: Protocol, new: Protocol) -> list[_Kept]:
+    """The advice items both versions have, in the new order: id, old and new condition."""
+    before = {a.id: a for a in old.advice}
+    return [
+        (advice_id, before[advice_id].when, item.when)
+        for advice_id, item in {a.id: a for a in new.advice}.items()
+        if advice_id in before
+    ]
+
+
+def _advice_moved(space: _Space, kept: list[_Kept]) -> list[AdviceChange]:
+    """The advice items that either version gives in some class where the other does not."""
+    changes = (_advice_change(space, advice_id, was, now) for advice_id, was, now in kept)
+    return [change for change in changes if change.appears or change.disappears]
 
 
 def diff(old: Protocol, new: Protocol) -> Diff:
     """Every difference between two versions, over the whole answer space."""
     space = _Space(old, new)
     result = Diff(old, new)
-    result.questions_added = [q for q in new.by_id if q not in old.by_id]
-    result.questions_removed = [q for q in old.by_id if q not in new.by_id]
-    links = [r.when.names for p in (old, new) for r in p.rules]
-    table = _product(space, space.groups(links))
-    for (o, n), (count, _, values) in sorted(table.items()):
-        result.classes += count
-        if o != n:
-            move = Move(
-                old.dispositions[o].id, new.dispositions[n].id, count, space.answers(values, new)
-            )
-            (result.down if n > o else result.up).append(move)
-
-    old_advice = {a.id: a for a in old.advice}
-    new_advice = {a.id: a for a in new.advice}
-    result.advice_added = [a for a in new_advice if a not in old_advice]
-    result.advice_removed = [a for a in old_advice if a not in new_advice]
-    for advice_id, item in new_advice.items():
-        before = old_advice.get(advice_id)
-        if before is None:
-            continue
-        if before.when.text != item.when.text:
-            result.advice_conditions.append((advice_id, before.when.text, item.when.text))
-        change = _advice_change(space, advice_id, before.when, item.when)
-        if change.appears or change.disappears:
-            result.advice_moved.append(change)
+    result.questions_added, result.questions_removed = _added_and_removed(old.by_id, new.by_id)
+    result.classes, result.down, result.up = _disposition_moves(space)
+    result.advice_added, result.advice_removed = _added_and_removed(
+        {a.id: a for a in old.advice}, {a.id: a for a in new.advice}
+    )
+    kept = _kept_advice(old, new)
+    result.advice_conditions = [
+        (advice_id, was.text, now.text) for advice_id, was, now in kept if was.text != now.text
+    ]
+    result.advice_moved = _advice_moved(space, kept)
     result.rules_changed = rule_changes(old, new)
     result.texts_changed, result.languages_changed = text_changes(old, new)
     changes = call_back_changes(old, new)
