@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -70,60 +70,42 @@ def defaults() -> dict[str, Any]:
 def from_environment(environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """Settings read from environment variables, validated."""
     env = environ.get("RECOVERY_CHECK_ENV", "production")
-    config: dict[str, Any] = {"ENV_NAME": env}
-    secret = environ.get("SECRET_KEY", "")
-    if not secret:
-        if env != DEVELOPMENT:
-            raise ConfigError(
-                "SECRET_KEY is required: set it to a long random string "
-                "(or set RECOVERY_CHECK_ENV=development on a developer's machine)."
-            )
-        secret = secrets.token_hex(32)
-    config["SECRET_KEY"] = secret
-    for name in ("CLINIC_NAME", "CLINIC_PHONE", "AFTER_HOURS_PHONE", "EMERGENCY_NUMBER"):
-        if name in environ:
-            config[name] = environ[name].strip()
-    for name in environ:  # every one, so that a misspelt language is refused, not ignored
-        if name.startswith(CLINIC_NAME_IN):
-            config[name] = environ[name].strip()
+    config: dict[str, Any] = {"ENV_NAME": env, "SECRET_KEY": _secret_key(environ, env)}
+    config.update(_clinic_settings(environ))
     _check_clinic_names(config)  # here too: Flask's config keeps upper-case names only
-    if "DEFAULT_TEMPERATURE_UNIT" in environ:
-        config["DEFAULT_TEMPERATURE_UNIT"] = environ["DEFAULT_TEMPERATURE_UNIT"].strip().upper()
     if environ.get("DATABASE_URL"):
         config["SQLALCHEMY_DATABASE_URI"] = _database_url(environ["DATABASE_URL"])
-    # The owner's role for migrations and the purge's own role (docs/database-roles.md).
-    for name in ("MIGRATION_DATABASE_URL", "PURGE_DATABASE_URL"):
-        if environ.get(name, "").strip():
-            config[name] = _database_url(environ[name].strip())
-    if environ.get("AUDIT_KEY"):
-        config["AUDIT_KEY"] = environ["AUDIT_KEY"]  # checked at start; never logged
-    if environ.get("RATELIMIT_STORAGE_URI"):
-        config["RATELIMIT_STORAGE_URI"] = environ["RATELIMIT_STORAGE_URI"]
-    if environ.get("FOLLOWUP_RETENTION_DAYS"):
-        config["FOLLOWUP_RETENTION_DAYS"] = _positive_int("FOLLOWUP_RETENTION_DAYS", environ)
-    if environ.get("NURSE_IDLE_MINUTES"):
-        config["NURSE_IDLE_MINUTES"] = _positive_int("NURSE_IDLE_MINUTES", environ)
-    if environ.get("TRUSTED_PROXIES"):
-        config["TRUSTED_PROXIES"] = _count("TRUSTED_PROXIES", environ)
-    if environ.get("REDIS_URL"):
-        config["REDIS_URL"] = environ["REDIS_URL"].strip()
-        if not config["REDIS_URL"].startswith(("redis://", "rediss://", "unix://")):
-            raise ConfigError("REDIS_URL must start with redis://, rediss:// or unix://.")
-    if environ.get("CLINIC_TIMEZONE"):
-        config["CLINIC_TIMEZONE"] = environ["CLINIC_TIMEZONE"].strip()
-    if environ.get("MONITORING_HOURS"):
-        config["MONITORING_HOURS"] = environ["MONITORING_HOURS"].strip()
-    for name in ("SMTP_HOST", "SMTP_TLS", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SENDER",
-                 "SMS_ADAPTER"):
-        if environ.get(name):
-            config[name] = environ[name].strip()
-    if environ.get("SMTP_PORT"):
-        config["SMTP_PORT"] = _positive_int("SMTP_PORT", environ)
-    if environ.get("SESSION_COOKIE_SECURE", "").strip():
-        config["SESSION_COOKIE_SECURE"] = yes_or_no("SESSION_COOKIE_SECURE", environ)
-    for name in ("DATABASE_LOCK_TIMEOUT", "DATABASE_STATEMENT_TIMEOUT"):
-        if environ.get(name, "").strip():
-            config[name] = _count(name, environ)
+    for name, is_set, read in _SETTINGS:
+        if is_set(environ.get(name)):
+            config[name] = read(name, environ)
+    return config
+
+
+def _secret_key(environ: Mapping[str, str], env: str) -> str:
+    """SECRET_KEY; on a developer's machine a random one when it is not set."""
+    secret = environ.get("SECRET_KEY", "")
+    if secret:
+        return secret
+    if env != DEVELOPMENT:
+        raise ConfigError(
+            "SECRET_KEY is required: set it to a long random string "
+            "(or set RECOVERY_CHECK_ENV=development on a developer's machine)."
+        )
+    return secrets.token_hex(32)
+
+
+def _clinic_settings(environ: Mapping[str, str]) -> dict[str, str]:
+    """The clinic's names and phone numbers, the emergency number and the temperature unit."""
+    names = [
+        name
+        for name in ("CLINIC_NAME", "CLINIC_PHONE", "AFTER_HOURS_PHONE", "EMERGENCY_NUMBER")
+        if name in environ
+    ]
+    # Every name in a language, so that a misspelt language is refused, not ignored.
+    names += [name for name in environ if name.startswith(CLINIC_NAME_IN)]
+    config = {name: environ[name].strip() for name in names}
+    if "DEFAULT_TEMPERATURE_UNIT" in environ:
+        config["DEFAULT_TEMPERATURE_UNIT"] = environ["DEFAULT_TEMPERATURE_UNIT"].strip().upper()
     return config
 
 
@@ -165,6 +147,67 @@ def _database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+def _as_written(name: str, environ: Mapping[str, str]) -> str:
+    """A setting exactly as written: a key or an address."""
+    return environ[name]
+
+
+def _stripped(name: str, environ: Mapping[str, str]) -> str:
+    """A setting without the blanks around it."""
+    return environ[name].strip()
+
+
+def _database(name: str, environ: Mapping[str, str]) -> str:
+    """A database URL, for psycopg 3 when it names PostgreSQL."""
+    return _database_url(environ[name].strip())
+
+
+def _redis_url(name: str, environ: Mapping[str, str]) -> str:
+    """A Redis URL, or a ConfigError."""
+    url = environ[name].strip()
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"{name} must start with redis://, rediss:// or unix://.")
+    return url
+
+
+def _given(value: str | None) -> bool:
+    """Whether a variable is set to something, blanks included."""
+    return bool(value)
+
+
+def _not_blank(value: str | None) -> bool:
+    """Whether a variable is set to something other than blanks."""
+    return bool(value and value.strip())
+
+
+# The settings read from variables of their own name, in this order (the first bad one is
+# named): each when its variable passes the test, read and checked by the function beside it.
+_SETTINGS: tuple[
+    tuple[str, Callable[[str | None], bool], Callable[[str, Mapping[str, str]], Any]], ...
+] = (
+    # The owner's role for migrations and the purge's own role (docs/database-roles.md).
+    ("MIGRATION_DATABASE_URL", _not_blank, _database),
+    ("PURGE_DATABASE_URL", _not_blank, _database),
+    ("AUDIT_KEY", _given, _as_written),  # checked at start; never logged
+    ("RATELIMIT_STORAGE_URI", _given, _as_written),
+    ("FOLLOWUP_RETENTION_DAYS", _given, _positive_int),
+    ("NURSE_IDLE_MINUTES", _given, _positive_int),
+    ("TRUSTED_PROXIES", _given, _count),
+    ("REDIS_URL", _given, _redis_url),
+    ("CLINIC_TIMEZONE", _given, _stripped),
+    ("MONITORING_HOURS", _given, _stripped),
+    *(
+        (name, _given, _stripped)
+        for name in ("SMTP_HOST", "SMTP_TLS", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SENDER",
+                     "SMS_ADAPTER")
+    ),
+    ("SMTP_PORT", _given, _positive_int),
+    ("SESSION_COOKIE_SECURE", _not_blank, yes_or_no),
+    ("DATABASE_LOCK_TIMEOUT", _not_blank, _count),
+    ("DATABASE_STATEMENT_TIMEOUT", _not_blank, _count),
+)
 
 
 def check(config: Mapping[str, Any]) -> None:
