@@ -37,6 +37,30 @@ def mildest(protocol: Protocol | None = None, **changes: Any) -> dict[str, Any]:
     return answers
 
 
+def as_form(answers: dict[str, Any], protocol: Protocol | None = None) -> dict[str, str]:
+    """Answers as the patient's form and the nurse console post them, in the protocol's order.
+
+    A question's field is named by its id; a temperature posts `<id>_value` and `<id>_unit`,
+    or `<id>_not_measured` when it was not taken. Yes/no is "yes" or "no".
+    """
+    protocol = protocol or load_protocol()
+    fields: dict[str, str] = {}
+    for question in protocol.questions:
+        if question.id not in answers:
+            continue
+        value = answers[question.id]
+        if question.type == TEMPERATURE and value is None:
+            fields[f"{question.id}_not_measured"] = "1"
+        elif question.type == TEMPERATURE:
+            fields[f"{question.id}_value"] = str(value["value"])
+            fields[f"{question.id}_unit"] = value["unit"]
+        elif question.type == YES_NO:
+            fields[question.id] = "yes" if value else "no"
+        else:
+            fields[question.id] = str(value)
+    return fields
+
+
 def value_strategy(
     question: Question, temperatures: st.SearchStrategy[Any]
 ) -> st.SearchStrategy[Any]:

@@ -5,6 +5,7 @@ from typing import Any
 from flask import Flask
 
 from checker import create_app
+from tests.protocol_data import as_form, mildest
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -13,57 +14,15 @@ TEST_CONFIG = {
     "SQLALCHEMY_DATABASE_URI": "sqlite://",
 }
 
-# A complete, calm answer set as the check's last page posts it: every answer the least
-# severe, carried in the form, and "Get my result" pressed on "Check your answers".
-CALM_FORM = {
-    "chest_symptoms": "no",
-    "leg_weakness": "no",
-    "bladder_bowel": "no",
-    "fainted": "no",
-    "bleeding": "none",
-    "numbness_tingling": "no",
-    "temperature_value": "98.6",
-    "temperature_unit": "F",
-    "drainage": "no",
-    "headache": "none",
-    "pain_score": "2",
-    "pain_relieved": "yes",
-    "activity": "light",
-    "pain_trend": "better",
-    "swelling": "none",
-    "redness": "none",
-    "feels_feverish": "no",
-    "new_back_pain": "no",
-    "days_since_procedure": "2",
-    "osteoporosis": "no",
-    "blood_thinner": "no",
-    "step": "review",
-    "action": "submit",
-}
+# A complete, calm answer set as the JSON API and `python -m rules assess` take them, built from
+# the protocol: every question its mildest answer, with a little pain that rest eases, on day 2,
+# and a normal temperature taken in °F.
+CALM_ANSWERS = mildest(temperature={"value": 98.6, "unit": "F"}, pain_score=2,
+                       pain_relieved=True, days_since_procedure=2)
 
-# The same answers as the JSON API and `python -m rules assess` take them.
-CALM_ANSWERS = {
-    "chest_symptoms": False,
-    "leg_weakness": False,
-    "bladder_bowel": False,
-    "fainted": False,
-    "bleeding": "none",
-    "numbness_tingling": False,
-    "temperature": {"value": 98.6, "unit": "F"},
-    "drainage": False,
-    "headache": "none",
-    "pain_score": 2,
-    "pain_relieved": True,
-    "activity": "light",
-    "pain_trend": "better",
-    "swelling": "none",
-    "redness": "none",
-    "feels_feverish": False,
-    "new_back_pain": False,
-    "days_since_procedure": 2,
-    "osteoporosis": False,
-    "blood_thinner": False,
-}
+# The same answers as the check's last page posts them: carried in the form, and "Get my
+# result" pressed on "Check your answers".
+CALM_FORM = {**as_form(CALM_ANSWERS), "step": "review", "action": "submit"}
 
 # One change to the calm answers for each disposition, as the form posts it.
 FORM_FOR = {
