@@ -12,9 +12,18 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from collections.abc import MutableMapping
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.glogging import Logger
+
+if TYPE_CHECKING:
+    from datetime import timedelta
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import _AtomsDict
+    from gunicorn.http import Request
+    from gunicorn.http.wsgi import Response
 
 # A follow-up address at the start of a path, after a space or quote, or after a host: anything
 # after /followup/ (or its %2F form) up to the next /, ? or space, except the fixed pages.
@@ -61,16 +70,19 @@ HIDE_LINKS = HideLinks()
 class AccessLogger(Logger):
     """gunicorn's logger: its access and error logs free of follow-up links."""
 
-    def setup(self, cfg: Any) -> None:
+    def setup(self, cfg: Config) -> None:
         """Set up both logs as gunicorn does, then filter the error log's every record."""
         super().setup(cfg)
         self.error_log.addFilter(HIDE_LINKS)
 
-    def atoms(self, resp: Any, req: Any, environ: dict[str, Any],
-              request_time: Any) -> dict[str, Any]:
+    def atoms(self, resp: Response, req: Request, environ: MutableMapping[str, Any],
+              request_time: timedelta) -> _AtomsDict:
         """The values an access line is made from, follow-up links hidden in each."""
         atoms = super().atoms(resp, req, environ, request_time)
         for key, value in atoms.items():
             if isinstance(value, str):
-                atoms[key] = without_links(value)
+                # The stub's TypedDict names only the fixed atoms; gunicorn adds one more key
+                # per request header, response header and environ value ({name}i, {name}o,
+                # {name}e), and those must be rewritten too (a Referer can hold a link).
+                atoms[key] = without_links(value)  # type: ignore[literal-required]
         return atoms

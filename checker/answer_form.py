@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from flask_babel import format_decimal
-from flask_babel import gettext as _
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import Form, StringField
@@ -25,6 +25,9 @@ from checker.validators import OneValue, PlainText
 from rules import Protocol, Question
 from rules.answers import to_celsius, to_fahrenheit
 from rules.model import CHOICE, INTEGER, TEMPERATURE, TEMPERATURE_UNITS, YES_NO
+
+# Flask-Babel's own annotation of gettext; mypy cannot read it (the package has no py.typed).
+_: Callable[..., str] = gettext
 
 VALUE, UNIT, NOT_MEASURED = "value", "unit", "not_measured"
 YES, NO = "yes", "no"

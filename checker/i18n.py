@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
+from babel.core import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, request
-from flask_babel import Babel, Domain, get_locale, get_translations
+from flask_babel import Babel, Domain, get_locale
+from flask_babel import get_translations as _untyped_get_translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -41,6 +45,9 @@ DOMAIN = "messages"
 CATALOGS = "recovery_check_catalogs"  # the app's loaded catalogs, in app.extensions
 
 log = logging.getLogger(__name__)
+
+# Flask-Babel's own annotation of get_translations; mypy cannot read it (no py.typed marker).
+get_translations: Callable[[], Translations | NullTranslations] = _untyped_get_translations
 
 
 def catalog_folder(app: Flask) -> Path:
@@ -81,7 +88,8 @@ def load_catalogs(folder: Path) -> dict[tuple[str, str], Translations]:
     return catalogs
 
 
-class _AppCatalogs(Domain):
+# Flask-Babel ships no type information, so its classes are Any to mypy.
+class _AppCatalogs(Domain):  # type: ignore[misc]
     """Flask-Babel's message domain, answering from the catalogs the app loaded at start."""
 
     def get_translations_cache(self, ctx: Any) -> dict[tuple[str, str], Any]:
@@ -90,7 +98,7 @@ class _AppCatalogs(Domain):
         return catalogs
 
 
-class _Babel(Babel):
+class _Babel(Babel):  # type: ignore[misc]  # Flask-Babel ships no type information
     """Flask-Babel, with each app's catalogs read once at its start (see load_catalogs)."""
 
     @cached_property
@@ -142,11 +150,12 @@ def _catalog() -> Translations | NullTranslations:
     time. The catalog is kept beside the locale Flask-Babel chose for this request and used
     while that same locale is in force; `force_locale` puts another in, so it is found anew.
     """
-    state = getattr(g, "_flask_babel", None) if g else None
-    locale = getattr(state, "babel_locale", None)
-    if locale is None:  # no request, or its first word: Flask-Babel picks the locale
+    state: SimpleNamespace | None = getattr(g, "_flask_babel", None) if g else None
+    locale: Locale | None = getattr(state, "babel_locale", None)
+    if state is None or locale is None:  # no request, or its first word: Flask-Babel picks it
         return get_translations()
-    kept = getattr(state, "kept_catalog", None)
+    kept: tuple[Locale, Translations | NullTranslations] | None = getattr(
+        state, "kept_catalog", None)
     if kept is not None and kept[0] is locale:
         return kept[1]
     catalog = get_translations()
@@ -168,7 +177,9 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=chosen_language)
     app.extensions[CATALOGS] = load_catalogs(catalog_folder(app))
     # The same words as Flask-Babel's own template functions, without finding the catalog anew.
-    app.jinja_env.install_gettext_callables(
+    # Jinja's i18n extension (which Flask-Babel loads) adds this method to the environment
+    # when it is loaded, so Environment's own type does not have it.
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=lambda s: _catalog().ugettext(s),
         ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
         pgettext=lambda c, s: _catalog().upgettext(c, s),

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from flask import Flask, request
 from werkzeug.exceptions import LengthRequired
 from werkzeug.wsgi import get_content_length
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 # Set on a request whose body the server passed on without ending it: it cannot be read safely.
 UNREADABLE_BODY = "recovery_check.unreadable_body"
@@ -43,12 +46,13 @@ class BoundedBody:
     has, so Werkzeug answers 413 for it exactly as for a declared one.
     """
 
-    def __init__(self, app: Flask, wsgi_app: Any) -> None:
+    def __init__(self, app: Flask, wsgi_app: WSGIApplication) -> None:
         """Wrap the app's WSGI callable; the limit is read from its config on each request."""
         self.app = app
         self.wsgi_app = wsgi_app
 
-    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         """Give the body a length before the app sees it, or mark it unreadable."""
         limit = self.app.config.get("MAX_CONTENT_LENGTH")
         # No length as Werkzeug reads it: none sent, or one overridden by chunked encoding.

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask
+
+if TYPE_CHECKING:
+    from _typeshed import OptExcInfo
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 HEADERS = {
     "Content-Security-Policy": (
@@ -31,7 +35,6 @@ HISTORY_ONLY = "private, no-cache"
 CACHE_CONTROL = "Cache-Control"
 # The headers with their names in lower case, lowered once rather than on every response.
 _LOWERED = tuple((name.lower(), name, value) for name, value in HEADERS.items())
-StartResponse = Callable[..., Any]
 CACHEABLE = (200, 206, 304)
 
 
@@ -42,16 +45,18 @@ class SecurityHeaders:
     is kept; HSTS (over HTTPS) and no-store (on all but static files) always apply.
     """
 
-    def __init__(self, app: Callable[..., Any], static_prefix: str) -> None:
+    def __init__(self, app: WSGIApplication, static_prefix: str) -> None:
         self.app = app
         self.static_prefix = static_prefix
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Any:
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
         """Serve the request, adding the headers when the response starts."""
         secure = environ.get("wsgi.url_scheme") == "https"
         static = environ.get("PATH_INFO", "").startswith(self.static_prefix)
 
-        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        def start(status: str, headers: list[tuple[str, str]],
+                  exc_info: OptExcInfo | None = None) -> Callable[[bytes], object]:
             present = {name.lower() for name, _ in headers}
             headers.extend((n, v) for lower, n, v in _LOWERED if lower not in present)
             if secure:

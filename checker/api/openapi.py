@@ -58,7 +58,7 @@ def _answer_schema(question: Question) -> dict[str, Any]:
     if question.type == YES_NO:
         schema = {"type": "boolean"}
     elif question.type == INTEGER:
-        low, high = int(question.minimum), int(question.maximum)
+        low, high = (int(limit) for limit in question.bounds)
         schema = {
             "type": "integer", "minimum": low, "maximum": high,
             "description": "A whole number (8 or 8.0; not 8.5, \"8\" or true).",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
-from flask_babel import force_locale, format_decimal, gettext
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask_babel import force_locale, format_decimal
+from flask_babel import gettext as _untyped_gettext
 from flask_babel import lazy_gettext as _l
 
 from checker.api.fhir import FHIR_JSON, ResponseError, questionnaire, read_response
@@ -17,6 +19,9 @@ from rules.jsonio import loads_strict
 from rules.messages import Message
 from rules.model import INTEGER
 from rules.translations import in_language
+
+# Flask-Babel's own annotation of gettext; mypy cannot read it (the package has no py.typed).
+gettext: Callable[..., str] = _untyped_gettext
 
 NOT_JSON = _l(
     "Send the answers as JSON, with the header Content-Type: application/json (or a FHIR "
@@ -36,7 +41,7 @@ def _unlimited() -> bool:
     return request.blueprint == bp.name
 
 
-def _errors(status: int, errors: dict[str, str], language: str = "en") -> tuple[Any, int]:
+def _errors(status: int, errors: dict[str, str], language: str = "en") -> tuple[Response, int]:
     """An error response with one message per field, in the language asked for."""
     if language != "en":
         with force_locale(language):
@@ -71,7 +76,7 @@ def _whole_numbers(answers: Any, protocol: Protocol) -> Any:
 
 
 @bp.post("/assessments")
-def create_assessment() -> Any:
+def create_assessment() -> Response | tuple[Response, int]:
     """Assess one answer set sent as JSON; nothing is stored."""
     language = browser_language()
     if request.mimetype not in ("application/json", FHIR_JSON):
@@ -100,7 +105,7 @@ def create_assessment() -> Any:
 
 
 @bp.get("/questionnaire")
-def fhir_questionnaire() -> Any:
+def fhir_questionnaire() -> Response:
     """The protocol's questions as a FHIR R4 Questionnaire, for other systems to fill in."""
     body = jsonify(questionnaire(load_protocol(), current_app.config["EMERGENCY_NUMBER"]))
     body.mimetype = FHIR_JSON
@@ -108,6 +113,6 @@ def fhir_questionnaire() -> Any:
 
 
 @bp.get("/openapi.json")
-def openapi() -> Any:
+def openapi() -> Response:
     """The OpenAPI 3.1 description of this API."""
     return jsonify(document(load_protocol(), current_app.config["MAX_CONTENT_LENGTH"]))
