@@ -29,8 +29,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         path = os.path.join(app.instance_path, "recovery-check.db")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     settings.check(app.config)
+    from checker import audit
     from checker.followup import retention
-    from checker.nurse import audit
 
     audit.check_settings(app.config)  # the records' seal key
     retention.check_settings(app.config)  # never shorter than the longest follow-up

@@ -21,13 +21,12 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from checker.clock import clinic_zone, local, utcnow
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment
 from checker.followup.monitoring import parse_hours
 from checker.followup.worklist import alerts, aware
 from checker.i18n import language
-from checker.nurse.models import utcnow
-from checker.nurse.note import clinic_zone, local
 from checker.public.flow import Check
 from checker.public.pages import CheckKind
 from rules import Protocol, assess

@@ -10,6 +10,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from checker import audit as audit_log
+from checker.clock import clinic_time, clinic_zone, local, utcnow
 from checker.extensions import db
 from checker.followup.chart import pain_chart
 from checker.followup.forms import EndForm, NewCodeForm, ReviewForm
@@ -17,10 +19,7 @@ from checker.followup.models import CallLink, CheckIn, Enrolment, EnrolmentEnd, 
 from checker.followup.monitoring import parse_hours
 from checker.followup.views import bp, can_have_new_code
 from checker.followup.worklist import alerts, aware, timeline, worklist
-from checker.nurse import audit as audit_log
-from checker.nurse.models import utcnow
-from checker.nurse.note import clinic_zone, disposition_label, local
-from checker.nurse.records import clinic_time
+from checker.wording import disposition_label
 from rules import load_protocol
 
 # How often, in seconds, the worklist asks for fresh rows when script is on.

@@ -26,7 +26,7 @@ from wtforms.validators import (
 )
 
 from checker.followup.models import normal_code
-from checker.nurse.forms import MANY_LINES, ONE_LINE, PHONE, PROCEDURES, TypedDateField
+from checker.form_fields import MANY_LINES, ONE_LINE, PHONE, PROCEDURES, TypedDateField
 from checker.validators import OneValue
 
 LANGUAGES = [SelectChoice("en", "English"), SelectChoice("es", "Spanish")]

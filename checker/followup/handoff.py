@@ -9,6 +9,7 @@ nurse who opened it, so a number typed into the form links nothing. Each link is
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,14 +20,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import MultiDict
 
+from checker import audit as audit_log
 from checker.answer_form import as_fields
+from checker.clock import clinic_time
 from checker.extensions import db
 from checker.followup.models import CallLink, CheckIn, Enrolment
 from checker.followup.worklist import aware
-from checker.nurse import audit as audit_log
-from checker.nurse.models import Encounter
-from checker.nurse.note import disposition_label
-from checker.nurse.records import clinic_time
+from checker.wording import disposition_label
 from rules import Protocol
 from rules.shortcode import CodeError, decode
 
@@ -151,7 +151,13 @@ def carried(form: Mapping[str, str]) -> Start:
     return Start(banner=_banner(checkin), checkin_id=checkin.id) if checkin else Start()
 
 
-def link(encounter: Encounter, form: Mapping[str, str]) -> None:
+class SavedCall(typing.Protocol):
+    """A call being saved, as its link needs it: the id it has once flushed."""
+
+    id: int
+
+
+def link(encounter: SavedCall, form: Mapping[str, str]) -> None:
     """Link a call being saved to the check-in it began from; the caller commits."""
     checkin = _checkin(referenced(form.get(CHECKIN)))
     if checkin is None:

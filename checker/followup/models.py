@@ -16,14 +16,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
     func,
     select,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from checker.clock import utcnow
+from checker.db_types import UTCDateTime, append_only
 from checker.extensions import db
-from checker.nurse.models import ImmutableRecord, UTCDateTime, utcnow
 
 # Bytes of randomness in the links printed before codes (/followup/<token>), still honoured.
 TOKEN_BYTES = 18
@@ -213,13 +213,4 @@ class Purge(db.Model):
 APPEND_ONLY = (Enrolment, EnrolmentEnd, CheckIn, Review, CallLink, Purge, LinkCode)
 
 
-def _refuse(mapper: Any, connection: Any, target: Any) -> None:
-    """Stop any change through the ORM: follow-up records are append-only."""
-    raise ImmutableRecord(
-        f"{type(target).__name__} {target.id} is part of the record and cannot be changed"
-    )
-
-
-for _model in APPEND_ONLY:
-    event.listen(_model, "before_update", _refuse)
-    event.listen(_model, "before_delete", _refuse)
+append_only(*APPEND_ONLY)

@@ -24,6 +24,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.wrappers import Response
 
+from checker import audit as audit_log
+from checker.clock import clinic_zone, local, utcnow
 from checker.extensions import csrf, db, limiter
 from checker.followup.checkin import SUBMISSION, checkin_kind, clinic_today, submission_of
 from checker.followup.forms import OpenForm
@@ -38,9 +40,6 @@ from checker.followup.models import (
     token_hash,
 )
 from checker.i18n import LANG_FIELD, SWITCH_LANG, language
-from checker.nurse import audit as audit_log
-from checker.nurse.models import utcnow
-from checker.nurse.note import clinic_zone, local
 from checker.public.pages import serve_check
 from rules import load_protocol
 from rules.translations import in_language

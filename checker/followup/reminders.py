@@ -26,12 +26,12 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
+from checker.clock import day_bounds
 from checker.extensions import db
 from checker.followup.checkin import clinic_today
 from checker.followup.models import CheckIn, Enrolment, Reminder
 from checker.followup.retention import commands
 from checker.followup.worklist import open_enrolments
-from checker.nurse.records import day_bounds
 from checker.settings import clinic_name
 
 log = logging.getLogger(__name__)

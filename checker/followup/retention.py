@@ -20,6 +20,8 @@ from sqlalchemy import create_engine, delete, select, text
 from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.orm import Session
 
+from checker.audit import seal_rows
+from checker.clock import utcnow
 from checker.database import engine_options
 from checker.extensions import db
 from checker.followup.forms import MAX_FOLLOW_DAYS
@@ -32,8 +34,6 @@ from checker.followup.models import (
     Reminder,
     Review,
 )
-from checker.nurse.audit import seal_rows
-from checker.nurse.models import utcnow
 from checker.settings import ConfigError
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from checker import audit as audit_log
 from checker.extensions import db
 from checker.followup.checkin import clinic_today
 from checker.followup.forms import EnrolForm, NewCodeForm
@@ -27,11 +28,10 @@ from checker.followup.models import (
     token_hash,
 )
 from checker.followup.patient import is_open
-from checker.nurse import _idle_timeout
-from checker.nurse import audit as audit_log
+from checker.idle import sign_out_when_idle
 
 bp = Blueprint("followup", __name__, url_prefix="/nurse/followup")
-bp.before_request(_idle_timeout)
+bp.before_request(sign_out_when_idle)
 # Earlier versions kept new patients' link tokens here until the sheet was printed.
 SHEET_TOKENS = "followup_sheet_tokens"
 # Forms already acted on (their random form_key, no secret) and the enrolment each one made,

@@ -9,10 +9,10 @@ from typing import Any
 
 from sqlalchemy import exists, func, select
 
+from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment, EnrolmentEnd, Review
-from checker.nurse.models import utcnow
-from checker.nurse.note import finding, finding_value
+from checker.wording import finding, finding_value
 from rules import Protocol
 
 # No check-in for this long is flagged as missed (a day and a half: one day's check-in late).

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import time
-
-from flask import Blueprint, Flask, current_app, flash, g, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask import Blueprint, Flask, session
+from flask_login import current_user
 from sqlalchemy.exc import DBAPIError
-from werkzeug.wrappers import Response
 
 from checker.extensions import db, login_manager
+from checker.idle import sign_out_when_idle
 from checker.nurse.sessions import SESSION_VERSION, known_versions, session_interface
 
 bp = Blueprint("nurse", __name__, url_prefix="/nurse")
+bp.before_request(sign_out_when_idle)
 # What the console needs to know about the signed-in nurse if the database is down.
 SESSION_NURSE = "nurse"
-LAST_SEEN = "nurse_last_seen"
-# Kept through an idle sign-out, so the open call's form can still be posted once more.
-CSRF_KEY = "csrf_token"
-# The endpoint whose timed-out post is answered with the call itself, not the sign-in page.
-SAVE_ENDPOINT = "nurse.save_call"
-# Who was signed out for idleness, to fill in the sign-in block (a username, nothing else).
-SIGNED_OUT_AS = "nurse_signed_out_as"
 
 
 def _load_nurse(user_id: str) -> object | None:
@@ -61,34 +53,6 @@ def _kept_nurse(user_id: str) -> object | None:
         return None
     return Nurse(id=kept["id"], username=kept["username"], is_admin=kept["is_admin"],
                  active=True)
-
-
-@bp.before_request
-def _idle_timeout() -> Response | None:
-    """Sign a nurse out after the configured minutes without a request."""
-    if request.endpoint in (None, "nurse.login", "static"):
-        return None
-    if not current_user.is_authenticated:
-        return None
-    now = time.time()
-    limit = 60 * int(current_app.config["NURSE_IDLE_MINUTES"])
-    last = session.get(LAST_SEEN)
-    if last is not None and now - float(last) > limit:
-        kept_token = session.get(CSRF_KEY)
-        username = current_user.username
-        logout_user()
-        session.clear()
-        if request.endpoint == SAVE_ENDPOINT:
-            # The call view answers with the call and a sign-in block, so nothing is lost.
-            if kept_token:
-                session[CSRF_KEY] = kept_token
-            session[SIGNED_OUT_AS] = username
-            g.signed_out_idle = True
-            return None
-        flash("You were signed out after a time without activity. Please sign in again.")
-        return redirect(url_for("nurse.login"))
-    session[LAST_SEEN] = now
-    return None
 
 
 def init_app(app: Flask) -> None:

@@ -19,7 +19,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from checker.extensions import db, limiter
-from checker.nurse import LAST_SEEN, SESSION_NURSE, bp
+from checker.idle import LAST_SEEN
+from checker.nurse import SESSION_NURSE, bp
 from checker.nurse.forms import LoginForm
 from checker.nurse.models import PASSWORD_METHOD, Nurse
 from checker.nurse.sessions import SESSION_VERSION, end_every_session, known_versions

@@ -13,11 +13,12 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
+from checker import audit as audit_log
+from checker.audit import AuditEvent
 from checker.extensions import db
-from checker.nurse import audit as audit_log
-from checker.nurse.models import AuditEvent, Nurse
+from checker.nurse.models import Nurse
 from checker.nurse.sessions import end_every_session
 from checker.settings import ConfigError
 
@@ -128,7 +129,7 @@ def check_chain(events: Iterable[AuditEvent], report: ChainReport) -> None:
 def stream_events(session: Session) -> Iterator[AuditEvent]:
     """Every audit event, oldest first, fetched in batches (a server-side cursor where possible)."""
     # The session holds loaded rows weakly, so a checked batch is freed once nothing uses it.
-    query = (select(AuditEvent).options(lazyload(AuditEvent.nurse)).order_by(AuditEvent.id)
+    query = (select(AuditEvent).order_by(AuditEvent.id)
              .execution_options(yield_per=audit_log.BATCH))
     result = session.scalars(query)
     try:

@@ -25,14 +25,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
+from checker.clock import clinic_zone, local, utcnow
 from checker.extensions import db
 from checker.followup import handoff
 from checker.followup.handoff import CHECKIN, CODE, Start
-from checker.nurse import SIGNED_OUT_AS, bp
+from checker.idle import SIGNED_OUT_AS
+from checker.nurse import bp
 from checker.nurse.auth import SignInRefused, sign_in_again
 from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm, LoginForm
-from checker.nurse.models import Encounter, utcnow
-from checker.nurse.note import NoteFacts, build_note, clinic_zone, disposition_label, local
+from checker.nurse.models import Encounter
+from checker.nurse.note import NoteFacts, build_note
 from checker.nurse.questions import (
     Triage,
     asked_questions,
@@ -41,6 +43,7 @@ from checker.nurse.questions import (
     read_triage,
     still_to_ask,
 )
+from checker.wording import disposition_label
 from rules import Protocol, fill, load_protocol
 
 log = logging.getLogger(__name__)

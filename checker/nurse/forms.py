@@ -19,49 +19,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from checker.validators import OneValue, PlainText
+from checker.form_fields import MANY_LINES, ONE_LINE, PHONE, PROCEDURES, TypedDateField
+from checker.validators import OneValue
 
-PHONE = r"^\+?[0-9][0-9 ().\-]{1,30}$"
 CALLERS = [
     SelectChoice("patient", "The patient"),
     SelectChoice("family", "A family member or carer"),
     SelectChoice("professional", "A health professional"),
 ]
-PROCEDURES = [SelectChoice("vertebroplasty", "Vertebroplasty"),
-              SelectChoice("kyphoplasty", "Kyphoplasty")]
-
-
-def labels(choices: list[SelectChoice]) -> dict[str, str]:
-    """Choice value to label."""
-    return {c.value: c.label for c in choices}
-
 SAME_AS_ENGINE = ""
 MAX_DAYS = 365  # the protocol's range for days_since_procedure
-# Every field but advice_given (several ticks) is sent once; OneValue and PlainText come
-# before Optional(), which would clear their messages.
-ONE_LINE = (OneValue(), PlainText())
-MANY_LINES = (OneValue(), PlainText(multiline=True))
-
-
-REQUIRED = "This field is required."  # DataRequired's own message
-DATE_FORMAT = "Not a valid date value. Type it as YYYY-MM-DD, for example 1941-05-11."
-
-
-class TypedDateField(DateField):
-    """A date typed as text (YYYY-MM-DD), so no key can change it silently."""
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        """Read the date; a value that is not one gets a message saying how to write it."""
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError(DATE_FORMAT) from error
-
-    def post_validate(self, form: FlaskForm, validation_stopped: bool) -> None:
-        """Say how to write the date, not "required", when something unreadable was typed."""
-        # DataRequired replaces every earlier message with its own; other messages stay.
-        if DATE_FORMAT in self.process_errors:
-            self.errors = [DATE_FORMAT if e == REQUIRED else e for e in self.errors]
 
 
 class LoginForm(FlaskForm):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import current_app, render_template
 from flask_login import login_required
 
+from checker.clock import clinic_time
 from checker.i18n import LANGUAGES, NAMES, language
 from checker.nurse import bp
-from checker.nurse.records import _audited, clinic_time, protocol_of, tone
+from checker.nurse.records import _audited, protocol_of, tone
 from rules import fill, load_protocol
 from rules.translations import in_language
 

@@ -1,16 +1,15 @@
-"""The nurse's records: accounts, encounters, addenda and the audit log."""
+"""The nurse's records: accounts, encounters and addenda (the audit log is checker.audit)."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Date,
-    DateTime,
     Engine,
     ForeignKey,
     Index,
@@ -19,47 +18,16 @@ from sqlalchemy import (
     event,
     select,
 )
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from checker.clock import utcnow
+from checker.db_types import ImmutableRecord, UTCDateTime
 from checker.extensions import db
 
 # scrypt is slow by design, so a stolen table of hashes is expensive to guess through.
 PASSWORD_METHOD = "scrypt"
-
-
-def utcnow() -> datetime:
-    """The current time in UTC, timezone-aware."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Refuse naive times, so no local time is ever stored as if it were UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Attach UTC to what SQLite returns without a zone."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-class ImmutableRecord(RuntimeError):
-    """A saved clinical record was about to be changed or deleted."""
 
 
 class Nurse(UserMixin, db.Model):
@@ -150,27 +118,6 @@ class Addendum(db.Model):
     nurse: Mapped[Nurse] = relationship(lazy="joined")
 
 
-class AuditEvent(db.Model):
-    """Who looked at which encounters, and when: one link of a hash chain (see audit.py)."""
-
-    __tablename__ = "audit_event"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), index=True)
-    nurse_name: Mapped[str] = mapped_column(String(80), server_default="")
-    action: Mapped[str] = mapped_column(String(40))
-    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounter.id"), index=True)
-    # The ids a list or search page showed, in order; the search words are never kept.
-    shown_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
-    # The hash of the event before (zeros for the first) and of this event's content with it;
-    # a row inserted around the app gets empty hashes, which `flask audit verify` reports.
-    prev_hash: Mapped[str] = mapped_column(String(64), server_default="")
-    hash: Mapped[str] = mapped_column(String(64), server_default="")
-
-    nurse: Mapped[Nurse] = relationship(lazy="joined")
-
-
 def _refuse(mapper: Any, connection: Any, target: Any) -> None:
     """Stop any change to a saved record: corrections are addenda."""
     raise ImmutableRecord(
@@ -186,7 +133,7 @@ def _stamp_author(mapper: Any, connection: Connection, target: Any) -> None:
             select(Nurse.username).where(Nurse.id == target.nurse_id))
 
 
-for _model in (Encounter, Addendum, AuditEvent):
+for _model in (Encounter, Addendum):
     event.listen(_model, "before_update", _refuse)
     event.listen(_model, "before_delete", _refuse)
     event.listen(_model, "before_insert", _stamp_author)

@@ -6,14 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from checker.nurse.forms import CALLERS, PROCEDURES, labels
+from checker.clock import local
+from checker.form_fields import PROCEDURES, labels
+from checker.nurse.forms import CALLERS
 from checker.nurse.questions import DAYS, asked_questions
 from checker.validators import first_unstorable
+from checker.wording import disposition_label, finding, finding_value
 from rules import Protocol, Question
-from rules.answers import to_celsius
-from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
+from rules.model import CHOICE, TEMPERATURE, YES_NO
 
 _CALLERS = labels(CALLERS)
 _PROCEDURES = labels(PROCEDURES)
@@ -41,63 +42,12 @@ class NoteFacts:
     notes: str
 
 
-def disposition_label(disposition_id: str) -> str:
-    """A disposition id as it reads in a note: CALL DOCTOR TODAY."""
-    return disposition_id.replace("_", " ").upper()
-
-
-def answer_text(question: Question, value: Any) -> str:
-    """One answer in words."""
-    if question.type == YES_NO:
-        return "Yes" if value else "No"
-    if question.type == CHOICE:
-        choice = question.choice(value)
-        return choice.text if choice else str(value)
-    if question.type == TEMPERATURE:
-        if value is None:
-            return "Not measured"
-        shown = f"{value['value']} °{value['unit']}"
-        if value["unit"] == "F":
-            shown += f" ({to_celsius(value['value'], 'F'):.1f} °C)"
-        return shown
-    if question.maximum is not None:
-        return f"{value} (of {int(question.maximum)})"
-    return str(value)
-
-
-def finding(question: Question) -> str:
-    """What a question asks about, in a clinician's words: the protocol's note, or its text."""
-    return question.note or question.text
-
-
 def advice_words(protocol: Protocol, advice_id: str, shown: Mapping[str, str]) -> str:
     """Advice in a clinician's words: the protocol's note, else the text given, else its id."""
     item = next((a for a in protocol.advice if a.id == advice_id), None)
     if item is not None and item.note:
         return item.note
     return shown.get(advice_id) or (item.text if item is not None else advice_id)
-
-
-def finding_value(question: Question, value: Any) -> str:
-    """One answer in a clinician's words: yes, none, 2/10, 100.4 °F (38.0 °C)."""
-    if question.type == YES_NO:
-        return "yes" if value else "no"
-    if question.type == CHOICE:
-        return str(value).replace("_", " ")
-    if question.type == INTEGER and question.maximum is not None:
-        return f"{value}/{int(question.maximum)}"
-    return answer_text(question, value)
-
-
-def clinic_zone(config: Mapping[str, Any]) -> tzinfo | None:
-    """The clinic's time zone (CLINIC_TIMEZONE); None, the server's own, when not set."""
-    name = config.get("CLINIC_TIMEZONE") or ""
-    return ZoneInfo(name) if name else None
-
-
-def local(moment: datetime, zone: tzinfo | None) -> datetime:
-    """A stored (UTC) moment in the clinic's time zone; None is the server's own zone."""
-    return moment.astimezone(zone)
 
 
 def call_times(start: datetime, end: datetime, zone: tzinfo | None) -> str:

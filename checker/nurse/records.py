@@ -5,12 +5,11 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 
 from flask import (
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -22,14 +21,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 from sqlalchemy.exc import DBAPIError
 
+from checker import audit as audit_log
+from checker.audit import AuditEvent
+from checker.clock import clinic_time, day_bounds
 from checker.extensions import db
 from checker.followup.models import CallLink
-from checker.nurse import audit as audit_log
+from checker.form_fields import PROCEDURES, labels
 from checker.nurse import bp
-from checker.nurse.forms import CALLERS, PROCEDURES, AddendumForm, labels
-from checker.nurse.models import Addendum, AuditEvent, Encounter
-from checker.nurse.note import answer_text, clinic_zone, disposition_label, local
+from checker.nurse.forms import CALLERS, AddendumForm
+from checker.nurse.models import Addendum, Encounter
 from checker.nurse.search import Page, name_has, page_of, record_key
+from checker.wording import answer_text, disposition_label
 from rules import Protocol, find_release, load_protocol
 
 log = logging.getLogger(__name__)
@@ -86,24 +88,6 @@ def _filtered(query: Select[tuple[Encounter]], terms: Mapping[str, str]
         start, end = day_bounds(date.fromisoformat(terms["date"]))
         query = query.where(Encounter.started_at >= start, Encounter.started_at < end)
     return query
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """The clinic's calendar day as a span of UTC moments (23 or 25 hours across a clock change)."""
-    zone = clinic_zone(current_app.config)
-    after = day + timedelta(days=1)
-    if zone is None:  # the server's zone: a naive time is read as local by astimezone
-        start = datetime(day.year, day.month, day.day).astimezone()
-        end = datetime(after.year, after.month, after.day).astimezone()
-    else:
-        start = datetime(day.year, day.month, day.day, tzinfo=zone)
-        end = datetime(after.year, after.month, after.day, tzinfo=zone)
-    return start.astimezone(UTC), end.astimezone(UTC)
-
-
-def clinic_time(moment: datetime, layout: str = "%Y-%m-%d %H:%M %Z") -> str:
-    """A stored moment as the clinic's clock shows it, with the zone's name."""
-    return local(moment, clinic_zone(current_app.config)).strftime(layout)
 
 
 def _page_number(value: str | None) -> int:

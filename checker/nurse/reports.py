@@ -13,12 +13,12 @@ from flask import Response, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from checker import audit as audit_log
+from checker.clock import clinic_zone, day_bounds, local
 from checker.extensions import db
-from checker.nurse import audit as audit_log
 from checker.nurse import bp
 from checker.nurse.models import Encounter
-from checker.nurse.note import clinic_zone, disposition_label, local
-from checker.nurse.records import day_bounds
+from checker.wording import disposition_label
 from rules import load_protocol
 
 DEFAULT_DAYS = 30

@@ -52,7 +52,7 @@ def _postgres_triggers(table):
 
 
 def upgrade():
-    from checker.nurse.audit import seal_existing
+    from checker.audit import seal_existing
 
     for table, columns in NEW_COLUMNS.items():
         for column in columns:

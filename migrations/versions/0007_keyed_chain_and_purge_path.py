@@ -96,7 +96,7 @@ def _postgres_statements(schema):
 
 
 def upgrade():
-    from checker.nurse.audit import seal_existing_records
+    from checker.audit import seal_existing_records
 
     op.create_table(
         SEAL_TABLE,

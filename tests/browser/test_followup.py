@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from checker.clock import utcnow
 from checker.followup import checkin
-from checker.nurse.models import utcnow
 from tests.browser.patient import answers_for, complete, get_result
 from tests.browser.test_nurse_console import accounts, assert_no_violations, sign_in  # noqa: F401
 from tests.followup.conftest import enrol

@@ -7,9 +7,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment, Review, new_code, token_hash
-from checker.nurse.models import Nurse, utcnow
+from checker.nurse.models import Nurse
 from tests.nurse.conftest import (  # noqa: F401  (fixtures)
     admin,
     app,

@@ -11,11 +11,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
+from checker.audit import AuditEvent
+from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import Enrolment, EnrolmentEnd, LinkCode, token_hash
 from checker.followup.retention import purge_ended
 from checker.followup.views import SHEET_TOKENS
-from checker.nurse.models import AuditEvent, utcnow
 from tests.followup.conftest import enrol, open_followup
 from tests.followup.test_enrolment import code_on, enrol_through_form, enrolment_form
 from tests.nurse.conftest import make_app, sign_in

@@ -7,9 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from checker.audit import AuditEvent
 from checker.extensions import db
 from checker.followup.models import Enrolment, EnrolmentEnd, new_code, token_hash
-from checker.nurse.models import AuditEvent
 from tests.followup.conftest import enrol, open_followup
 
 # The sheet's code as printed: ten characters of Crockford's base32 in groups of 4, 4 and 2.

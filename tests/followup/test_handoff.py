@@ -8,9 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from checker.audit import AuditEvent
 from checker.extensions import db
 from checker.followup.models import CallLink
-from checker.nurse.models import AuditEvent, Encounter
+from checker.nurse.models import Encounter
 from tests.checker.check_pages import Page, page_of, press, walk
 from tests.checker.samples import form_answers
 from tests.followup.conftest import enrol

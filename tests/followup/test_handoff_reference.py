@@ -5,9 +5,10 @@ from flask.testing import FlaskClient
 from itsdangerous import URLSafeSerializer
 from sqlalchemy import func, select
 
+from checker.audit import AuditEvent
 from checker.extensions import db
 from checker.followup.models import CallLink
-from checker.nurse.models import AuditEvent, Encounter
+from checker.nurse.models import Encounter
 from tests.checker.check_pages import Page, page_of
 from tests.nurse.conftest import add_nurse, sign_in
 

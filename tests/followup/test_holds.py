@@ -7,10 +7,10 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from checker.audit import AuditEvent
 from checker.extensions import db
 from checker.followup.models import new_code
 from checker.followup.patient import HOLD_AUTHOR, OPENED
-from checker.nurse.models import AuditEvent
 from tests.followup.conftest import BIRTH_YEAR, enrol, open_followup
 from tests.nurse.conftest import add_nurse, make_app
 from tests.nurse.test_redis import dispose, redis_server, redis_url  # noqa: F401  (fixtures)

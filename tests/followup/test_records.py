@@ -12,6 +12,8 @@ from sqlalchemy import delete, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from checker.clock import utcnow
+from checker.db_types import ImmutableRecord
 from checker.extensions import db
 from checker.followup.models import (
     CheckIn,
@@ -23,7 +25,6 @@ from checker.followup.models import (
     token_hash,
 )
 from checker.followup.retention import purge_ended
-from checker.nurse.models import ImmutableRecord, utcnow
 from tests.followup.conftest import enrol
 
 TABLES = ("followup_enrolment", "followup_checkin", "followup_review", "followup_purge")

@@ -18,9 +18,9 @@ from babel.dates import format_date
 from flask import Flask
 from sqlalchemy import func, select
 
+from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import EnrolmentEnd, Reminder
-from checker.nurse.models import utcnow
 from checker.settings import ConfigError, check, defaults
 from tests.faults.processes import free_port
 from tests.followup.conftest import enrol

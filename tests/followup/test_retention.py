@@ -8,10 +8,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment, EnrolmentEnd, Purge, Review
 from checker.followup.retention import check_settings, over_at, purge_ended
-from checker.nurse.models import utcnow
 from checker.settings import ConfigError
 from tests.followup.conftest import enrol
 

@@ -7,9 +7,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from checker.audit import AuditEvent
+from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import CheckIn, Review
-from checker.nurse.models import AuditEvent, utcnow
 from rules import load_protocol
 from tests.followup.conftest import enrol
 

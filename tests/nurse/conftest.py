@@ -1,5 +1,7 @@
 """Fixtures for the nurse console: an app on SQLite or PostgreSQL, nurses and a signed-in client."""
 
+import itertools
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -12,6 +14,9 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from checker import create_app
 from checker.extensions import db
@@ -44,11 +49,56 @@ def caller(days_ago: int = 2, **overrides: str) -> dict[str, str]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """The same tests on a SQLite file and on the PostgreSQL server of TEST_DATABASE_URL."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """The same tests on a SQLite file and on the PostgreSQL server of TEST_DATABASE_URL.
+
+    On PostgreSQL each test gets a database of its own, copied from one the migrations built
+    once for the run, and dropped afterwards.
+    """
     if request.param == "postgres":
-        return require_postgres_url()
-    return f"sqlite:///{tmp_path}/nurse.db"
+        template = request.getfixturevalue("migrated_postgres")
+        with postgres_copy(template) as url:
+            yield url
+        return
+    yield f"sqlite:///{tmp_path}/nurse.db"
+
+
+def _server(url: str) -> Any:
+    """An engine on the server's maintenance database, outside any transaction."""
+    return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT",
+                         poolclass=NullPool)
+
+
+@contextmanager
+def postgres_copy(template: str | None = None) -> Iterator[str]:
+    """A database of its own on TEST_DATABASE_URL's server (a copy of `template`), then dropped."""
+    server_url = require_postgres_url()
+    name = f"rc_{os.getpid()}_{next(_DATABASES)}"
+    server = _server(server_url)
+    copy = f" TEMPLATE {template}" if template else ""
+    with server.connect() as connection:
+        connection.exec_driver_sql(f"CREATE DATABASE {name}{copy}")
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        server.dispose()
+
+
+_DATABASES = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str]:
+    """The name of a PostgreSQL database the migrations built, once for the whole run."""
+    with postgres_copy() as url:
+        built = make_app(url)
+        with built.app_context():
+            flask_migrate.upgrade()
+            db.session.remove()
+            db.engine.dispose()
+        yield make_url(url).database or ""
 
 
 def make_app(url: str, **config: Any) -> Flask:
@@ -78,20 +128,18 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(database_url: str, migrated_sqlite: Path) -> Iterator[Flask]:
     """An app whose schema is built by the migrations, and removed again afterwards.
 
-    On SQLite each test gets a copy of a file the migrations built once (the same schema,
-    without running them for every test); tests/nurse/test_migrations.py runs them itself.
+    Each test gets a copy of a database the migrations built once (the same schema, without
+    running them for every test): a SQLite file, or a PostgreSQL database made from a template;
+    tests/nurse/test_migrations.py runs the migrations itself.
     """
     sqlite_file = database_url.removeprefix("sqlite:///")
     if sqlite_file != database_url:
         shutil.copyfile(migrated_sqlite, sqlite_file)
-        app = make_app(database_url)
-        yield app
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        return
-    with migrated_app(database_url) as app:
-        yield app
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
 
 @contextmanager

@@ -11,9 +11,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
+from checker import audit as audit_log
+from checker.audit import AuditEvent
 from checker.extensions import db
-from checker.nurse import audit as audit_log
-from checker.nurse.models import AuditEvent
 from tests.nurse.test_records import find, save
 
 

@@ -12,11 +12,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
+from checker import audit as audit_log
+from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import CallLink, CheckIn, EnrolmentEnd, Reminder
 from checker.followup.retention import purge_ended
-from checker.nurse import audit as audit_log
-from checker.nurse.models import utcnow
 from checker.settings import ConfigError
 from tests.followup.conftest import enrol
 from tests.nurse.conftest import add_nurse, make_app, migrated_app, sign_in

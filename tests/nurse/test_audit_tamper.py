@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
+from checker import audit as audit_log
+from checker.audit import AuditEvent
 from checker.extensions import db
 from checker.followup.models import CheckIn, Review
-from checker.nurse import audit as audit_log
-from checker.nurse.models import AuditEvent
 from tests.followup.conftest import enrol
 from tests.nurse.test_records import save
 

@@ -8,7 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from checker.extensions import db
-from checker.nurse import LAST_SEEN, auth, models
+from checker.idle import LAST_SEEN
+from checker.nurse import auth, models
 from checker.nurse.models import Nurse
 from tests.nurse.conftest import PASSWORD, add_nurse, sign_in
 

@@ -16,9 +16,10 @@ from sqlalchemy import URL, create_engine, make_url, select, text
 from sqlalchemy.exc import DBAPIError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
+from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment
-from checker.nurse.models import Encounter, utcnow
+from checker.nurse.models import Encounter
 from tests.followup.conftest import enrol
 from tests.nurse.conftest import add_nurse, make_app, sign_in
 from tests.nurse.test_records import save

@@ -8,8 +8,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from checker.audit import AuditEvent
 from checker.extensions import db
-from checker.nurse.models import AuditEvent
 from tests.nurse.conftest import CALM_ANSWERS, call_data, new_call
 
 FEVER = {k: v for k, v in CALM_ANSWERS.items() if k != "temperature_not_measured"}

@@ -9,8 +9,9 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from checker.audit import AuditEvent
 from checker.extensions import db
-from checker.nurse.models import Addendum, AuditEvent, Encounter, Nurse
+from checker.nurse.models import Addendum, Encounter, Nurse
 from tests.nurse.test_records import save
 
 # Every way a change can reach the database without going through an ORM flush.

@@ -8,8 +8,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 
+from checker.audit import AuditEvent
 from checker.extensions import db
-from checker.nurse.models import AuditEvent
 from checker.nurse.search import outside_models
 from tests.nurse.test_records import find, save
 

@@ -8,8 +8,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, text
 
+from checker.audit import AuditEvent
+from checker.db_types import ImmutableRecord
 from checker.extensions import db
-from checker.nurse.models import Addendum, AuditEvent, Encounter, ImmutableRecord
+from checker.nurse.models import Addendum, Encounter
 from tests.nurse.conftest import call_data, caller, new_call
 
 

@@ -9,8 +9,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 import checker.nurse.replay
+from checker.audit import AuditEvent
 from checker.extensions import db
-from checker.nurse.models import AuditEvent, Encounter
+from checker.nurse.models import Encounter
 from rules import load_protocol
 from tests.nurse.conftest import CALM_ANSWERS, call_data, new_call
 from tests.protocol_data import as_version, next_version, served_source

@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from checker.audit import AuditEvent
 from checker.extensions import db
-from checker.nurse.models import AuditEvent, Encounter
+from checker.nurse.models import Encounter
 from checker.nurse.reports import safe_cell
 from tests.nurse.conftest import CALM_ANSWERS, add_nurse, call_data, new_call, sign_in
 

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from checker.extensions import db
-from checker.nurse import LAST_SEEN
+from checker.idle import LAST_SEEN
 from checker.nurse.models import Encounter
 from tests.nurse.conftest import PASSWORD, add_nurse, call_data, new_call, sign_in
 

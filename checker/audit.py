@@ -1,4 +1,7 @@
-"""The audit log, and the keyed chain that seals every record: appending, sealing and the key."""
+"""The audit log, and the keyed chain that seals every record: appending, sealing and the key.
+
+Every part of the app writes here: the nurse's console and records, and the follow-up.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,9 @@ from typing import Any
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import (
+    JSON,
     Column,
+    ForeignKey,
     Integer,
     MetaData,
     String,
@@ -25,10 +30,11 @@ from sqlalchemy import (
 )
 from sqlalchemy import inspect as inspect_db
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from checker.clock import utcnow
+from checker.db_types import UTCDateTime, append_only
 from checker.extensions import db
-from checker.nurse.models import AuditEvent, UTCDateTime, utcnow
 from checker.settings import ConfigError
 
 # The link before the first event, and before the first entry of the keyed chain.
@@ -52,6 +58,28 @@ SEALED: dict[str, str] = {
 }
 
 commands = AppGroup("audit", help="Check the audit log and the records it seals.")
+
+
+class AuditEvent(db.Model):
+    """Who looked at which records, and when: one link of a hash chain (see `append`)."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), index=True)
+    nurse_name: Mapped[str] = mapped_column(String(80), server_default="")
+    action: Mapped[str] = mapped_column(String(40))
+    encounter_id: Mapped[int | None] = mapped_column(ForeignKey("encounter.id"), index=True)
+    # The ids a list or search page showed, in order; the search words are never kept.
+    shown_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The hash of the event before (zeros for the first) and of this event's content with it;
+    # a row inserted around the app gets empty hashes, which `flask audit verify` reports.
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="")
+    hash: Mapped[str] = mapped_column(String(64), server_default="")
+
+
+append_only(AuditEvent)
 
 # One entry per record row: the row's digest, chained by an HMAC with a key kept outside.
 record_seal = db.Table(
