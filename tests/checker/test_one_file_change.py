@@ -1,4 +1,7 @@
-"""A protocol change is one file: a new yes/no question with a rule reaches every part."""
+"""A protocol change is one file: a new yes/no question with a rule reaches every part.
+
+The question is added to the tests' own protocol, served in place of the released ones.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from rules import Protocol, assess, parse_protocol
 from rules.verify import Verifier
 from tests.bench.strategies import valid_temperature
 from tests.nurse.conftest import add_nurse, make_app, sign_in
-from tests.protocol_data import as_version, mildest, next_version, served_source, value_strategies
+from tests.protocol_data import as_version, mildest, next_version, own_source, value_strategies
 
 QUESTION = """[[question]]
 id = "new_rash"
@@ -38,8 +41,8 @@ source = "D (call for a new rash)"
 
 @functools.cache
 def with_rash() -> Protocol:
-    """The served protocol with one more yes/no question and the rule that reads it."""
-    text = served_source()
+    """The tests' own protocol with one more yes/no question and the rule that reads it."""
+    text = own_source()
     anchor = '[[question]]\nid = "days_since_procedure"'
     text = text.replace(anchor, QUESTION + anchor, 1)
     text = text.replace("# Advice, in the order", RULE + "# Advice, in the order", 1)

@@ -21,19 +21,25 @@ from sqlalchemy.pool import NullPool
 from checker import create_app
 from checker.extensions import db
 from checker.nurse.models import Nurse
-from checker.nurse.questions import DAYS
+from checker.nurse.questions import asked_questions
+from rules import Protocol, load_protocol
 from tests.protocol_data import as_form, mildest
 from tests.support import require_postgres_url
 
 PASSWORD = "a long and secret passphrase"
-# The answers the nurse asks, built from the protocol as the console posts them: every one its
-# mildest, with a little pain that rest eases and the temperature not taken. A decided
-# self-care call. The day count is not asked: it follows from the procedure date.
-CALM_ANSWERS = {
-    name: value
-    for name, value in as_form(mildest(pain_score=2, pain_relieved=True, temperature=None)).items()
-    if name != DAYS
-}
+def calm_answers(protocol: Protocol | None = None) -> dict[str, str]:
+    """The answers the nurse asks, as the console posts them, built from the protocol.
+
+    Every one its mildest, with a little pain that rest eases and the temperature not taken:
+    a decided self-care call. The day count is not asked: it follows from the procedure date.
+    """
+    protocol = protocol or load_protocol()
+    answers = mildest(protocol, pain_score=2, pain_relieved=True, temperature=None)
+    asked = {q.id for q in asked_questions(protocol)}
+    return as_form({k: v for k, v in answers.items() if k in asked}, protocol)
+
+
+CALM_ANSWERS = calm_answers()
 
 
 def caller(days_ago: int = 2, **overrides: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 
 from rules import Protocol, load_protocol
 from rules.loader import PROTOCOLS
-from tests.protocol_data import mildest
+from tests.protocol_data import mildest, own_source
 
 # A complete answer set in which nothing is wrong: the mildest answer to every question, built
 # from the protocol's own questions, on day 1 with light everyday activity.
@@ -36,8 +36,8 @@ def protocol() -> Protocol:
 
 @pytest.fixture
 def protocol_text() -> str:
-    """The shipped protocol file's text, to break on purpose."""
-    return shipped_path().read_text(encoding="utf-8")
+    """The text of the tests' own full-size protocol, to break on purpose (never the served one)."""
+    return own_source()
 
 
 @pytest.fixture

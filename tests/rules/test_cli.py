@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.rules.conftest import CALM, calm, shipped_path
+from tests.protocol_data import own_source
+from tests.rules.conftest import CALM, calm
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,7 +67,7 @@ def test_verify_proves_the_shipped_protocol_and_exits_0() -> None:
 
 
 def test_verify_exits_1_on_a_broken_protocol(tmp_path) -> None:
-    text = shipped_path().read_text(encoding="utf-8")
+    text = own_source()
     broken = tmp_path / "broken.toml"
     broken.write_text(text.replace('"fainted = yes"', '"fainted = no"'), encoding="utf-8")
     done = run("verify", "--protocol", str(broken))

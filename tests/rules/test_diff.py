@@ -11,7 +11,7 @@ import pytest
 
 from rules import assess, find_release, parse_protocol
 from rules.diff import _Space, diff
-from tests.rules.conftest import shipped_path
+from tests.protocol_data import OWN_PROTOCOL
 
 
 def release(version: str):
@@ -22,7 +22,7 @@ def release(version: str):
 
 
 def lowered(text: str) -> str:
-    """The served protocol with the fever threshold raised: some fevers are told less."""
+    """The tests' own protocol with the fever threshold raised: some fevers are told less."""
     changed = text.replace('when = "temperature >= 38.0"', 'when = "temperature >= 38.5"', 1)
     assert changed != text
     return re.sub(r'(?m)^version = "[0-9.]+"$', 'version = "9.9.9"', changed, count=1)
@@ -83,12 +83,12 @@ def test_the_command_prints_the_lowering_first_and_fails_on_it(
 ) -> None:
     path = tmp_path / "lowered.toml"
     path.write_text(lowered(protocol_text), encoding="utf-8")
-    done = run("diff", str(shipped_path()), str(path), "--fail-on-lower")
+    done = run("diff", str(OWN_PROTOCOL), str(path), "--fail-on-lower")
     assert done.returncode == 1, done.stderr
     down = done.stdout.index("move DOWN")
     assert down < done.stdout.index("move up") < done.stdout.index("Advice:")
     assert "call_doctor_now -> self_care" in done.stdout
-    assert run("diff", str(shipped_path()), str(path)).returncode == 0
+    assert run("diff", str(OWN_PROTOCOL), str(path)).returncode == 0
 
 
 @pytest.mark.parametrize("args", [("1.0.0", "1.1.0"), ("1.0.0", "1.1.0", "--fail-on-lower")])
@@ -111,7 +111,7 @@ def test_a_moved_threshold_lists_the_condition_and_every_text_and_sentence_it_ch
     protocol_text: str,
 ) -> None:
     new = parse_protocol(lowered(protocol_text).encode(), "9.9.9.toml")
-    found = diff(parse_protocol(protocol_text.encode(), "served.toml"), new)
+    found = diff(parse_protocol(protocol_text.encode(), "own.toml"), new)
     [rule] = found.rules_changed
     assert (rule.id, rule.old_when, rule.new_when) == (
         "N2", "temperature >= 38.0", "temperature >= 38.5"
@@ -134,14 +134,14 @@ def test_a_moved_threshold_lists_the_condition_and_every_text_and_sentence_it_ch
 def test_the_plain_and_markdown_reports_show_old_and_new(protocol_text: str, tmp_path) -> None:
     path = tmp_path / "9.9.9.toml"
     path.write_text(lowered(protocol_text), encoding="utf-8")
-    plain = run("diff", str(shipped_path()), str(path)).stdout
+    plain = run("diff", str(OWN_PROTOCOL), str(path)).stdout
     assert "Rules:\n  changed: N2: `temperature >= 38.0` -> `temperature >= 38.5`\n" in plain
     assert (
         "  rule N2 sign (en): 'you have a fever of 38.0 °C (100.4 °F) or higher' -> "
         "'you have a fever of 38.5 °C (101.3 °F) or higher'\n"
     ) in plain
     assert "Call-back sentences:\n  call_back N2 sentence (en): " in plain
-    markdown = run("diff", str(shipped_path()), str(path), "--markdown").stdout
+    markdown = run("diff", str(OWN_PROTOCOL), str(path), "--markdown").stdout
     assert "## Rules\n\n- changed: N2: `temperature >= 38.0` → `temperature >= 38.5`" in markdown
     assert (
         "- rule N2 sign (es): “tiene fiebre de 38,0 °C (100,4 °F) o más” → "
