@@ -26,7 +26,6 @@ from checker.answer_form import (
 from checker.public.steps import Step, steps_for
 from rules import AnswerError, Protocol, Question, assess
 from rules.model import TEMPERATURE
-from rules.partial import compiled_decision
 from rules.space import domain
 
 EMERGENCY = "emergency"
@@ -121,11 +120,11 @@ class Check:
 
     def emergency(self) -> dict[str, Any] | None:
         """The assessment if the answers given so far already mean an emergency."""
-        # The generated decision, the engine's by test, asks only which disposition; the whole
-        # assessment is made only for an emergency.
-        if compiled_decision(self.protocol)(self.answers) == EMERGENCY:
-            return self.assess()
-        return None  # None too when the reader let through what the rules refuse: a safety net
+        try:
+            result = self.assess()
+        except AnswerError:
+            return None  # the reader let through what the rules refuse: a safety net
+        return result if result["disposition"] == EMERGENCY else None
 
     def _keep_urgent_readings(self) -> None:
         """Answers sent twice, read their more urgent way, when that way means an emergency.
