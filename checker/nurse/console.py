@@ -262,53 +262,93 @@ def save_call() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, 
     """Update the assessment, or close the call and save the encounter once."""
     protocol = load_protocol()
     if not current_user.is_authenticated:
-        # Signed out (after idling, say): answer with the call itself and a sign-in block.
-        sign_in, refused = _sign_in_block()
-        if refused is not None:
-            form, close, triage, _ = _read(protocol)
-            headers = {"Retry-After": "60"} if refused.status == 429 else {}
-            page = _render(form, close, triage, protocol, sign_in=sign_in,
-                           sign_in_message=refused.message,
-                           resume_action=request.form.get("action") or "update")
-            return page, refused.status, headers
+        signed_out = _signed_out_page(protocol)
+        if signed_out is not None:
+            return signed_out
     form, close, triage, call = _read(protocol)
     if request.form.get("action") != "save":
         return _render(form, close, triage, protocol)
-    if call is None:
-        # A fresh token here would let the same call be saved twice: the nurse saves again.
-        return _render(form, close, triage, protocol, token_problem=NO_TOKEN), 400
+    # A fresh token here would let the same call be saved twice: the nurse saves again.
+    problem = NO_TOKEN if call is None else _link_problem()
+    if call is None or problem is not None:
+        return _render(form, close, triage, protocol, token_problem=problem), 400
+    final = _closing_disposition(protocol, form, close, triage)
+    if final is None:
+        return _render(form, close, triage, protocol, tried_to_save=True)
+    token, started = call
+    facts = _note_facts(form, close, triage, final, started)
+    return _save_once(protocol, form, close, triage, facts, token)
+
+
+def _signed_out_page(protocol: Protocol) -> tuple[str, int, dict[str, str]] | None:
+    """Signed out (after idling, say): the call itself with a sign-in block, unless signing in
+    from that block has just worked."""
+    sign_in, refused = _sign_in_block()
+    if refused is None:
+        return None
+    form, close, triage, _ = _read(protocol)
+    headers = {"Retry-After": "60"} if refused.status == 429 else {}
+    page = _render(form, close, triage, protocol, sign_in=sign_in,
+                   sign_in_message=refused.message,
+                   resume_action=request.form.get("action") or "update")
+    return page, refused.status, headers
+
+
+def _link_problem() -> str | None:
+    """Why the call cannot be linked to the check-in or code it was opened from, if it cannot."""
     twice = sent_twice(request.form)
     if twice:
         # Linked to either check-in, the call could say it answered the wrong one.
-        problem = NAMED_TWICE.format(what=WHAT[twice], where=WHERE[twice])
-        return _render(form, close, triage, protocol, token_problem=problem), 400
+        return NAMED_TWICE.format(what=WHAT[twice], where=WHERE[twice])
     if not handoff.reference_ok(request.form):
         # A check-in number typed into the form, or one opened by someone else: link nothing.
-        return _render(form, close, triage, protocol, token_problem=handoff.BAD_REFERENCE), 400
-    token, started = call
+        return handoff.BAD_REFERENCE
+    return None
+
+
+def _closing_disposition(
+    protocol: Protocol, form: CallForm, close: CloseForm, triage: Triage
+) -> str | None:
+    """The final disposition when the call can be closed; None when it cannot, with the reasons
+    marked on the forms."""
     valid = form.validate() & close.validate()
     engine = triage.assessment["disposition"]
     final = close.final_disposition.data or engine
     if final not in protocol.rank:
         close.final_disposition.errors = [BAD_FINAL]
         valid, final = False, engine
-    if not triage.decided:
-        close.final_disposition.errors = list(close.final_disposition.errors) + [
-            "This call is not decided yet, so it cannot be closed. Still to ask: "
-            + "; ".join(still_to_ask(protocol, triage))
-        ]
-        valid = False
-    if is_lower(protocol, final, engine) and not (close.override_reason.data or "").strip():
-        close.override_reason.errors = list(close.override_reason.errors) + [
-            "Give a reason for choosing a less urgent disposition than the protocol's."
-        ]
-        valid = False
-    if not valid or triage.errors:
-        return _render(form, close, triage, protocol, tried_to_save=True)
+    valid &= _decided(protocol, close, triage)
+    valid &= _override_explained(protocol, close, final, engine)
+    return final if valid and not triage.errors else None
 
-    ended = utcnow()
-    facts = NoteFacts(
-        nurse=current_user.username, started_at=started, ended_at=ended,
+
+def _decided(protocol: Protocol, close: CloseForm, triage: Triage) -> bool:
+    """Whether the call is decided; if not, the questions still to ask are marked."""
+    if triage.decided:
+        return True
+    close.final_disposition.errors = list(close.final_disposition.errors) + [
+        "This call is not decided yet, so it cannot be closed. Still to ask: "
+        + "; ".join(still_to_ask(protocol, triage))
+    ]
+    return False
+
+
+def _override_explained(protocol: Protocol, close: CloseForm, final: str, engine: str) -> bool:
+    """Whether a final disposition less urgent than the protocol's has a reason; marked if not."""
+    if not is_lower(protocol, final, engine) or (close.override_reason.data or "").strip():
+        return True
+    close.override_reason.errors = list(close.override_reason.errors) + [
+        "Give a reason for choosing a less urgent disposition than the protocol's."
+    ]
+    return False
+
+
+def _note_facts(
+    form: CallForm, close: CloseForm, triage: Triage, final: str, started: datetime
+) -> NoteFacts:
+    """What the note and the encounter record of a call closed now say."""
+    return NoteFacts(
+        nurse=current_user.username, started_at=started, ended_at=utcnow(),
         patient_name=form.patient_name.data.strip(), date_of_birth=form.date_of_birth.data,
         record_number=(form.record_number.data or "").strip(),
         callback_number=form.callback_number.data.strip(), caller=form.caller.data,
@@ -317,9 +357,22 @@ def save_call() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, 
         override_reason=(close.override_reason.data or "").strip(),
         advice_given=list(close.advice_given.data or []), notes=close.notes.data or "",
     )
+
+
+def _saved_encounter(token: str) -> int | None:
+    """The id of the encounter already saved from this call's form, if any."""
+    return db.session.scalar(select(Encounter.id).filter_by(submit_token=token))
+
+
+def _save_once(
+    protocol: Protocol, form: CallForm, close: CloseForm, triage: Triage, facts: NoteFacts,
+    token: str,
+) -> Response | tuple[str, int]:
+    """Save the encounter unless this call was saved already, and show the saved record; on a
+    database outage, the call again with its note to copy."""
     note = build_note(facts, protocol, clinic_zone(current_app.config))
     try:
-        existing = db.session.scalar(select(Encounter.id).filter_by(submit_token=token))
+        existing = _saved_encounter(token)
         if existing is not None:
             flash("This call was already saved; here is the saved record.")
             return redirect(url_for("nurse.encounter", encounter_id=existing))
@@ -330,7 +383,7 @@ def save_call() -> Response | str | tuple[str, int] | tuple[str, int, dict[str, 
     except IntegrityError:
         # The same form arrived twice at once: the first insert won, so show that one.
         db.session.rollback()
-        existing = db.session.scalar(select(Encounter.id).filter_by(submit_token=token))
+        existing = _saved_encounter(token)
         if existing is None:
             raise
         return redirect(url_for("nurse.encounter", encounter_id=existing))
