@@ -1,11 +1,17 @@
-"""The protocol compiled, once per protocol, into plain Python functions.
+"""The protocol compiled, once per protocol, into plain Python functions: the engine's fast path.
 
-`assess` takes the common case, a complete and valid answer set, through one generated
-function: each answer's check, each rule, the disposition, the reasons and the advice as
-straight-line code over local variables. Anything else (a partial answer set, a wrong type, an
-unknown key) returns None and is assessed by the interpreted engine, which names every error;
-so the compiled path can only be faster, never different. `disposition` is the bare decision
-for validated answers, as an if-chain in priority order.
+What it buys (bench/README.md, "Speed machinery"): `rules.assess` on a complete answer set is
+about 4x faster than the interpreted engine (3.7 against 15.8 µs), which is most of the way
+to the 5 µs target; a JSON API request is about 20% faster for it. `rules.engine.assess` is
+the only caller, and the seam: it tries `compiled_assess`'s function first.
+
+That function takes the common case, a complete and valid answer set: each answer's check,
+each rule, the disposition, the reasons and the advice as straight-line code over local
+variables. Anything else (a partial answer set, a wrong type, an unknown key) returns None and
+is assessed by the interpreted engine, which names every error; so the compiled path can only
+be faster, never different (tests/rules/test_compiled.py). `compiled_disposition`, the bare
+decision for validated answers as an if-chain in priority order, is what the benchmark holds
+to a minimal hand-written if/else; nothing in the app calls it.
 """
 
 from __future__ import annotations
@@ -156,8 +162,13 @@ def _reason(protocol: Protocol, index: int, texts: Mapping[str, str]) -> list[st
 
 def _source(protocol: Protocol, texts: Mapping[str, Any], decision_only: bool = False) -> str:
     """The generated assess function's source; with decision_only, it returns the id alone."""
-    lines = ["def assess(a):", "    if type(a) is not dict or not a.keys() <= KNOWN: return None"]
-    lines.append("    g = a.get")  # one attribute lookup for all the answers
+    # Fewer answers than the questions always asked: partial, left to the interpreted engine
+    # at once rather than after checking the answers it has.
+    lines = [
+        "def assess(a):",
+        "    if type(a) is not dict or len(a) < REQUIRED or not a.keys() <= KNOWN: return None",
+        "    g = a.get",  # one attribute lookup for all the answers
+    ]
     for question in protocol.questions:
         lines += _check(question)
     for question in protocol.questions:
@@ -208,11 +219,13 @@ def _source(protocol: Protocol, texts: Mapping[str, Any], decision_only: bool = 
 
 def generated_namespace(protocol: Protocol) -> dict[str, Any]:
     """What generated code may use: the missing marker, the reading of a temperature with a
-    fresh memo per question, the question ids and choice sets, a few builtins; nothing else."""
+    fresh memo per question, the question ids, how many are always asked, the choice sets and
+    a few builtins; nothing else."""
     namespace: dict[str, Any] = {
         "M": _MISSING,
         "T": _temperature,
         "KNOWN": frozenset(protocol.by_id),
+        "REQUIRED": sum(1 for q in protocol.questions if q.asked_when is None),
         "__builtins__": {"type": type, "dict": dict, "list": list, "len": len, "int": int,
                          "float": float, "str": str},
     }
