@@ -1,4 +1,6 @@
-"""The clinical policy as hand-written ifs: the benchmark's baseline and a cross-check."""
+"""The clinical policy of protocol 1.2.0 as hand-written ifs: the benchmark's baseline and a
+cross-check of the engine, held to `rules.find_release("1.2.0")` (not to the served protocol,
+so a new protocol version changes nothing here)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any
 
-from rules import AnswerError, load_protocol
+from rules import AnswerError, Protocol, find_release
+
+VERSION = "1.2.0"  # the released protocol whose policy the ifs below write out
+
+
+def _release(version: str) -> Protocol:
+    """The released protocol of this version."""
+    protocol = find_release(version)
+    if protocol is None:
+        raise LookupError(f"protocol {version} is not released")
+    return protocol
+
 
 # Only the wording and the asking order come from the protocol file; every decision is below.
-_PROTOCOL = load_protocol()
-_ORDER = {q.id: i for i, q in enumerate(_PROTOCOL.questions)}
+PROTOCOL = _release(VERSION)
+_ORDER = {q.id: i for i, q in enumerate(PROTOCOL.questions)}
 
 _YES_NO = frozenset(
     {
@@ -159,9 +172,9 @@ def _wording(emergency_number: str) -> tuple[dict[str, str], dict[str, str], tup
     def fill(text: str) -> str:
         return text.replace("{emergency_number}", emergency_number)
 
-    explain = {r.id: fill(r.explain) for r in _PROTOCOL.rules}
-    advice = {a.id: fill(a.text) for a in _PROTOCOL.advice}
-    return explain, advice, tuple(fill(line) for line in _PROTOCOL.call_back)
+    explain = {r.id: fill(r.explain) for r in PROTOCOL.rules}
+    advice = {a.id: fill(a.text) for a in PROTOCOL.advice}
+    return explain, advice, tuple(fill(line) for line in PROTOCOL.call_back)
 
 
 def assess(answers: object, protocol: object = None, *, emergency_number: str = "911") -> dict:
@@ -233,7 +246,7 @@ def assess(answers: object, protocol: object = None, *, emergency_number: str = 
         "advice": [{"id": a, "text": advice_text[a]} for a in advice_ids],
         "call_back_if": [] if disposition == "emergency" else list(call_back),
         "could_raise": sorted(could_raise, key=_ORDER.__getitem__),
-        "protocol": dict(_PROTOCOL.identity),
+        "protocol": dict(PROTOCOL.identity),
     }
 
 
@@ -244,10 +257,18 @@ def _is_not(value: str | None, choice: str) -> bool | None:
 
 def _advice(v: dict[str, Any], disposition: str, decided: bool) -> list[str]:
     """Advice ids whose condition surely holds, in the order they are shown."""
-    days, pain = v.get("days_since_procedure"), v.get("pain_score")
-    activity, thinner = v.get("activity"), v.get("blood_thinner")
-    swelling = v.get("swelling")
+    pain = v.get("pain_score")
     in_pain = pain is not None and pain >= 1
+    advice = _activity_advice(v.get("days_since_procedure"), v.get("activity"))
+    if disposition == "self_care" and decided and in_pain and pain <= 4:
+        advice.append("soreness_normal")
+    advice += _pain_advice(v, in_pain)
+    advice.append("bandage")
+    return advice + _later_advice(v)
+
+
+def _activity_advice(days: int | None, activity: str | None) -> list[str]:
+    """Rest on the day of the procedure, then activity little by little."""
     advice = []
     if days == 0:
         advice.append("rest_today")
@@ -255,18 +276,28 @@ def _advice(v: dict[str, Any], disposition: str, decided: bool) -> list[str]:
         advice.append("gradual_activity")
         if activity == "resting":
             advice.append("move_around")
-    if disposition == "self_care" and decided and in_pain and pain <= 4:
-        advice.append("soreness_normal")
+    return advice
+
+
+def _pain_advice(v: dict[str, Any], in_pain: bool) -> list[str]:
+    """Ice for pain or swelling; pain relievers as the blood thinner answer allows."""
+    swelling, thinner = v.get("swelling"), v.get("blood_thinner")
+    advice = []
     if in_pain or (swelling is not None and swelling != "none"):
         advice.append("ice")
     if in_pain and thinner is False:
         advice.append("nsaid")
     if in_pain and thinner is True:
         advice.append("nsaid_caution")
-    advice.append("bandage")
+    return advice
+
+
+def _later_advice(v: dict[str, Any]) -> list[str]:
+    """The advice shown after the bandage's: pressure, lifting, bones, a thermometer."""
+    advice = []
     if v.get("bleeding") == "spotting":
         advice.append("pressure")
-    if activity == "strenuous":
+    if v.get("activity") == "strenuous":
         advice.append("avoid_lifting")
     if v.get("osteoporosis") is True:
         advice.append("bone_health")
@@ -277,7 +308,6 @@ def _advice(v: dict[str, Any], disposition: str, decided: bool) -> list[str]:
 
 def decide(v: dict[str, Any]) -> str:
     """The disposition alone, for complete checked answers: the minimal if/else of the policy."""
-    temperature = v["temperature"]
     if (
         v["chest_symptoms"]
         or v["leg_weakness"]
@@ -288,7 +318,7 @@ def decide(v: dict[str, Any]) -> str:
         return "emergency"
     if (
         v["numbness_tingling"]
-        or (temperature is not None and temperature >= 38.0)
+        or (v["temperature"] or 0.0) >= 38.0  # None: not measured (a reading is 34 to 43)
         or v["drainage"]
         or v["bleeding"] == "soaking"
         or v["headache"] == "severe"
@@ -296,7 +326,12 @@ def decide(v: dict[str, Any]) -> str:
         or v["activity"] == "unable"
     ):
         return "call_doctor_now"
-    if (
+    return "call_doctor_today" if _today(v) else "self_care"
+
+
+def _today(v: dict[str, Any]) -> bool:
+    """Whether complete checked answers meet a call-the-doctor-today rule."""
+    return (  # every operand is a bool: a yes/no answer or a comparison
         v["pain_trend"] == "worse"
         or v["swelling"] == "increasing"
         or v["redness"] == "spreading"
@@ -304,6 +339,4 @@ def decide(v: dict[str, Any]) -> str:
         or v["headache"] == "mild"
         or v["new_back_pain"]
         or (v["days_since_procedure"] >= 3 and v["pain_score"] >= 5 and v["pain_trend"] != "better")
-    ):
-        return "call_doctor_today"
-    return "self_care"
+    )

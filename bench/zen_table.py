@@ -1,4 +1,7 @@
-"""The same policy as a GoRules JDM decision graph, evaluated by zen-engine."""
+"""The same policy as a GoRules JDM decision graph, evaluated by zen-engine.
+
+Like `bench/handwritten.py`, it writes out protocol 1.2.0 (`handwritten.VERSION`), and its
+tests hold it to the engine running that release."""
 
 from __future__ import annotations
 
@@ -80,7 +83,8 @@ _ADVICE_ROWS: tuple[tuple[str, dict[str, str]], ...] = (
         "move_around",
         {"disposition": _CALMER, "activity": '"resting"', "days_since_procedure": ">= 1"},
     ),
-    ("soreness_normal", {"disposition": '"self_care"', "pain_score": ">= 1"}),
+    # Complete answer sets only, so always decided: "decided = yes" needs no column.
+    ("soreness_normal", {"disposition": '"self_care"', "pain_score": "$ >= 1 and $ <= 4"}),
     # One row for "pain or swelling", so the id is collected once when both hold.
     ("ice", {"disposition": _CALMER, "pain_score": '$ >= 1 or swelling != "none"'}),
     ("nsaid", {"disposition": _CALMER, "pain_score": ">= 1", "blood_thinner": "false"}),

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from hypothesis import strategies as st
 
+from rules import Protocol, load_protocol
 from tests.protocol_data import guarded, value_strategies
 
 # Tenths and hundredths near the thresholds find rounding mistakes; wide floats find range ones.
@@ -32,22 +35,47 @@ valid_temperature = st.one_of(
 )
 
 
+@lru_cache(maxsize=16)
+def _every_answer(temperatures: st.SearchStrategy, protocol: Protocol | None) -> st.SearchStrategy:
+    """One answer to each question, built once: a strategy made per draw is validated per draw,
+    which was most of these tests' time."""
+    return st.fixed_dictionaries(value_strategies(temperatures, protocol))
+
+
 @st.composite
-def complete_answers(draw: st.DrawFn, temperatures: st.SearchStrategy = valid_temperature):
-    """Every question answered; one asked under a condition left out sometimes when it fails."""
-    drawn = draw(st.fixed_dictionaries(value_strategies(temperatures)))
-    for question in guarded():
+def complete_answers(
+    draw: st.DrawFn,
+    temperatures: st.SearchStrategy = valid_temperature,
+    protocol: Protocol | None = None,
+):
+    """Every question of the protocol (the served one by default) answered; one asked under a
+    condition left out sometimes when it fails."""
+    drawn = draw(_every_answer(temperatures, protocol))
+    for question in guarded(protocol):
         if question.asked_when.evaluate(drawn) is False and draw(st.booleans()):
             del drawn[question.id]
     return drawn
 
 
 @st.composite
-def partial_answers(draw: st.DrawFn, temperatures: st.SearchStrategy = valid_temperature):
+def partial_answers(
+    draw: st.DrawFn,
+    temperatures: st.SearchStrategy = valid_temperature,
+    protocol: Protocol | None = None,
+):
     """Any subset of the questions answered, as on a call a nurse has not finished."""
-    drawn = draw(complete_answers(temperatures))
-    keep = draw(st.sets(st.sampled_from(sorted(drawn))))
+    drawn = draw(complete_answers(temperatures, protocol))
+    keep = draw(_subsets(tuple(sorted(drawn))))
     return {key: value for key, value in drawn.items() if key in keep}
+
+
+@lru_cache(maxsize=16)
+def _subsets(keys: tuple[str, ...], max_size: int | None = None) -> st.SearchStrategy:
+    """Sets of these keys, the strategy built once per key tuple (see _every_answer)."""
+    return st.sets(st.sampled_from(keys), max_size=max_size)
+
+
+UNKNOWN_KEYS = st.sets(st.sampled_from(["pain", "Fainted", "", "temp", "notes"]), max_size=2)
 
 
 wrong_value = st.one_of(
@@ -71,11 +99,13 @@ wrong_value = st.one_of(
 
 
 @st.composite
-def any_answers(draw: st.DrawFn):
-    """A partial answer set with some answers possibly wrong and unknown keys added."""
-    drawn = draw(partial_answers(temperature))
-    for key in draw(st.sets(st.sampled_from(sorted(drawn)), max_size=3)) if drawn else ():
+def any_answers(draw: st.DrawFn, protocol: Protocol | None = None):
+    """A partial answer set with up to three questions, answered or not, given a value that may
+    be wrong, and unknown keys added."""
+    drawn = draw(partial_answers(temperature, protocol))
+    ids = tuple(q.id for q in (protocol or load_protocol()).questions)
+    for key in draw(_subsets(ids, 3)):
         drawn[key] = draw(wrong_value)
-    for key in draw(st.sets(st.sampled_from(["pain", "Fainted", "", "temp", "notes"]), max_size=2)):
+    for key in draw(UNKNOWN_KEYS):
         drawn[key] = draw(wrong_value)
     return drawn
