@@ -9,30 +9,46 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any, TypeVar
 
-from rules.model import CallBackItem, Disposition, Protocol, Rule
+from rules.model import Advice, CallBackItem, Disposition, Group, Protocol, Question, Rule
 
 TextKey = tuple[str, str, str]
 # (language, kind, item id, field)
 LanguageKey = tuple[str, str, str, str]
+_Item = TypeVar("_Item", Group, Disposition, Question, Rule, Advice)
+
+
+# The text fields of each kind of item, in the order the texts are listed; a question's
+# choices add one text each ("choices.<choice id>").
+TEXT_FIELDS: dict[str, tuple[str, ...]] = {
+    "group": ("title", "hint"),
+    "disposition": ("headline", "detail", "call_back_action"),
+    "question": ("text", "hint", "note"),
+    "rule": ("explain", "sign"),
+    "advice": ("text", "note"),
+}
+
+
+def _items(protocol: Protocol) -> tuple[tuple[str, tuple[Any, ...]], ...]:
+    """Each kind of item with texts, with the protocol's items of that kind."""
+    return (
+        ("group", protocol.groups),
+        ("disposition", protocol.dispositions),
+        ("question", protocol.questions),
+        ("rule", protocol.rules),
+        ("advice", protocol.advice),
+    )
 
 
 def own_texts(protocol: Protocol) -> dict[TextKey, str]:
     """Every non-empty text in the file's own language, notes and free call-back text too."""
     texts: dict[TextKey, str] = {("protocol", "protocol", "title"): protocol.title}
-    for g in protocol.groups:
-        texts.update({("group", g.id, "title"): g.title, ("group", g.id, "hint"): g.hint})
-    for d in protocol.dispositions:
-        for name in ("headline", "detail", "call_back_action"):
-            texts[("disposition", d.id, name)] = getattr(d, name)
-    for q in protocol.questions:
-        for name in ("text", "hint", "note"):
-            texts[("question", q.id, name)] = getattr(q, name)
-        texts.update({("question", q.id, f"choices.{c.id}"): c.text for c in q.choices})
-    for r in protocol.rules:
-        texts.update({("rule", r.id, "explain"): r.explain, ("rule", r.id, "sign"): r.sign})
-    for a in protocol.advice:
-        texts.update({("advice", a.id, "text"): a.text, ("advice", a.id, "note"): a.note})
+    for kind, items in _items(protocol):
+        for item in items:
+            texts.update({(kind, item.id, name): getattr(item, name) for name in TEXT_FIELDS[kind]})
+            if kind == "question":
+                texts.update({(kind, item.id, f"choices.{c.id}"): c.text for c in item.choices})
     if not protocol.call_back_from_rules:
         for index, item in enumerate(protocol.call_back_items):
             texts[("call_back", "call_back", f"items.{index}")] = item.text
@@ -59,55 +75,31 @@ def with_texts(protocol: Protocol, texts: Mapping[TextKey, str]) -> Protocol:
     def say(kind: str, item_id: str, name: str, original: str) -> str:
         return texts.get((kind, item_id, name), original)
 
-    groups = tuple(
-        replace(
-            g, title=say("group", g.id, "title", g.title), hint=say("group", g.id, "hint", g.hint)
-        )
-        for g in protocol.groups
-    )
-    dispositions = tuple(
-        replace(
-            d,
-            headline=say("disposition", d.id, "headline", d.headline),
-            detail=say("disposition", d.id, "detail", d.detail),
-            call_back_action=say("disposition", d.id, "call_back_action", d.call_back_action),
-        )
-        for d in protocol.dispositions
-    )
+    def reworded(kind: str, item: _Item) -> _Item:
+        fields: dict[str, Any] = {
+            name: say(kind, item.id, name, getattr(item, name)) for name in TEXT_FIELDS[kind]
+        }
+        return replace(item, **fields)
+
     questions = tuple(
         replace(
-            q,
-            text=say("question", q.id, "text", q.text),
-            hint=say("question", q.id, "hint", q.hint),
-            note=say("question", q.id, "note", q.note),
+            reworded("question", q),
             choices=tuple(
                 replace(c, text=say("question", q.id, f"choices.{c.id}", c.text)) for c in q.choices
             ),
         )
         for q in protocol.questions
     )
-    rules = tuple(
-        replace(
-            r,
-            explain=say("rule", r.id, "explain", r.explain),
-            sign=say("rule", r.id, "sign", r.sign),
-        )
-        for r in protocol.rules
-    )
-    advice = tuple(
-        replace(
-            a, text=say("advice", a.id, "text", a.text), note=say("advice", a.id, "note", a.note)
-        )
-        for a in protocol.advice
-    )
+    dispositions = tuple(reworded("disposition", d) for d in protocol.dispositions)
+    rules = tuple(reworded("rule", r) for r in protocol.rules)
     return replace(
         protocol,
         title=say("protocol", "protocol", "title", protocol.title),
-        groups=groups,
+        groups=tuple(reworded("group", g) for g in protocol.groups),
         dispositions=dispositions,
         questions=questions,
         rules=rules,
-        advice=advice,
+        advice=tuple(reworded("advice", a) for a in protocol.advice),
         call_back_items=_call_back(protocol, texts, dispositions, rules),
     )
 
