@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from rules import parts
 from rules.errors import DuplicateIdError, SchemaError
-from rules.model import Advice, Group, Protocol, Question, Rule
+from rules.model import INTEGER, Advice, Disposition, Group, Protocol, Question, Rule
 from rules.placeholders import expand_protocol
 from rules.reader import Reader, Table
 from rules.typer import DECIDED, DISPOSITION, RESULT_NAMES, ConditionTyper
@@ -96,6 +97,43 @@ def _advice(
     return advice
 
 
+def _roles(
+    reader: Reader, questions: dict[str, Question], charted_given: bool
+) -> dict[str, Question]:
+    """The questions the app gives a role: the day count (`context`) and the charted one.
+
+    At most one question is each. A file that marks no question `charted` charts its first
+    whole-number question that is not context (every release before `charted` existed).
+    """
+    for key, marked in (
+        ("context", [q for q in questions.values() if q.context]),
+        ("charted", [q for q in questions.values() if q.charted]),
+    ):
+        if len(marked) > 1:
+            reader.fail(SchemaError, f"question {marked[1].id}", key, "is set on two questions")
+    both = [q for q in questions.values() if q.context and q.charted]
+    if both:
+        reader.fail(SchemaError, f"question {both[0].id}", "charted", "a context question is not")
+    if charted_given:
+        return questions
+    first = next(
+        (q for q in questions.values() if q.type == INTEGER and not q.context), None
+    )
+    if first is not None:
+        questions[first.id] = replace(first, charted=True)
+    return questions
+
+
+def _alerts(reader: Reader, dispositions: list[Disposition]) -> None:
+    """Refuse an alerting disposition ranked below one that does not alert."""
+    for more, less in zip(dispositions, dispositions[1:], strict=False):
+        if less.alerts and not more.alerts:
+            reader.fail(
+                SchemaError, f"disposition {less.id}", "alerts",
+                f"alerts but the more urgent '{more.id}' does not",
+            )
+
+
 def parse_protocol(content: bytes, file: str = "<protocol>") -> Protocol:
     """Build a validated protocol from the bytes of a protocol file, placeholders expanded."""
     return expand_protocol(_parse(content, file))
@@ -139,6 +177,9 @@ def _parse(content: bytes, file: str) -> Protocol:
         if question.id in questions or question.id in RESULT_NAMES:
             reader.fail(DuplicateIdError, f"question {question.id}", "id", "is used twice")
         questions[question.id] = question
+    charted = any(isinstance(e, dict) and "charted" in e for e in reader.array(data, "question"))
+    questions = _roles(reader, questions, charted)
+    _alerts(reader, dispositions)
     typer = ConditionTyper(reader, questions, [d.id for d in dispositions])
 
     rules = _rules(reader, data, typer, sources)

@@ -38,7 +38,10 @@ class Question:
     choices: tuple[Choice, ...] = ()
     severe_answer: bool = True
     asked_when: Condition | None = None
+    # Context, not severity: the days since the procedure, which the app fills in itself.
     context: bool = False
+    # The whole-number answer kept with each follow-up check-in and drawn on its chart.
+    charted: bool = False
     # The finding in a clinician's words, for the nurse's note; "" where the file gives none.
     note: str = ""
 
@@ -83,6 +86,8 @@ class Disposition:
     # How it looks and whom the person must call; empty in protocols older than 1.1.
     tone: str = ""
     calls: str = ""
+    # Whether a follow-up check-in with this result alerts the care team on the worklist.
+    alerts: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,6 +180,40 @@ class Protocol:
     def default_disposition(self) -> Disposition:
         """The disposition given when no rule matches: the least urgent."""
         return self.dispositions[-1]
+
+    @property
+    def most_urgent(self) -> Disposition:
+        """The most urgent disposition: decided as soon as one of its rules matches."""
+        return self.dispositions[0]
+
+    @cached_property
+    def day_count(self) -> Question | None:
+        """The question the app answers itself with the days since the procedure (`context`)."""
+        return next((q for q in self.questions if q.context), None)
+
+    @cached_property
+    def charted(self) -> Question | None:
+        """The whole-number question a follow-up keeps with each check-in and charts."""
+        return next((q for q in self.questions if q.charted), None)
+
+    @cached_property
+    def red_flags(self) -> Group | None:
+        """The red flags: the group asked first, when a yes to any one of its questions alone
+        gives the most urgent disposition. They are asked together, on one step, first."""
+        if not self.groups:
+            return None
+        first = self.groups[0]
+        own = self.questions_in(first.id)
+        alone = {
+            atoms[0].name
+            for rule in self.rules
+            if rule.disposition == self.most_urgent.id
+            for atoms in rule.when.disjuncts
+            if len(atoms) == 1 and atoms[0].op == "=" and atoms[0].value is True
+        }
+        if own and all(q.type == YES_NO and q.severe_answer and q.id in alone for q in own):
+            return first
+        return None
 
     def disposition(self, disposition_id: str) -> Disposition:
         """The disposition with this id."""

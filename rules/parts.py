@@ -23,6 +23,8 @@ from rules.typer import ConditionTyper
 
 TONES = ("emergency", "urgent", "soon", "home")
 CALLS = ("emergency", "doctor_now", "office", "")
+# Whom the person must call at once: by default such a result alerts the follow-up worklist.
+CALLS_NOW = ("emergency", "doctor_now")
 
 
 def disposition(reader: Reader, item: str, entry: Table, rank: int) -> Disposition:
@@ -31,15 +33,16 @@ def disposition(reader: Reader, item: str, entry: Table, rank: int) -> Dispositi
         entry,
         item,
         {"id", "headline"},
-        {"detail", "only_advice", "call_back", "call_back_action", "tone", "calls"},
+        {"detail", "only_advice", "call_back", "call_back_action", "tone", "calls", "alerts"},
     )
     only = entry.get("only_advice")
     if only is not None and (
         not isinstance(only, list) or not all(isinstance(a, str) for a in only)
     ):
         reader.fail(SchemaError, item, "only_advice", "must be a list of advice ids")
-    if not isinstance(entry.get("call_back", True), bool):
-        reader.fail(SchemaError, item, "call_back", "must be true or false")
+    for key in ("call_back", "alerts"):
+        if not isinstance(entry.get(key, True), bool):
+            reader.fail(SchemaError, item, key, "must be true or false")
     reader.translated(
         "disposition", str(entry["id"]), entry, ("headline", "detail", "call_back_action")
     )
@@ -57,6 +60,7 @@ def disposition(reader: Reader, item: str, entry: Table, rank: int) -> Dispositi
         reader.text(entry, item, "call_back_action", ""),
         entry.get("tone", ""),
         entry.get("calls", ""),
+        entry.get("alerts", entry.get("calls", "") in CALLS_NOW),
     )
 
 
@@ -113,6 +117,7 @@ def question(
             "severe",
             "asked_when",
             "context",
+            "charted",
             "min_celsius",
             "max_celsius",
             "note",
@@ -132,8 +137,13 @@ def question(
         "text": reader.text(data, item, "text"),
         "hint": reader.text(data, item, "hint", ""),
         "note": reader.text(data, item, "note", ""),
-        "context": bool(data.get("context", False)),
     }
+    for key in ("context", "charted"):
+        if not isinstance(data.get(key, False), bool):
+            reader.fail(SchemaError, item, key, "must be true or false")
+        if data.get(key, False) and kind != INTEGER:
+            reader.fail(SchemaError, item, key, "applies to a whole-number question only")
+        fields[key] = data.get(key, False)
     expected = {
         YES_NO: {"severe"},
         INTEGER: {"min", "max"},

@@ -29,10 +29,8 @@ from checker.followup.worklist import alerts, aware
 from checker.i18n import language
 from checker.public.flow import Check
 from checker.public.pages import CheckKind
-from rules import Protocol, assess
+from rules import Protocol, assess, load_protocol
 
-DAYS = "days_since_procedure"
-PAIN = "pain_score"
 # The field (in the steps' address, or posted by the year page) naming today's submission.
 SUBMISSION = "submission"
 SUBMISSION_FORM = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -109,10 +107,13 @@ def store(enrolment: Enrolment, answers: dict[str, Any], shown: dict[str, Any],
     # The record is in the protocol's own language, whatever the patient read it in: the same
     # answers give the same result (a translation changes words only,
     # tests/rules/test_translations.py), and the disposition kept is the one shown.
-    result = assess(answers, emergency_number=current_app.config["EMERGENCY_NUMBER"])
+    protocol = load_protocol()
+    result = assess(answers, protocol, emergency_number=current_app.config["EMERGENCY_NUMBER"])
+    charted = protocol.charted
     checkin = CheckIn(
-        enrolment_id=enrolment.id, submitted_at=now, day_count=answers[DAYS], answers=answers,
-        assessment=result, disposition=disposition, pain_score=answers.get(PAIN),
+        enrolment_id=enrolment.id, submitted_at=now, day_count=answers[_day_count(protocol)],
+        answers=answers, assessment=result, disposition=disposition,
+        pain_score=answers.get(charted.id) if charted else None,
         protocol_id=result["protocol"]["id"], protocol_version=result["protocol"]["version"],
         protocol_sha256=result["protocol"]["sha256"], submission_id=key)
     db.session.add(checkin)
@@ -126,6 +127,13 @@ def store(enrolment: Enrolment, answers: dict[str, Any], shown: dict[str, Any],
             raise
         return existing
     return checkin
+
+
+def _day_count(protocol: Protocol) -> str:
+    """The id of the answer a check-in gives itself: the days since the procedure."""
+    if protocol.day_count is None:
+        raise LookupError("a follow-up needs a protocol question marked context (the day count)")
+    return protocol.day_count.id
 
 
 def checkin_kind(enrolment: Enrolment, submission: str | None) -> CheckKind:
@@ -147,7 +155,7 @@ def checkin_kind(enrolment: Enrolment, submission: str | None) -> CheckKind:
 
     return CheckKind(
         action=lambda: url_for("followup_patient.checkin", **{SUBMISSION: carried}),
-        fixed=lambda: {DAYS: day_count(enrolment, today)},
+        fixed=lambda: {_day_count(load_protocol()): day_count(enrolment, today)},
         on_result=on_result,
         extra=lambda: {"followup": True,
                        "start_url": url_for("followup_patient.checkin"),

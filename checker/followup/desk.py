@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from checker import audit as audit_log
 from checker.clock import clinic_time, clinic_zone, local, utcnow
 from checker.extensions import db
-from checker.followup.chart import pain_chart
+from checker.followup.chart import charted_top, pain_chart
 from checker.followup.forms import EndForm, NewCodeForm, ReviewForm
 from checker.followup.models import CallLink, CheckIn, Enrolment, EnrolmentEnd, Review
 from checker.followup.monitoring import parse_hours
@@ -94,7 +94,8 @@ def _patient_page(enrolment: Enrolment, review: ReviewForm | None = None,
         "followup/desk_patient.html", enrolment=enrolment, ended=ended,
         new_code=NewCodeForm(formdata=None) if can_have_new_code(enrolment) else None,
         timeline=timeline(checkins, protocol), reviews=reviews, calls=calls,
-        chart=pain_chart([(c.day_count, c.pain_score) for c in checkins]),
+        chart=pain_chart([(c.day_count, c.pain_score) for c in checkins],
+                         charted_top(protocol)),
         review=review or ReviewForm(formdata=None), reviewing=reviewing,
         end=end or EndForm(formdata=None), when=clinic_time, label=disposition_label,
         alert=lambda c: alerts(protocol, c.disposition))

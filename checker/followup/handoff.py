@@ -34,8 +34,6 @@ CHECKIN = "checkin"
 CODE = "code"
 CODE_PROBLEM = ("Short code: this code does not check out. Ask the patient to read it again, "
                 "slowly, one group at a time.")
-# The day count is the console's own: it comes from the procedure date the nurse confirms.
-DAYS = "days_since_procedure"
 PATIENT = "patient"
 
 
@@ -102,6 +100,12 @@ def _banner(checkin: CheckIn) -> str:
             f"the caller.")
 
 
+def _asked(protocol: Protocol, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers without the day count: the console's own, from the date the nurse confirms."""
+    return {k: v for k, v in answers.items() if k not in protocol.by_id
+            or not protocol.by_id[k].context}
+
+
 def start_from(args: Mapping[str, str], protocol: Protocol) -> Start:
     """The answers a new call starts with: from a check-in, a short code, or none."""
     checkin = _checkin(args.get(CHECKIN))
@@ -112,7 +116,7 @@ def start_from(args: Mapping[str, str], protocol: Protocol) -> Start:
         audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
                          action="followup-handoff", shown_ids=[enrolment.id])
         db.session.commit()
-        answers = {k: v for k, v in checkin.answers.items() if k != DAYS}
+        answers = _asked(protocol, checkin.answers)
         caller = {"patient_name": enrolment.patient_name,
                   "date_of_birth": enrolment.date_of_birth,
                   "record_number": enrolment.record_number, "callback_number": enrolment.phone,
@@ -126,7 +130,7 @@ def start_from(args: Mapping[str, str], protocol: Protocol) -> Start:
         coded_by, answers = decode(code)
     except CodeError:
         return Start(problem=CODE_PROBLEM)
-    answers.pop(DAYS, None)
+    answers = _asked(protocol, answers)
     banner = (f"Filled in from the patient's short code {code.upper()} (answers to protocol "
               f"{coded_by.id} {coded_by.version}). Confirm or change each answer with the "
               f"caller.")

@@ -268,7 +268,7 @@ def history(token: str | None = None) -> Response | str:
         return _see_other(url_for("followup_patient.open_link"))
     checkins = list(db.session.scalars(select(CheckIn).filter_by(enrolment_id=enrolment.id)
                                        .order_by(CheckIn.submitted_at.desc())))
-    from checker.followup.chart import pain_chart
+    from checker.followup.chart import charted_top, pain_chart
 
     protocol = in_language(load_protocol(), language())
     headlines = {d.id: d.headline for d in protocol.dispositions}
@@ -277,4 +277,4 @@ def history(token: str | None = None) -> Response | str:
         "followup/history.html", headlines=headlines,
         checkins=[(local(c.submitted_at, zone).date(), c) for c in checkins],
         chart=pain_chart([(c.day_count, c.pain_score) for c in checkins],
-                         title=_("Pain over the days")))
+                         charted_top(protocol), title=_("Pain over the days")))

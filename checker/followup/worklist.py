@@ -17,8 +17,6 @@ from rules import Protocol
 
 # No check-in for this long is flagged as missed (a day and a half: one day's check-in late).
 MISSED_AFTER = timedelta(hours=36)
-# A result this urgent or more is an alert on the worklist.
-ALERT_FROM = "call_doctor_now"
 
 
 def aware(moment: datetime) -> datetime:
@@ -27,10 +25,9 @@ def aware(moment: datetime) -> datetime:
 
 
 def alerts(protocol: Protocol, disposition: str) -> bool:
-    """Whether a check-in's result is urgent enough to alert the care team."""
-    rank = protocol.rank
+    """Whether a check-in's result is urgent enough to alert the care team (its `alerts`)."""
     # A disposition an older protocol had and this one lacks is treated as the most urgent.
-    return rank.get(disposition, -1) <= rank[ALERT_FROM]
+    return disposition not in protocol.rank or protocol.disposition(disposition).alerts
 
 
 @dataclass
@@ -101,8 +98,8 @@ def changes(protocol: Protocol, before: Mapping[str, Any] | None,
         return []
     said = []
     for question in protocol.questions:
-        if question.id == "days_since_procedure":
-            continue
+        if question.context:
+            continue  # the day count: it changes every day
         old, new = before.get(question.id, ...), after.get(question.id, ...)
         if old == new:
             continue

@@ -21,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from checker.form_fields import MANY_LINES, ONE_LINE, PHONE, PROCEDURES, TypedDateField
 from checker.validators import OneValue
+from rules import Protocol, load_protocol
 
 CALLERS = [
     SelectChoice("patient", "The patient"),
@@ -28,7 +29,12 @@ CALLERS = [
     SelectChoice("professional", "A health professional"),
 ]
 SAME_AS_ENGINE = ""
-MAX_DAYS = 365  # the protocol's range for days_since_procedure
+
+
+def covered_days(protocol: Protocol) -> int | None:
+    """The most days after the procedure the protocol covers: its day count's own range."""
+    day_count = protocol.day_count
+    return int(day_count.maximum) if day_count and day_count.maximum is not None else None
 
 
 class LoginForm(FlaskForm):
@@ -79,8 +85,10 @@ class CallForm(FlaskForm):
             return
         if field.data > self.call_date:
             raise ValidationError("The procedure date cannot be after the call.")
-        if field.data < self.call_date - timedelta(days=MAX_DAYS):
-            raise ValidationError("This protocol covers the first 365 days after the procedure.")
+        most = covered_days(load_protocol())
+        if most is not None and field.data < self.call_date - timedelta(days=most):
+            raise ValidationError(f"This protocol covers the first {most} days after the "
+                                  "procedure.")
         if self.date_of_birth.data and field.data < self.date_of_birth.data:
             raise ValidationError("The procedure date cannot be before the date of birth.")
 

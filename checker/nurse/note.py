@@ -10,7 +10,7 @@ from typing import Any
 from checker.clock import local
 from checker.form_fields import PROCEDURES, labels
 from checker.nurse.forms import CALLERS
-from checker.nurse.questions import DAYS, asked_questions
+from checker.nurse.questions import asked_questions
 from checker.validators import first_unstorable
 from checker.wording import disposition_label, finding, finding_value
 from rules import Protocol, Question
@@ -143,6 +143,7 @@ def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None)
     """The note, in a fixed order: who, what was decided, findings, advice, notes, protocol."""
     assessment = facts.assessment
     engine = assessment["disposition"]
+    days = protocol.day_count.id if protocol.day_count else None
     procedure = _PROCEDURES.get(facts.procedure_type, facts.procedure_type or "not given")
     lines = [
         "TELEPHONE TRIAGE: VERTEBROPLASTY / KYPHOPLASTY AFTERCARE",
@@ -154,7 +155,7 @@ def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None)
         f"Callback number: {one_line(facts.callback_number) or 'not given'}.",
         f"Procedure: {one_line(procedure)}"
         f" on {_when(facts.procedure_date)}"
-        + (f" (day {facts.answers[DAYS]})." if DAYS in facts.answers else "."),
+        + (f" (day {facts.answers[days]})." if days in facts.answers else "."),
         "",
         f"DISPOSITION: {disposition_label(facts.final_disposition)}",
     ]

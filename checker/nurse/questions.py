@@ -14,8 +14,6 @@ from checker.answer_form import field_names, read_answers
 from checker.validators import repeated
 from rules import AnswerError, Protocol, Question, assess
 
-# The nurse never types the day count: it follows from the procedure date and the call date.
-DAYS = "days_since_procedure"
 # Readings of one question sent twice that are tried (a temperature's parts multiply).
 MAX_READINGS = 16
 
@@ -44,8 +42,12 @@ class Triage:
 
 
 def asked_questions(protocol: Protocol) -> tuple[Question, ...]:
-    """The questions the nurse asks, in the protocol's order of urgency."""
-    return tuple(q for q in protocol.questions if q.id != DAYS)
+    """The questions the nurse asks, in the protocol's order of urgency.
+
+    The day count (the protocol's context question) is never asked: it follows from the
+    procedure date and the call date.
+    """
+    return tuple(q for q in protocol.questions if not q.context)
 
 
 def days_between(procedure: date | None, call: date) -> int | None:
@@ -66,10 +68,11 @@ def read_triage(
     formdata = form if hasattr(form, "getlist") else MultiDict(form)
     # The same reader as the patient's check: both accept and refuse exactly the same input.
     reading = read_answers(protocol, formdata)
-    answers = {k: v for k, v in reading.answers.items() if k != DAYS}
-    errors = {k: v for k, v in reading.errors.items() if k != DAYS}
-    if days is not None:
-        answers[DAYS] = days
+    day = protocol.day_count.id if protocol.day_count else None
+    answers = {k: v for k, v in reading.answers.items() if k != day}
+    errors = {k: v for k, v in reading.errors.items() if k != day}
+    if days is not None and day is not None:
+        answers[day] = days
     try:
         assessment = assess(answers, protocol, emergency_number=emergency_number)
     except AnswerError as exc:
@@ -103,8 +106,8 @@ def _urgent_reading(protocol: Protocol, formdata: Any, answers: dict[str, Any],
     cannot be closed), but the disposition shown is never calmer than either reading, as on
     the patient's form.
     """
-    twice = [q for q in protocol.questions if q.id != DAYS
-             and any(len(formdata.getlist(name)) > 1 for name in field_names(q))]
+    twice = [q for q in asked_questions(protocol)
+             if any(len(formdata.getlist(name)) > 1 for name in field_names(q))]
     if not twice:
         return assessment
     rank = protocol.rank
@@ -138,6 +141,7 @@ def is_lower(protocol: Protocol, final: str, engine: str) -> bool:
 def still_to_ask(protocol: Protocol, triage: Triage) -> list[str]:
     """The texts of the questions that could still raise the disposition."""
     return [
-        "The procedure date (for the day count)" if q == DAYS else protocol.by_id[q].text
+        "The procedure date (for the day count)" if protocol.by_id[q].context
+        else protocol.by_id[q].text
         for q in triage.assessment["could_raise"]
     ]

@@ -26,9 +26,9 @@ from checker.answer_form import (
 from checker.public.steps import Step, steps_for
 from rules import AnswerError, Protocol, Question, assess
 from rules.model import TEMPERATURE
+from rules.partial import compiled_decision
 from rules.space import domain
 
-EMERGENCY = "emergency"
 REVIEW = "review"  # the "Check your answers" page's step id
 RESULT = "result"
 
@@ -119,19 +119,24 @@ class Check:
         return assess(self.answers, self.protocol, emergency_number=self.emergency_number)
 
     def emergency(self) -> dict[str, Any] | None:
-        """The assessment if the answers given so far already mean an emergency."""
-        try:
-            result = self.assess()
-        except AnswerError:
-            return None  # the reader let through what the rules refuse: a safety net
-        return result if result["disposition"] == EMERGENCY else None
+        """The assessment if the answers given so far already mean an emergency.
+
+        An emergency is the protocol's most urgent disposition: decided as soon as one of its
+        rules matches, so the check ends there, whatever is still unanswered.
+        """
+        # The generated decision, the engine's by test, asks only which disposition; the whole
+        # assessment is made only for an emergency.
+        if compiled_decision(self.protocol)(self.answers) == self.protocol.most_urgent.id:
+            return self.assess()
+        return None  # None too when the reader let through what the rules refuse: a safety net
 
     def _keep_urgent_readings(self) -> None:
         """Answers sent twice, read their more urgent way, when that way means an emergency.
 
         A repeated answer is an error and is asked again, unless its more urgent reading is an
-        emergency: then that reading is the answer everywhere (the result, the answers carried
-        on, a stored check-in, a short code), so nothing after the page is less urgent than it.
+        emergency (the most urgent disposition): then that reading is the answer everywhere
+        (the result, the answers carried on, a stored check-in, a short code), so nothing after
+        the page is less urgent than it.
         """
         known = {**self.reading.answers, **self.fixed}
         chosen: dict[str, tuple[Any, str]] = {}
@@ -148,7 +153,7 @@ class Check:
             result = assess(answers, self.protocol, emergency_number=self.emergency_number)
         except AnswerError:
             return
-        if result["disposition"] != EMERGENCY:
+        if result["disposition"] != self.protocol.most_urgent.id:
             return
         for question_id, (value, raw) in chosen.items():
             self.reading.answers[question_id] = value

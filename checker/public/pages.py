@@ -20,7 +20,7 @@ from checker.i18n import SWITCH_LANG, language
 from checker.public.display import QuestionDisplay, display_for
 from checker.public.flow import RESULT, REVIEW, Check
 from checker.public.markup import question_markup
-from checker.public.steps import EMERGENCY_GROUP, Step, steps_for
+from checker.public.steps import Step, steps_for
 from checker.security import HISTORY_ONLY
 from rules import Protocol, fill, load_protocol
 from rules.callback import grouped
@@ -124,13 +124,13 @@ def _back(pages: _Pages, check: Check, shown: Step | None, shown_id: str) -> Any
 def _forward(pages: _Pages, check: Check, shown: Step, returning: bool) -> Any:
     """The next step, or this one again with what needs fixing."""
     problems = check.problems(shown)
-    # The emergency step never answers with an error: no "yes" means the next step.
-    if problems and shown.group != EMERGENCY_GROUP:
+    # The red flags' step never answers with an error: no "yes" means the next step.
+    if problems and not shown.red_flags:
         return pages.step(shown, problems, returning=returning)
     if returning:
         # A changed answer may open a question not yet asked (pain now, so pain relief).
         problem = check.first_problem()
-        if problem is not None and problem[0].group != EMERGENCY_GROUP:
+        if problem is not None and not problem[0].red_flags:
             return pages.step(problem[0], returning=True)
         return pages.review()
     following = check.after(shown)

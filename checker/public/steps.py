@@ -19,7 +19,6 @@ from rules import Protocol, Question
 from rules.conditions import Condition
 from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
 
-EMERGENCY_GROUP = "emergency"
 # How much of a phone screen (390 x 844 at 100%) a question takes, in yes/no questions.
 SCREEN = 6.0
 
@@ -46,6 +45,8 @@ class Step:
     questions: tuple[Question, ...]
     # Asked only when this holds (None: always); every question of the step shares it.
     asked_when: Condition | None = None
+    # The protocol's red flags (Protocol.red_flags): a "no" to them all is no answer to mend.
+    red_flags: bool = False
 
     @property
     def question_ids(self) -> tuple[str, ...]:
@@ -92,9 +93,9 @@ def steps_for(protocol: Protocol, skip: frozenset[str] = frozenset()) -> tuple[S
         questions = tuple(q for q in protocol.questions_in(group.id) if q.id not in skip)
         if not questions:
             continue
-        if group.id == EMERGENCY_GROUP:
+        if group == protocol.red_flags:
             # The red flags stay together: one look, one answer, one call.
-            steps.append(Step(group.id, group.id, questions))
+            steps.append(Step(group.id, group.id, questions, red_flags=True))
         else:
             steps.extend(_pack(group.id, questions))
     return tuple(steps)

@@ -6,9 +6,12 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from checker.followup.checkin import DAYS
+from rules import load_protocol
 from tests.conformance.checks import SENT, disagree, expected
 from tests.conformance.harness import Harness, caller_fields, today
+
+# The answer the app gives itself: the protocol's context question (days since the procedure).
+DAYS = next(q.id for q in load_protocol().questions if q.context)
 
 SURFACE = "console, a call under way"
 

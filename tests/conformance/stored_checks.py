@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from checker.followup.checkin import DAYS
 from checker.followup.forms import MAX_FOLLOW_DAYS
-from rules import fill
+from rules import fill, load_protocol
 from tests.conformance.checks import (
     LOOKS,
     SENT,
@@ -23,6 +22,9 @@ from tests.conformance.checks import (
 from tests.conformance.harness import Harness, Patient, caller_fields, today
 from tests.conformance.pages import Shown, note_line
 from tests.conformance.space import PROTOCOL, as_read, form_fields
+
+# The answer the app gives itself: the protocol's context question (days since the procedure).
+DAYS = next(q.id for q in load_protocol().questions if q.context)
 
 # The worklist flags a check-in as an alert from this disposition up (docs/followup.md).
 ALERT_FROM = "call_doctor_now"

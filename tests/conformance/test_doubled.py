@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from checker.followup.checkin import DAYS
+from rules import load_protocol
 from tests.conformance.checks import SENT, expected, rank
 from tests.conformance.doubled_checks import (
     NAVIGATION,
@@ -25,6 +25,9 @@ from tests.conformance.run import over_sets
 from tests.conformance.space import GENE_SIZE, answer_field_names, complete_answers, domains
 from tests.conformance.space import PROTOCOL as P
 from tests.conformance.stored_checks import stored_answers
+
+# The answer the app gives itself: the protocol's context question (days since the procedure).
+DAYS = next(q.id for q in load_protocol().questions if q.context)
 
 ORDERS = ("as posted first", "as posted last")
 PAGE_FIELDS = [*answer_field_names(), *NAVIGATION]
