@@ -7,6 +7,7 @@ a rule name that rule's answers, and everything else comes from the protocol's d
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,31 @@ def as_form(answers: dict[str, Any], protocol: Protocol | None = None) -> dict[s
         else:
             fields[question.id] = str(value)
     return fields
+
+
+def fever_rule(protocol: Protocol | None = None) -> tuple[str, float]:
+    """The rule that calls a temperature a fever, and its threshold in °C, from its condition."""
+    protocol = protocol or load_protocol()
+    [(rule, threshold)] = [
+        (rule.id, atom.value)
+        for rule in protocol.rules
+        for conjunct in rule.when.disjuncts
+        for atom in conjunct
+        if atom.name == "temperature" and atom.op == ">="
+    ]
+    return rule, float(threshold)
+
+
+def temperature_words(celsius: float, language: str = "en") -> str:
+    """A threshold as the texts state it: "38.0 °C (100.4 °F)", "38,0 °C (100,4 °F)" in Spanish.
+
+    The °F is the exact conversion rounded to one decimal, halves up.
+    """
+    tenth = Decimal("0.1")
+    degrees = Decimal(str(celsius)).quantize(tenth)
+    fahrenheit = (degrees * 9 / 5 + 32).quantize(tenth, rounding=ROUND_HALF_UP)
+    words = f"{degrees} °C ({fahrenheit} °F)"
+    return words.replace(".", ",") if language == "es" else words
 
 
 def value_strategy(

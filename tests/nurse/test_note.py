@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo
 from checker.nurse import note as note_module
 from checker.nurse.note import NoteFacts, build_note
 from rules import Protocol, assess, find_release, load_protocol, parse_protocol
-from rules.loader import PROTOCOLS
+from tests.protocol_data import fever_rule, mildest, own_source, temperature_words
 
+# A calm call, built from the protocol: every question its mildest answer, a little pain that
+# rest eases, day 2, the temperature not taken, and the last two questions not asked.
 CALM = {
-    "chest_symptoms": False, "leg_weakness": False, "bladder_bowel": False, "fainted": False,
-    "bleeding": "none", "numbness_tingling": False, "temperature": None, "drainage": False,
-    "headache": "none", "pain_score": 2, "pain_relieved": True, "activity": "light",
-    "pain_trend": "better", "swelling": "none", "redness": "none", "feels_feverish": False,
-    "new_back_pain": False, "days_since_procedure": 2,
+    name: value
+    for name, value in mildest(pain_score=2, pain_relieved=True, days_since_procedure=2,
+                               temperature=None).items()
+    if name not in ("osteoporosis", "blood_thinner")
 }
 
 
@@ -73,10 +74,12 @@ def test_it_lists_positives_first_then_negatives_and_not_asked_on_a_line_each() 
     note = build_note(facts(answers), load_protocol(), UTC_ZONE)
     assert section(note, "PERTINENT POSITIVES") == [
         "- pain: 2/10", "- site swelling: stable", "- new back pain elsewhere: yes"]
+    # Every question answered no (or none) is denied, in the protocol's order, by its note.
+    denied = [q.note for q in load_protocol().questions
+              if answers.get(q.id) is False or answers.get(q.id) == "none"]
+    assert denied[:3] == ["chest pain/dyspnea/hemoptysis", "new leg weakness", "new incontinence"]
     assert line(note, "PERTINENT NEGATIVES") == (
-        "denies chest pain/dyspnea/hemoptysis, new leg weakness, new incontinence, syncope, "
-        "site bleeding, new numbness/tingling, site pus/drainage, headache, site redness, "
-        "chills/feverishness; pain relieved by rest/ice/analgesics; activity light; "
+        f"denies {', '.join(denied)}; pain relieved by rest/ice/analgesics; activity light; "
         "pain trend better.")
     assert line(note, "NOT ASKED") == (
         "temperature (not measured), osteoporotic fracture, anticoagulant/antiplatelet.")
@@ -128,9 +131,9 @@ def test_it_records_a_lowered_disposition_with_the_reason() -> None:
 
 
 def test_it_shows_a_fahrenheit_reading_with_celsius() -> None:
-    answers = dict(CALM, temperature={"value": 100.4, "unit": "F"})
+    answers = dict(CALM, temperature={"value": 101.3, "unit": "F"})
     note = build_note(facts(answers), load_protocol(), UTC_ZONE)
-    assert "- temperature: 100.4 °F (38.0 °C)\n" in note
+    assert "- temperature: 101.3 °F (38.5 °C)\n" in note
     assert "DISPOSITION: CALL DOCTOR NOW" in note
 
 
@@ -170,8 +173,8 @@ def test_a_lowered_disposition_reason_stays_inside_its_line() -> None:
 
 
 def fever_at(threshold: str) -> Protocol:
-    """A copy of the served protocol, built here, whose fever rule is at another threshold."""
-    text = (PROTOCOLS / f"{load_protocol().version}.toml").read_text(encoding="utf-8")
+    """The tests' own protocol with its fever rule at another threshold."""
+    text = own_source()
     changed = text.replace('when = "temperature >= 38.0"', f'when = "temperature >= {threshold}"')
     assert changed != text
     return parse_protocol(changed.encode(), "copy.toml")
@@ -179,7 +182,8 @@ def fever_at(threshold: str) -> Protocol:
 
 def test_the_advice_in_the_note_says_the_fever_threshold_of_the_protocol_it_follows() -> None:
     protocol = fever_at("38.5")
-    answers = dict(CALM, feels_feverish=True)
+    answers = mildest(protocol, feels_feverish=True, pain_score=2, pain_relieved=True,
+                      temperature=None)
     result = assess(answers, protocol)
     assert "take_temperature" in [a["id"] for a in result["advice"]]
     note = build_note(facts(answers, assessment=result, final_disposition=result["disposition"],
@@ -195,7 +199,9 @@ def test_the_served_protocol_gives_the_note_its_clinician_wording() -> None:
     note = build_note(facts(CALM, advice_given=["take_temperature", "call_911"]), protocol,
                       UTC_ZONE)
     take = next(a for a in protocol.advice if a.id == "take_temperature")
-    assert take.note == "take temperature, call the doctor now if 38.0 °C (100.4 °F) or more"
+    _, threshold = fever_rule(protocol)
+    words = temperature_words(threshold)
+    assert take.note == f"take temperature, call the doctor now if {words} or more"
     emergency = next(a for a in protocol.advice if a.id == "call_911")
     assert line(note, "ADVICE GIVEN") == f"{take.note}; {emergency.text}."  # call_911 has no note
 

@@ -16,9 +16,11 @@ from rules.errors import (
     SchemaError,
     UnknownQuestionError,
 )
+from tests.protocol_data import own_protocol
 
 
-def test_the_shipped_protocol_loads_with_every_question_rule_and_advice(protocol) -> None:
+def test_a_full_protocol_loads_with_every_question_rule_and_advice() -> None:
+    protocol = own_protocol()
     assert len(protocol.questions) == 20
     assert [r.id for r in protocol.rules][:5] == ["E1", "E2", "E3", "E4", "E5"]
     assert len(protocol.rules) == 19

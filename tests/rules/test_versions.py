@@ -12,6 +12,7 @@ from rules.callback import check_call_back, grouped
 from rules.errors import SchemaError
 from rules.loader import PROTOCOLS, find_release, parse_protocol, released
 from rules.verify import Verifier
+from tests.protocol_data import mildest
 from tests.rules.conftest import calm
 
 # The hash that every call saved under protocol 1.0.0 names: the file must never change.
@@ -40,7 +41,7 @@ def test_protocol_1_0_0_is_kept_byte_for_byte() -> None:
 
 
 def test_1_0_0_still_assesses_with_its_own_wording() -> None:
-    old = assess(calm(pain_score=9, pain_relieved=True), release("1.0.0"))
+    old = assess(mildest(release("1.0.0"), pain_score=9, pain_relieved=True), release("1.0.0"))
     assert old["protocol"]["version"] == "1.0.0"
     assert len(old["call_back_if"]) == 5
     assert "soreness_normal" in [a["id"] for a in old["advice"]]
