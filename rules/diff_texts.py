@@ -66,21 +66,29 @@ def _languages(protocol: Protocol) -> tuple[str, ...]:
     return (protocol.language, *protocol.translated)
 
 
+def _texts(protocol: Protocol) -> dict[LanguageKey, str]:
+    """Every text in every language but the free-text call-back list (compared by sentence)."""
+    return {k: v for k, v in every_text(protocol).items() if k[1] != "call_back"}
+
+
+def _whole_languages(
+    texts: dict[LanguageKey, str], languages: tuple[str, ...], others: tuple[str, ...], what: str
+) -> list[str]:
+    """Each language that only one version has, with the number of its texts there."""
+    return [
+        f"{language}: {sum(1 for k in texts if k[0] == language)} texts {what}"
+        for language in languages
+        if language not in others
+    ]
+
+
 def text_changes(old: Protocol, new: Protocol) -> tuple[list[TextChange], list[str]]:
     """Every text reworded, added or removed; and each language added or dropped whole."""
-    before = {k: v for k, v in every_text(old).items() if k[1] != "call_back"}
-    after = {k: v for k, v in every_text(new).items() if k[1] != "call_back"}
-    whole = [
-        f"{language}: {sum(1 for k in after if k[0] == language)} texts added (a new language)"
-        for language in _languages(new)
-        if language not in _languages(old)
-    ]
-    whole += [
-        f"{language}: {sum(1 for k in before if k[0] == language)} texts removed (language dropped)"
-        for language in _languages(old)
-        if language not in _languages(new)
-    ]
-    shared = set(_languages(old)) & set(_languages(new))
+    before, after = _texts(old), _texts(new)
+    old_languages, new_languages = _languages(old), _languages(new)
+    whole = _whole_languages(after, new_languages, old_languages, "added (a new language)")
+    whole += _whole_languages(before, old_languages, new_languages, "removed (language dropped)")
+    shared = set(old_languages) & set(new_languages)
     keys: list[LanguageKey] = [k for k in after if k[0] in shared]
     keys += [k for k in before if k[0] in shared and k not in after]
     changes = [
