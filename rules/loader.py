@@ -12,7 +12,7 @@ from typing import Any
 
 from rules import parts
 from rules.errors import DuplicateIdError, SchemaError
-from rules.model import INTEGER, Advice, Disposition, Group, Protocol, Question, Rule
+from rules.model import INTEGER, Advice, Group, Protocol, Question, Rule
 from rules.placeholders import expand_protocol
 from rules.reader import Reader, Table
 from rules.typer import DECIDED, DISPOSITION, RESULT_NAMES, ConditionTyper
@@ -124,16 +124,6 @@ def _roles(
     return questions
 
 
-def _alerts(reader: Reader, dispositions: list[Disposition]) -> None:
-    """Refuse an alerting disposition ranked below one that does not alert."""
-    for more, less in zip(dispositions, dispositions[1:], strict=False):
-        if less.alerts and not more.alerts:
-            reader.fail(
-                SchemaError, f"disposition {less.id}", "alerts",
-                f"alerts but the more urgent '{more.id}' does not",
-            )
-
-
 def parse_protocol(content: bytes, file: str = "<protocol>") -> Protocol:
     """Build a validated protocol from the bytes of a protocol file, placeholders expanded."""
     return expand_protocol(_parse(content, file))
@@ -179,7 +169,6 @@ def _parse(content: bytes, file: str) -> Protocol:
         questions[question.id] = question
     charted = any(isinstance(e, dict) and "charted" in e for e in reader.array(data, "question"))
     questions = _roles(reader, questions, charted)
-    _alerts(reader, dispositions)
     typer = ConditionTyper(reader, questions, [d.id for d in dispositions])
 
     rules = _rules(reader, data, typer, sources)
