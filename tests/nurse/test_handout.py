@@ -11,6 +11,7 @@ from sqlalchemy import select
 from checker.audit import AuditEvent
 from checker.extensions import db
 from tests.nurse.conftest import CALM_ANSWERS, call_data, new_call
+from tests.protocol_data import fever_rule, temperature_words
 
 FEVER = {k: v for k, v in CALM_ANSWERS.items() if k != "temperature_not_measured"}
 FEVER.update(temperature_value="38.6", temperature_unit="C")
@@ -32,7 +33,8 @@ def test_the_handout_in_spanish_says_what_to_do_in_spanish(app: Flask, client: F
     assert '<html lang="es">' in page
     assert "Qué hacer" in page and "Llame a su médico ahora, a cualquier hora." in page
     assert "Mantenga la curita limpia y seca" in page  # advice the nurse gave
-    assert "Llame a su médico ahora, de día o de noche, si tiene fiebre de 38,0 °C" in page
+    threshold = temperature_words(fever_rule()[1], "es")
+    assert f"Llame a su médico ahora, de día o de noche, si tiene fiebre de {threshold}" in page
     assert "todavía no la ha revisado un traductor clínico" in page
     assert "Call your doctor now" not in page
     with app.app_context():

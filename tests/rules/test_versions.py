@@ -1,4 +1,4 @@
-"""Protocol 1.1: every released version kept, the sixth property, and the new advice."""
+"""Released versions kept byte for byte (the tests' only version and hash pins), and 1.1's rules."""
 
 from __future__ import annotations
 
@@ -12,11 +12,18 @@ from rules.callback import check_call_back, grouped
 from rules.errors import SchemaError
 from rules.loader import PROTOCOLS, find_release, parse_protocol, released
 from rules.verify import Verifier
-from tests.protocol_data import mildest
+from tests.protocol_data import fever_rule, mildest, temperature_words
 from tests.rules.conftest import calm
 
-# The hash that every call saved under protocol 1.0.0 names: the file must never change.
-HASH_1_0_0 = "95b27eb762948c5036efd7bd6b35f4414c68984e69818f71cb0c69d68855ab92"
+# Every released version with the sha256 of its file, which every call saved under it names:
+# a released file never changes. The only pins of versions and hashes in the tests: releasing
+# a new version adds its line here, and changes no other test.
+RELEASED = {
+    "1.0.0": "95b27eb762948c5036efd7bd6b35f4414c68984e69818f71cb0c69d68855ab92",
+    "1.1.0": "2fab079e409ec7a5c81631c5eecf26f0cec43d1730bda8d63faa4650a9ac2760",
+    "1.2.0": "5f766de07611872c4c67bec38e1c262b027d83e78c72c4acbedb8847cd438432",
+}
+HASH_1_0_0 = RELEASED["1.0.0"]
 
 
 def release(version: str):
@@ -31,6 +38,16 @@ def test_every_released_version_is_kept_and_the_newest_is_served() -> None:
     assert versions[:2] == ["1.0.0", "1.1.0"]
     assert load_protocol() is released()[-1]
     assert load_protocol().version == versions[-1]
+
+
+def test_the_released_versions_are_these_and_the_newest_is_served() -> None:
+    assert {p.version: p.sha256 for p in released()} == RELEASED
+    assert load_protocol().version == list(RELEASED)[-1]
+
+
+@pytest.mark.parametrize(("version", "digest"), RELEASED.items())
+def test_every_released_file_is_kept_byte_for_byte(version: str, digest: str) -> None:
+    assert hashlib.sha256((PROTOCOLS / f"{version}.toml").read_bytes()).hexdigest() == digest
 
 
 def test_protocol_1_0_0_is_kept_byte_for_byte() -> None:
@@ -81,7 +98,7 @@ def test_the_call_back_list_names_every_rule_under_its_own_action(protocol) -> N
 
 def test_a_fever_is_a_call_now_sign_and_the_911_list_is_complete() -> None:
     texts = assess(calm())["call_back_if"]
-    fever = [t for t in texts if "fever" in t and "38.0" in t]
+    fever = [t for t in texts if "fever" in t and temperature_words(fever_rule()[1]) in t]
     assert fever and all(t.startswith("Call your doctor now") for t in fever)
     numbness = [t for t in texts if "numbness" in t]
     assert numbness and all(t.startswith("Call your doctor now") for t in numbness)
