@@ -15,20 +15,20 @@ from checker.extensions import csrf, limiter, login_manager
 UNUSED = (csrf, limiter, login_manager)
 
 
-def _owner(hook: Callable[..., Any]) -> Any:
-    """The extension object a registered hook belongs to, if any."""
+def _owners(hook: Callable[..., Any]) -> list[Any]:
+    """What a registered hook is bound to: a bound method's object, a partial's first argument,
+    or the variables a closure keeps (CSRFProtect registers a closure over itself)."""
     if isinstance(hook, functools.partial):
-        return hook.args[0] if hook.args else None
+        return list(hook.args[:1])
     owner = getattr(hook, "__self__", None)
-    if owner is None and getattr(hook, "__module__", "") == "flask_wtf.csrf":
-        return csrf  # CSRFProtect registers a closure, not a bound method
-    return owner
+    if owner is not None:
+        return [owner]
+    return [cell.cell_contents for cell in getattr(hook, "__closure__", None) or ()]
 
 
 def _unused(hook: Callable[..., Any]) -> bool:
     """Whether a hook belongs to an extension the API does not use."""
-    owner = _owner(hook)
-    return any(owner is extension for extension in UNUSED)
+    return any(owner is extension for owner in _owners(hook) for extension in UNUSED)
 
 
 def _skipping(hook: Callable[..., Any], blueprint: str, passthrough: bool) -> Callable[..., Any]:
