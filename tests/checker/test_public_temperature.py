@@ -6,6 +6,7 @@ from flask.testing import FlaskClient
 from tests.checker.check_pages import press, start, walk
 from tests.checker.samples import form_answers, make_app
 from tests.checker.test_public_form import HEADLINES, PROTOCOL, _submit, _words
+from tests.protocol_data import fever_rule
 
 CALM = form_answers("self_care")
 
@@ -39,7 +40,13 @@ def test_not_measured_never_hides_a_reading(client: FlaskClient) -> None:
     assert "keep one of them" in " ".join(both.errors())
 
 
-@pytest.mark.parametrize(("value", "unit"), [("100.4", "F"), ("38.0", "C"), ("38,5", "C")])
+# Half a degree over the fever rule's threshold, in °F, with a decimal point and with a comma.
+FEVER = fever_rule()[1] + 0.5
+READINGS = [(f"{FEVER * 9 / 5 + 32:.1f}", "F"), (f"{FEVER:.1f}", "C"),
+            (f"{FEVER:.1f}".replace(".", ","), "C")]
+
+
+@pytest.mark.parametrize(("value", "unit"), READINGS)
 def test_it_reads_a_fever_in_either_unit_and_either_decimal_mark(
     client: FlaskClient, value: str, unit: str
 ) -> None:

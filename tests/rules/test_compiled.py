@@ -14,6 +14,7 @@ from rules.partial import compiled_decision
 from rules.translations import in_language
 from rules.verify import Verifier
 from tests.bench.strategies import any_answers, complete_answers, partial_answers
+from tests.protocol_data import fever_rule
 
 
 def outcome(function: Any, answers: Any, protocol: Any) -> Any:
@@ -83,7 +84,7 @@ def test_the_compiled_disposition_is_the_engines(answers) -> None:
 
 def test_true_is_not_taken_for_one_degree_and_a_list_is_refused() -> None:
     protocol = load_protocol()
-    base = assess({"temperature": {"value": 38.0, "unit": "C"}}, protocol)
+    base = assess({"temperature": {"value": fever_rule(protocol)[1], "unit": "C"}}, protocol)
     assert base["disposition"] == "call_doctor_now"
     for bad in (
         {"value": True, "unit": "C"},

@@ -9,6 +9,7 @@ import pytest
 from rules import load_protocol
 from rules.errors import PlaceholderError, SchemaError
 from rules.translations import in_language
+from tests.protocol_data import fever_rule, temperature_words
 from tests.rules.small import small
 
 LEFT = re.compile(r"\{(?!emergency_number\})[^{}]*\}")
@@ -44,12 +45,15 @@ def test_a_whole_number_threshold_reads_as_itself() -> None:
 def test_the_served_protocol_says_its_own_thresholds_and_keeps_no_placeholder() -> None:
     protocol = load_protocol()
     rules = {r.id: r for r in protocol.rules}
-    assert rules["N2"].sign == "you have a fever of 38.0 °C (100.4 °F) or higher"
+    fever, threshold = fever_rule(protocol)
+    words = temperature_words(threshold)
+    assert rules[fever].sign == f"you have a fever of {words} or higher"
     assert rules["N6"].sign.startswith("your pain is 8 or more")
     assert "5 or more" in rules["T7"].explain and "3 or more days" in rules["T7"].explain
     take = next(a for a in protocol.advice if a.id == "take_temperature")
-    assert "38.0 °C (100.4 °F) or higher" in take.text
-    assert "38,0 °C (100,4 °F) o más" in protocol.translations["es"][("advice", take.id, "text")]
+    assert f"{words} or higher" in take.text
+    spanish_words = temperature_words(threshold, "es")
+    assert f"{spanish_words} o más" in protocol.translations["es"][("advice", take.id, "text")]
     spanish = in_language(protocol, "es")
     for text in [*protocol.call_back, *spanish.call_back, *(r.sign for r in spanish.rules)]:
         assert not LEFT.search(text), text

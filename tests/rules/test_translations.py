@@ -23,6 +23,7 @@ from rules.translations import (
     source_texts,
 )
 from tests.bench.strategies import partial_answers
+from tests.protocol_data import fever_rule, temperature_words
 from tests.rules.conftest import calm
 
 
@@ -52,9 +53,10 @@ def test_spanish_texts_replace_every_english_one() -> None:
 
 def test_the_spanish_call_back_list_is_built_from_the_spanish_signs() -> None:
     texts = assess(calm(), in_language(load_protocol(), "es"))["call_back_if"]
-    fever = [t for t in texts if "fiebre de 38,0" in t]
+    threshold = temperature_words(fever_rule()[1], "es")
+    fever = [t for t in texts if "fiebre de" in t]
     assert fever == [
-        "Llame a su médico ahora, de día o de noche, si tiene fiebre de 38,0 °C (100,4 °F) o más."
+        f"Llame a su médico ahora, de día o de noche, si tiene fiebre de {threshold} o más."
     ]
     assert texts[0].startswith("Llame al 911 ahora si")
 
