@@ -69,6 +69,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
     yield f"sqlite:///{tmp_path}/nurse.db"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]:
+    """An empty database (no schema yet), for a test whose migrations must run with its settings."""
+    if request.param == "postgres":
+        with postgres_copy() as url:
+            yield url
+        return
+    yield f"sqlite:///{tmp_path}/empty.db"
+
+
 def _server(url: str) -> Any:
     """An engine on the server's maintenance database, outside any transaction."""
     return create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT",

@@ -36,9 +36,10 @@ def other_app(url: str, **config: str) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def keyed(database_url: str) -> Iterator[Flask]:
-    """An app with AUDIT_KEY set, its schema built by the migrations and removed afterwards."""
-    with migrated_app(database_url, AUDIT_KEY=AUDIT_KEY) as app:
+def keyed(empty_database_url: str) -> Iterator[Flask]:
+    """An app with AUDIT_KEY set, its schema (and the chain's first entry) built by the
+    migrations with that key, and removed afterwards."""
+    with migrated_app(empty_database_url, AUDIT_KEY=AUDIT_KEY) as app:
         yield app
 
 
@@ -90,9 +91,8 @@ def test_a_row_is_sealed_in_the_transaction_that_writes_it(app: Flask,
     assert verify(app).exit_code == 0
 
 
-def test_the_key_comes_from_audit_key_and_never_reaches_the_database(
-    keyed: Flask, database_url: str
-) -> None:
+def test_the_key_comes_from_audit_key_and_never_reaches_the_database(keyed: Flask) -> None:
+    database_url = keyed.config["SQLALCHEMY_DATABASE_URI"]
     add_nurse(keyed)
     client = keyed.test_client()
     assert sign_in(client).status_code == 302
