@@ -2,6 +2,8 @@
 
 Run from the repository root: `python -m bench.api` (needs Debian's wrk). Both apps run under
 gunicorn with the shipped settings and 2 workers on 127.0.0.1; wrk loads them in turns.
+`--plain hooks` (or `engine`) adds a third, the app with that piece of speed machinery replaced
+by the plain way (bench/plain_apps.py), taken in the same turns, to show what the piece buys.
 """
 
 from __future__ import annotations
@@ -17,13 +19,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 BODY = ROOT / "bench" / "api_answers.json"
 PATH = "/api/v1/assessments"
+PLAIN = {
+    "hooks": "bench.plain_apps:app_without_hook_skipping()",
+    "engine": "bench.plain_apps:app_with_interpreted_engine()",
+}
 
 
 def _free_port() -> int:
@@ -83,6 +89,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--plain", choices=sorted(PLAIN), help="also time the app without it")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: apt-get install wrk")
@@ -96,23 +103,33 @@ def main() -> None:
         )
         env = dict(os.environ, SECRET_KEY="bench", RECOVERY_CHECK_ENV="production",
                    DATABASE_URL=f"sqlite:///{tmp}/bench.db", PYTHONPATH=str(ROOT))
-        with _gunicorn("checker:create_app()", env, args.workers) as app_url, \
-                _gunicorn("bench.bare_api:app", env, args.workers) as bare_url:
-            _wrk(app_url, script, 2, args.connections)  # warm both up
-            _wrk(bare_url, script, 2, args.connections)
-            app_rates, bare_rates = [], []
+        apps = {"app": "checker:create_app()", "bare": "bench.bare_api:app"}
+        if args.plain:
+            apps[f"plain {args.plain}"] = PLAIN[args.plain]
+        with ExitStack() as stack:
+            urls = {name: stack.enter_context(_gunicorn(spec, env, args.workers))
+                    for name, spec in apps.items()}
+            for url in urls.values():  # warm them up
+                _wrk(url, script, 2, args.connections)
+            rates: dict[str, list[float]] = {name: [] for name in urls}
             for _ in range(args.rounds):
-                app_rates.append(_wrk(app_url, script, args.seconds, args.connections))
-                bare_rates.append(_wrk(bare_url, script, args.seconds, args.connections))
-    ratios = [a / b for a, b in zip(app_rates, bare_rates, strict=True)]
+                for name, url in urls.items():
+                    rates[name].append(_wrk(url, script, args.seconds, args.connections))
     print(f"POST {PATH}, gunicorn {args.workers} workers, wrk {args.connections} connections, "
           f"{args.rounds} rounds of {args.seconds} s in turns")
-    print(f"  app:  median {statistics.median(app_rates):8.0f} requests/s "
-          f"({', '.join(f'{r:.0f}' for r in app_rates)})")
-    print(f"  bare: median {statistics.median(bare_rates):8.0f} requests/s "
-          f"({', '.join(f'{r:.0f}' for r in bare_rates)})")
-    print(f"  ratio app/bare: median {statistics.median(ratios):.2f}x "
-          f"(range {min(ratios):.2f}x to {max(ratios):.2f}x)")
+    for name, values in rates.items():
+        print(f"  {name + ':':14} median {statistics.median(values):8.0f} requests/s "
+              f"({', '.join(f'{r:.0f}' for r in values)})")
+    for name in rates:
+        if name == "bare":
+            continue
+        ratios = [a / b for a, b in zip(rates[name], rates["bare"], strict=True)]
+        print(f"  ratio {name}/bare: median {statistics.median(ratios):.2f}x "
+              f"(range {min(ratios):.2f}x to {max(ratios):.2f}x)")
+    if args.plain:
+        ratios = [a / p for a, p in zip(rates["app"], rates[f"plain {args.plain}"], strict=True)]
+        print(f"  ratio app/plain {args.plain}: median {statistics.median(ratios):.2f}x "
+              f"(range {min(ratios):.2f}x to {max(ratios):.2f}x)")
 
 
 if __name__ == "__main__":

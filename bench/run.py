@@ -29,6 +29,8 @@ from rules.compiled import compiled_disposition  # noqa: E402
 from rules.engine import assess_interpreted  # noqa: E402
 
 DISPOSITIONS = ("emergency", "call_doctor_now", "call_doctor_today", "self_care")
+# The baselines write out one released protocol; the engine is timed running the same one.
+PROTOCOL = handwritten.PROTOCOL
 
 
 def _weighted(rng: random.Random, weights: dict[str, float]) -> str:
@@ -85,7 +87,7 @@ def answer_sets(
     Partial sets are what a nurse has after the first questions of a call, in asking order.
     """
     rng = random.Random(seed)
-    order = [q.id for q in rules.load_protocol().questions]
+    order = [q.id for q in PROTOCOL.questions]
     share = size // (4 * len(kinds))
     quota = {(d, kind): share for d in DISPOSITIONS for kind in ("complete", "partial")}
     for d, kind in quota:
@@ -101,7 +103,7 @@ def answer_sets(
             asked = set(order[: rng.randrange(1, len(order))])
             answers = {key: value for key, value in answers.items() if key in asked}
             kind = "partial"
-        key = (rules.assess(answers)["disposition"], kind)
+        key = (rules.assess(answers, PROTOCOL)["disposition"], kind)
         if quota[key]:
             quota[key] -= 1
             chosen.append(answers)
@@ -124,7 +126,7 @@ def contenders(sets: list[dict[str, Any]]) -> dict[str, tuple[Callable[[Any], ob
     "+ validation" adds the engine's own checks to its time. Its fastest path is
     ZenEngine.evaluate(key) with a loader; a create_decision handle is timed too.
     """
-    protocol = rules.load_protocol()
+    protocol = PROTOCOL
     zen_engine = zen_table.engine()
     decision = zen_table.decision()
     checked = [rules.validate_answers(protocol, answers) for answers in sets]
@@ -133,8 +135,8 @@ def contenders(sets: list[dict[str, Any]]) -> dict[str, tuple[Callable[[Any], ob
     complete = [values for values in checked if asked <= values.keys()] or checked[:1]
     decide = compiled_disposition(protocol)
     return {
-        "engine": (rules.assess, sets),
-        "engine, interpreted": (assess_interpreted, sets),
+        "engine": (partial(rules.assess, protocol=protocol), sets),
+        "engine, interpreted": (partial(assess_interpreted, protocol=protocol), sets),
         "disposition, compiled": (decide, complete),
         "disposition, minimal if/else": (handwritten.decide, complete),
         "hand-written": (handwritten.assess, sets),

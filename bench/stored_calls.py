@@ -8,7 +8,9 @@ It builds a SQLite file with the migrations, loads the calls (answers drawn from
 protocol's own questions: each answer the mildest with probability 0.85, any other valid
 answer otherwise; a third of the calls partial, as a nurse stops once the answer is decided),
 then times `flask encounters replay` on it in a separate process and prints its report. Or
-give `--database-url` for a PostgreSQL database that the migrations may build.
+give `--database-url` for a PostgreSQL database that the migrations may build. `--plain` then
+replays again with each call decided by the engine's checks and evaluation alone, without
+`rules.partial.compiled_decision`, to show what it buys.
 """
 
 from __future__ import annotations
@@ -155,6 +157,8 @@ def main() -> None:
     parser.add_argument("--protocol", default=str(ROOT / "rules" / "protocols" / "1.0.0.toml"))
     parser.add_argument("--database-url", help="default: a new SQLite file")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--plain", action="store_true",
+                        help="then replay again without the compiled decision, to compare")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.database_url or f"sqlite:///{Path(folder) / 'calls.db'}"
@@ -178,6 +182,13 @@ def main() -> None:
         started = time.perf_counter()
         subprocess.run(command, env=env, cwd=ROOT, check=True)
         print(f"replay process: {time.perf_counter() - started:.1f} s wall")
+        if args.plain:  # the same replay, each call decided by the engine's checks alone
+            plain = [sys.executable, "-c", "import bench.plain_apps as p; "
+                     "p.replay_without_compiled_decision()", *command[6:]]
+            started = time.perf_counter()
+            subprocess.run(plain, env=env, cwd=ROOT, check=True)
+            print(f"replay process without the compiled decision: "
+                  f"{time.perf_counter() - started:.1f} s wall")
 
 
 if __name__ == "__main__":
