@@ -233,7 +233,13 @@ _bound = threading.local()
 
 
 def read_answers(protocol: Protocol, formdata: Any) -> Reading:
-    """Read posted answers (None: nothing posted) with the protocol's form."""
+    """Read posted answers (None: nothing posted) with the protocol's form, bound once per thread.
+
+    Speed machinery, kept because it earns it: every page of a patient's check takes 1.12x to
+    1.20x as long when a form is bound per request, the plain way
+    (`answer_form_class(protocol)(formdata=data).read()`), measured by
+    `python -m bench.machinery --only pages` (bench/README.md, "Speed machinery").
+    """
     form_class = answer_form_class(protocol)
     forms: dict[type[AnswerForm], AnswerForm] = _bound.__dict__.setdefault("forms", {})
     form = forms.get(form_class)
