@@ -94,7 +94,7 @@ def _http_error(error: HTTPException) -> tuple[Any, int, list[tuple[str, str]]]:
 
 def _csrf_error(error: CSRFError) -> tuple[Any, int]:
     """An expired or missing form token: explain in plain words."""
-    return _render(400, CSRF_MESSAGE)
+    return _render(400, str(CSRF_MESSAGE))  # in the language of the request it answers
 
 
 def _server_error(error: InternalServerError) -> tuple[Any, int]:

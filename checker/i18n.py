@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
 from functools import cached_property, lru_cache
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,8 +20,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from flask import Flask, current_app, g, request
-from flask_babel import Babel, Domain, get_locale
-from flask_babel import get_translations as _untyped_get_translations
+from flask_babel import Babel, Domain, get_locale, get_translations
 from jinja2 import pass_eval_context
 from jinja2.nodes import EvalContext
 from markupsafe import Markup
@@ -45,10 +43,6 @@ DOMAIN = "messages"
 CATALOGS = "recovery_check_catalogs"  # the app's loaded catalogs, in app.extensions
 
 log = logging.getLogger(__name__)
-
-# Flask-Babel's own annotation of get_translations; mypy cannot read it (no py.typed marker).
-get_translations: Callable[[], Translations | NullTranslations] = _untyped_get_translations
-
 
 def catalog_folder(app: Flask) -> Path:
     """Where the interface catalogs are: checker/translations/<language>/LC_MESSAGES."""
@@ -88,17 +82,16 @@ def load_catalogs(folder: Path) -> dict[tuple[str, str], Translations]:
     return catalogs
 
 
-# Flask-Babel ships no type information, so its classes are Any to mypy.
-class _AppCatalogs(Domain):  # type: ignore[misc]
+class _AppCatalogs(Domain):
     """Flask-Babel's message domain, answering from the catalogs the app loaded at start."""
 
-    def get_translations_cache(self, ctx: Any) -> dict[tuple[str, str], Any]:
+    def get_translations_cache(self, ctx: Any) -> dict[tuple[str, str], Translations]:
         """The app's own catalogs; a language with none (English) is added on first use."""
-        catalogs: dict[tuple[str, str], Any] = current_app.extensions[CATALOGS]
+        catalogs: dict[tuple[str, str], Translations] = current_app.extensions[CATALOGS]
         return catalogs
 
 
-class _Babel(Babel):  # type: ignore[misc]  # Flask-Babel ships no type information
+class _Babel(Babel):
     """Flask-Babel, with each app's catalogs read once at its start (see load_catalogs)."""
 
     @cached_property

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask_babel import force_locale, format_decimal
 from flask_babel import gettext as _untyped_gettext
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from checker.api.fhir import FHIR_JSON, ResponseError, questionnaire, read_response
 from checker.api.openapi import document
@@ -41,8 +42,10 @@ def _unlimited() -> bool:
     return request.blueprint == bp.name
 
 
-def _errors(status: int, errors: dict[str, str], language: str = "en") -> tuple[Response, int]:
-    """An error response with one message per field, in the language asked for."""
+def _errors(status: int, errors: Mapping[str, str | LazyString],
+            language: str = "en") -> tuple[Response, int]:
+    """An error response with one message per field, in the language asked for; a lazy text
+    (NOT_JSON) is translated here, into that language."""
     if language != "en":
         with force_locale(language):
             errors = {key: said(message) for key, message in errors.items()}
@@ -51,7 +54,7 @@ def _errors(status: int, errors: dict[str, str], language: str = "en") -> tuple[
     return response, status
 
 
-def said(message: str) -> str:
+def said(message: str | LazyString) -> str:
     """A message in the current language: an answer's problem with its numbers written the
     language's way, or one of the API's own texts; anything else (JSON syntax) as it is."""
     if isinstance(message, Message):
