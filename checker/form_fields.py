@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
+# types-WTForms (3.2.1, its newest) predates WTForms 3.3's SelectChoice, so mypy finds no
+# such name; the app takes it from here. Its choices are SelectChoice(value, label).
 from wtforms import DateField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import SelectChoice as SelectChoice  # type: ignore[attr-defined]
+from wtforms.form import BaseForm
 
 from checker.validators import OneValue, PlainText
 
@@ -35,7 +37,7 @@ class TypedDateField(DateField):
         except ValueError as error:
             raise ValueError(DATE_FORMAT) from error
 
-    def post_validate(self, form: FlaskForm, validation_stopped: bool) -> None:
+    def post_validate(self, form: BaseForm, validation_stopped: bool) -> None:
         """Say how to write the date, not "required", when something unreadable was typed."""
         # DataRequired replaces every earlier message with its own; other messages stay.
         if DATE_FORMAT in self.process_errors:

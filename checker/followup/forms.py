@@ -15,7 +15,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     Length,
@@ -26,7 +25,14 @@ from wtforms.validators import (
 )
 
 from checker.followup.models import normal_code
-from checker.form_fields import MANY_LINES, ONE_LINE, PHONE, PROCEDURES, TypedDateField
+from checker.form_fields import (
+    MANY_LINES,
+    ONE_LINE,
+    PHONE,
+    PROCEDURES,
+    SelectChoice,
+    TypedDateField,
+)
 from checker.validators import OneValue
 
 LANGUAGES = [SelectChoice("en", "English"), SelectChoice("es", "Spanish")]

@@ -23,12 +23,12 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.wrappers import Response
-from wtforms.fields.choices import SelectChoice
 
 from checker.clock import clinic_zone, local, utcnow
 from checker.extensions import db
 from checker.followup import handoff
 from checker.followup.handoff import CHECKIN, CODE, Start
+from checker.form_fields import SelectChoice
 from checker.idle import SIGNED_OUT_AS
 from checker.nurse import bp
 from checker.nurse.auth import SignInRefused, sign_in_again
@@ -213,7 +213,7 @@ def console() -> str | tuple[str, int]:
 
 @bp.route("/call/code", methods=["POST"])
 @login_required
-def console_from_code() -> str | tuple[str, int]:
+def console_from_code() -> str | tuple[str, int] | Response:
     """A new call filled in from the patient's short code (posted: it holds their answers)."""
     return console()
 
@@ -251,7 +251,7 @@ def _sign_in_block() -> tuple[LoginForm, SignInRefused | None]:
     if not sign_in.validate():
         return sign_in, SignInRefused(MISSING_SIGN_IN, 401)
     try:
-        sign_in_again(sign_in.username.data, sign_in.password.data)
+        sign_in_again(sign_in.username.data, sign_in.password.data or "")
     except SignInRefused as refused:
         return sign_in, refused
     return sign_in, None
@@ -349,9 +349,9 @@ def _note_facts(
     """What the note and the encounter record of a call closed now say."""
     return NoteFacts(
         nurse=current_user.username, started_at=started, ended_at=utcnow(),
-        patient_name=form.patient_name.data.strip(), date_of_birth=form.date_of_birth.data,
+        patient_name=(form.patient_name.data or "").strip(), date_of_birth=form.date_of_birth.data,
         record_number=(form.record_number.data or "").strip(),
-        callback_number=form.callback_number.data.strip(), caller=form.caller.data,
+        callback_number=(form.callback_number.data or "").strip(), caller=form.caller.data,
         procedure_type=form.procedure_type.data, procedure_date=form.procedure_date.data,
         answers=triage.answers, assessment=triage.assessment, final_disposition=final,
         override_reason=(close.override_reason.data or "").strip(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -15,11 +16,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from checker.form_fields import MANY_LINES, ONE_LINE, PHONE, PROCEDURES, TypedDateField
+from checker.form_fields import (
+    MANY_LINES,
+    ONE_LINE,
+    PHONE,
+    PROCEDURES,
+    SelectChoice,
+    TypedDateField,
+)
 from checker.validators import OneValue
 from rules import Protocol, load_protocol
 
@@ -69,8 +76,9 @@ class CallForm(FlaskForm):
     )
     procedure_date = TypedDateField("Date of the procedure", validators=[*ONE_LINE, DataRequired()])
 
-    def __init__(self, *args: object, call_date: date | None = None, **kwargs: object) -> None:
-        """Remember the call's date, which the procedure date is checked against."""
+    def __init__(self, *args: Any, call_date: date | None = None, **kwargs: Any) -> None:
+        """Remember the call's date, which the procedure date is checked against; the rest is
+        FlaskForm's (the form data, data=, prefix=, meta=)."""
         super().__init__(*args, **kwargs)
         self.call_date = call_date or date.today()
 
