@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from checker.clock import utcnow
 from checker.db_types import UTCDateTime, append_only
-from checker.extensions import db
+from checker.extensions import AnySession, Model, db
 from checker.settings import ConfigError
 
 # The link before the first event, and before the first entry of the keyed chain.
@@ -60,7 +60,7 @@ SEALED: dict[str, str] = {
 commands = AppGroup("audit", help="Check the audit log and the records it seals.")
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Who looked at which records, and when: one link of a hash chain (see `append`)."""
 
     __tablename__ = "audit_event"
@@ -260,7 +260,7 @@ def _seal_new_records(session: Session, flush_context: Any) -> None:
                   {name: [instance.id for instance in items] for name, items in found.items()})
 
 
-def append(session: Session, *, nurse_id: int, nurse_name: str, action: str,
+def append(session: AnySession, *, nurse_id: int, nurse_name: str, action: str,
            encounter_id: int | None = None, shown_ids: Iterable[int] = ()) -> AuditEvent:
     """Add one event at the end of the log; the caller commits, which releases the lock."""
     lock_chain(session.connection())
@@ -278,7 +278,7 @@ def seal_existing(connection: Any) -> None:
     """Chain events written before the unkeyed chain existed (used once, by migration 0003)."""
     session = Session(bind=connection)
     prev_hash = GENESIS
-    table = AuditEvent.__table__
+    table = table_of(AuditEvent.__tablename__)
     for old in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all():
         own = hash_of(old, prev_hash)
         session.execute(table.update().where(table.c.id == old.id)

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeAlias
+
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as RequestSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 
 class Base(DeclarativeBase):
@@ -32,6 +35,20 @@ class SafeSQLAlchemy(SQLAlchemy):
 
 
 db = SafeSQLAlchemy(model_class=Base)
+
+# The class every model subclasses: db.Model, which Flask-SQLAlchemy builds at run time from
+# Base's body and its own mixins. Mypy cannot take a base class from an attribute, so it is
+# told of a declarative class made from Base, as db.Model is.
+if TYPE_CHECKING:
+    class Model(Base):
+        """db.Model, as the type checker sees it."""
+
+        __abstract__ = True
+else:
+    Model = db.Model
+
+# The request's session (db.session) or one of a function's own (a migration's, a CLI's).
+AnySession: TypeAlias = Session | scoped_session[RequestSession]
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

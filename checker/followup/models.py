@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from checker.clock import utcnow
 from checker.db_types import UTCDateTime, append_only
-from checker.extensions import db
+from checker.extensions import Model, db
 
 # Bytes of randomness in the links printed before codes (/followup/<token>), still honoured.
 TOKEN_BYTES = 18
@@ -68,7 +68,7 @@ def link_hash(text: str) -> str:
     return token_hash(normal_code(text) or text)
 
 
-class Enrolment(db.Model):
+class Enrolment(Model):
     """A patient followed after discharge, as the nurse enrolled them with their consent."""
 
     __tablename__ = "followup_enrolment"
@@ -91,7 +91,7 @@ class Enrolment(db.Model):
     consent_note: Mapped[str] = mapped_column(Text)
 
 
-class EnrolmentEnd(db.Model):
+class EnrolmentEnd(Model):
     """The nurse ended a follow-up early; the enrolment row itself never changes."""
 
     __tablename__ = "followup_end"
@@ -104,7 +104,7 @@ class EnrolmentEnd(db.Model):
     reason: Mapped[str] = mapped_column(Text)
 
 
-class CheckIn(db.Model):
+class CheckIn(Model):
     """One daily check-in: the answers, what the protocol said and which protocol said it."""
 
     __tablename__ = "followup_checkin"
@@ -127,7 +127,7 @@ class CheckIn(db.Model):
                             unique=True),)
 
 
-class LinkCode(db.Model):
+class LinkCode(Model):
     """A new code a nurse issued for a running follow-up: it voids every code before it."""
 
     __tablename__ = "followup_code"
@@ -157,7 +157,7 @@ def enrolment_of(hashed: str) -> Enrolment | None:
     return enrolment if replaced is None else None
 
 
-class Review(db.Model):
+class Review(Model):
     """A nurse read a check-in and wrote what was done about it."""
 
     __tablename__ = "followup_review"
@@ -171,7 +171,7 @@ class Review(db.Model):
     note: Mapped[str] = mapped_column(Text)
 
 
-class CallLink(db.Model):
+class CallLink(Model):
     """A saved call that began from a check-in (the encounter table is left as it is)."""
 
     __tablename__ = "followup_call"
@@ -183,7 +183,7 @@ class CallLink(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Reminder(db.Model):
+class Reminder(Model):
     """A reminder claimed for one patient and day: the unique pair makes it at most one."""
 
     __tablename__ = "followup_reminder"
@@ -196,7 +196,7 @@ class Reminder(db.Model):
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Purge(db.Model):
+class Purge(Model):
     """The retention job's record of one enrolment it removed: the only way rows may go."""
 
     __tablename__ = "followup_purge"

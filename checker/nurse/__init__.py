@@ -57,6 +57,7 @@ def _kept_nurse(user_id: str) -> object | None:
 
 def init_app(app: Flask) -> None:
     """Register the nurse console, its CLI and its sign-in handling with the app."""
+    from checker import audit
     from checker.nurse import (  # noqa: F401  (routes)
         auth,
         cli,
@@ -69,7 +70,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.cli.add_command(cli.nurses)
-    app.cli.add_command(records.audit_log.commands)
+    app.cli.add_command(audit.commands)
     app.cli.add_command(replay.commands)
     app.session_interface = session_interface(app)
     # Templates reach the nurse through the lazy proxy, so a patient's page never loads one.

@@ -24,13 +24,13 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from checker.clock import utcnow
 from checker.db_types import ImmutableRecord, UTCDateTime
-from checker.extensions import db
+from checker.extensions import Model
 
 # scrypt is slow by design, so a stolen table of hashes is expensive to guess through.
 PASSWORD_METHOD = "scrypt"
 
 
-class Nurse(UserMixin, db.Model):
+class Nurse(UserMixin, Model):
     """A nurse who may sign in; administrators may also read the audit log."""
 
     __tablename__ = "nurse"
@@ -53,12 +53,12 @@ class Nurse(UserMixin, db.Model):
         return check_password_hash(self.password_hash, password)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         """A disabled account cannot sign in."""
         return bool(self.active)
 
 
-class Encounter(db.Model):
+class Encounter(Model):
     """One telephone call: what was asked, what the engine said and what the nurse decided."""
 
     __tablename__ = "encounter"
@@ -102,7 +102,7 @@ class Encounter(db.Model):
     )
 
 
-class Addendum(db.Model):
+class Addendum(Model):
     """A later correction or addition to an encounter, with its own author and time."""
 
     __tablename__ = "addendum"
