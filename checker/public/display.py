@@ -41,6 +41,14 @@ class QuestionDisplay:
     inline: bool = False  # short answers side by side
     low: int = 0
     high: int = 0
+    value_label: str = ""  # a temperature: the words beside its box, and over its units
+    unit_label: str = ""
+    not_measured: str = ""  # a "not measured" box's words; the patient leaves the box empty
+
+    @property
+    def input_id(self) -> str:
+        """The id of the text input of a number or temperature question (its name too)."""
+        return self.input_name
 
     @property
     def target(self) -> str:
@@ -86,7 +94,8 @@ def _question(question: Question, number: str) -> QuestionDisplay:
     unit = field_name(question, UNIT)
     units = (Option("F", _("°F (Fahrenheit)"), f"{unit}-F"),
              Option("C", _("°C (Celsius)"), f"{unit}-C"))
-    return QuestionDisplay(question.id, TEMPERATURE_INPUT, text, hint, units)
+    return QuestionDisplay(question.id, TEMPERATURE_INPUT, text, hint, units,
+                           value_label=_("Temperature (empty: not taken)"), unit_label=_("Unit"))
 
 
 @lru_cache(maxsize=32)

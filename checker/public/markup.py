@@ -1,24 +1,32 @@
 """Each question's markup, rendered once per display and answer; a step only joins them.
 
 A question's HTML depends on the protocol, the language, the clinic's settings and which
-option is chosen, except for what the patient typed into a text box. So the template is
-rendered once for every choice, with a marker where the typed text goes, and a request only
-puts the escaped text in place of the marker. A question with an error, or with "Did you
-mean °C?", is rare and rendered by the template each time.
+option is chosen, except for what the patient typed into a text box. So the one question macro
+(`_question.html`, the console's too) is rendered once for every choice, with a marker where
+the typed text goes, and a request only puts the escaped text in place of the marker. A
+question with an error, or with "Did you mean °C?", is rare and rendered by the macro each
+time. This module is the only way a step's questions reach the cache: `question_markup`
+returns exactly what `render_question` returns, which the step template calls the macro for.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 
-from flask import render_template
+from flask import get_template_attribute
 from markupsafe import Markup, escape
 
 from checker.public.display import RADIOS, QuestionDisplay
 
 # Where typed text goes: no template text holds a NUL, and the text put in is never scanned again.
 TYPED = "\x00typed\x00"
-ONE_QUESTION = "public/_question.html"
+QUESTION_MACRO = ("_question.html", "question")
+
+
+def render_question(display: QuestionDisplay, values: dict[str, str], default_unit: str) -> Markup:
+    """One question with no error, rendered by the macro itself (as the step template does)."""
+    question = get_template_attribute(*QUESTION_MACRO)
+    return Markup(question(display, values, None, default_unit))
 
 
 @lru_cache(maxsize=64)
@@ -50,8 +58,8 @@ def question_markup(display: QuestionDisplay, values: dict[str, str], *, protoco
             filled = {display.id: chosen or ""}
         else:
             filled = {display.input_name: TYPED, display.unit_name: chosen or ""}
-        markup = done[key] = render_template(ONE_QUESTION, q=display, values=filled,
-                                             default_unit=default_unit if chosen else "")
+        markup = done[key] = str(render_question(display, filled,
+                                                 default_unit if chosen else ""))
     if display.kind == RADIOS:
         return Markup(markup)
     typed = values.get(display.input_name, "")
