@@ -132,13 +132,15 @@ def contenders(sets: list[dict[str, Any]]) -> dict[str, tuple[Callable[[Any], ob
     checked = [rules.validate_answers(protocol, answers) for answers in sets]
     asked = {q.id for q in protocol.questions if q.asked_when is None}
     # The bare decision is timed on complete answer sets, the only ones an if/else can take.
-    complete = [values for values in checked if asked <= values.keys()] or checked[:1]
-    decide = compiled_disposition(protocol)
+    complete = [values for values in checked if asked <= values.keys()]
+    decisions = {
+        "disposition, compiled": (compiled_disposition(protocol), complete),
+        "disposition, minimal if/else": (handwritten.decide, complete),
+    }
     return {
         "engine": (partial(rules.assess, protocol=protocol), sets),
         "engine, interpreted": (partial(assess_interpreted, protocol=protocol), sets),
-        "disposition, compiled": (decide, complete),
-        "disposition, minimal if/else": (handwritten.decide, complete),
+        **(decisions if complete else {}),  # none among partial sets alone
         "hand-written": (handwritten.assess, sets),
         "zen-engine": (partial(zen_engine.evaluate, zen_table.KEY), checked),
         "zen-engine + validation": (
@@ -205,11 +207,13 @@ def summary(timings: dict[str, list[float]]) -> dict[str, str]:
         for name, values in timings.items()
     }
     engine = timings["engine"]
-    compiled, minimal = timings["disposition, compiled"], timings["disposition, minimal if/else"]
-    ratios = [c / m for c, m in zip(compiled, minimal, strict=True)]
-    shown["disposition: compiled / minimal if/else"] = (
-        f"{statistics.median(ratios):.2f}x (rounds: {min(ratios):.2f} to {max(ratios):.2f})"
-    )
+    if "disposition, compiled" in timings:
+        compiled = timings["disposition, compiled"]
+        minimal = timings["disposition, minimal if/else"]
+        ratios = [c / m for c, m in zip(compiled, minimal, strict=True)]
+        shown["disposition: compiled / minimal if/else"] = (
+            f"{statistics.median(ratios):.2f}x (rounds: {min(ratios):.2f} to {max(ratios):.2f})"
+        )
     for other in timings:
         if other == "engine" or other.startswith("disposition"):
             continue
