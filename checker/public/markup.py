@@ -7,6 +7,9 @@ the typed text goes, and a request only puts the escaped text in place of the ma
 question with an error, or with "Did you mean °C?", is rare and rendered by the macro each
 time. This module is the only way a step's questions reach the cache: `question_markup`
 returns exactly what `render_question` returns, which the step template calls the macro for.
+
+It buys about a tenth of a posted step's time: the plain way, every question rendered by the
+macro, is 1.09x to 1.12x slower (`python -m bench.question_markup`, bench/README.md).
 """
 
 from __future__ import annotations
