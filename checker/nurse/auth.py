@@ -115,7 +115,7 @@ def login() -> Response | str | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            nurse = check_credentials(form.username.data, form.password.data or "")
+            nurse = check_credentials(form.username.data or "", form.password.data or "")
         except SignInRefused as refused:
             form.form_errors.append(refused.message)
             return render_template("nurse/login.html", form=form), refused.status

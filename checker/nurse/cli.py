@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,11 +13,10 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from checker import audit as audit_log
 from checker.audit import AuditEvent
-from checker.extensions import db
+from checker.extensions import AnySession, db
 from checker.nurse.models import Nurse
 from checker.nurse.sessions import end_every_session
 from checker.settings import ConfigError
@@ -126,7 +125,7 @@ def check_chain(events: Iterable[AuditEvent], report: ChainReport) -> None:
         expected_prev, before = event.hash, event.id
 
 
-def stream_events(session: Session) -> Iterator[AuditEvent]:
+def stream_events(session: AnySession) -> Generator[AuditEvent, None, None]:
     """Every audit event, oldest first, fetched in batches (a server-side cursor where possible)."""
     # The session holds loaded rows weakly, so a checked batch is freed once nothing uses it.
     query = (select(AuditEvent).order_by(AuditEvent.id)

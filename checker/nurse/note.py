@@ -63,7 +63,7 @@ def is_positive(question: Question, value: Any, cited: set[str]) -> bool | None:
     if question.id in cited:
         return True
     if question.type == YES_NO:
-        return value == question.severe_answer
+        return bool(value == question.severe_answer)
     if question.type == CHOICE:
         choice = question.choice(value)
         return bool(choice and choice.severity > 0)
@@ -155,7 +155,8 @@ def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None)
         f"Callback number: {one_line(facts.callback_number) or 'not given'}.",
         f"Procedure: {one_line(procedure)}"
         f" on {_when(facts.procedure_date)}"
-        + (f" (day {facts.answers[days]})." if days in facts.answers else "."),
+        + (f" (day {facts.answers[days]})." if days is not None and days in facts.answers
+           else "."),
         "",
         f"DISPOSITION: {disposition_label(facts.final_disposition)}",
     ]

@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
 from sqlalchemy.exc import DBAPIError
+from werkzeug.wrappers import Response as BaseResponse  # what redirect() returns
 
 from checker import audit as audit_log
 from checker.audit import AuditEvent
@@ -72,8 +73,7 @@ def _read_terms(form: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]
     return terms, errors
 
 
-def _filtered(query: Select[tuple[Encounter]], terms: Mapping[str, str]
-              ) -> Select[tuple[Encounter]]:
+def _filtered(query: Select[Encounter], terms: Mapping[str, str]) -> Select[Encounter]:
     """Encounters matching every term: each word of the name, the record number, the day."""
     # "Jones, Mary" finds Mary Jones: every word must appear somewhere in the name.
     words = terms["name"].replace(",", " ").split()
@@ -201,7 +201,7 @@ def _addendum_not_saved(encounter_id: int, form: AddendumForm, status: int,
 
 @bp.route("/encounters/<int:encounter_id>/addenda", methods=["POST"])
 @login_required
-def add_addendum(encounter_id: int) -> Response | tuple[str, int]:
+def add_addendum(encounter_id: int) -> BaseResponse | tuple[str, int]:
     """Add a correction to a saved call; the call itself never changes."""
     form = AddendumForm()
     if not form.validate_on_submit():
@@ -209,7 +209,8 @@ def add_addendum(encounter_id: int) -> Response | tuple[str, int]:
     try:
         record = db.get_or_404(Encounter, encounter_id)
         db.session.add(Addendum(encounter_id=record.id, nurse_id=current_user.id,
-                                nurse_name=current_user.username, text=form.text.data.strip()))
+                                nurse_name=current_user.username,
+                                text=(form.text.data or "").strip()))
         db.session.commit()
     except DBAPIError as error:
         db.session.rollback()

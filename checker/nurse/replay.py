@@ -66,7 +66,7 @@ def saved_calls() -> Iterator[tuple[int, Any, Any, str]]:
     result = db.session.execute(query.execution_options(yield_per=BATCH))
     try:
         for batch in result.partitions():
-            yield from batch  # type: ignore[misc]
+            yield from batch
     finally:
         result.close()
 
@@ -88,7 +88,7 @@ def _decider(protocol: Protocol) -> Callable[[Any], str | None]:
         if key is not None and key in seen:
             return seen[key]
         answers = json.loads(stored) if key is not None else stored
-        now = decide(answers)
+        now: str | None = decide(answers)
         if now is None:  # not valid under this version: the engine says so, or not
             try:
                 now = evaluate(protocol, validate_answers(protocol, answers))["disposition"].id

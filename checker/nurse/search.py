@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
+    ColumnClause,
     ColumnElement,
     Select,
     and_,
@@ -54,7 +55,9 @@ def outside_models(
 
 def record_key(column: Any) -> ColumnElement[str]:
     """A record number without case, spaces or dashes."""
-    space, dash, nothing = (literal_column(q) for q in ("' '", "'-'", "''"))
+    space: ColumnClause[str] = literal_column("' '")
+    dash: ColumnClause[str] = literal_column("'-'")
+    nothing: ColumnClause[str] = literal_column("''")
     return func.lower(func.replace(func.replace(column, space, nothing), dash, nothing))
 
 
@@ -152,7 +155,7 @@ class Page:
         return self.page + 1
 
 
-def page_of(query: Select[tuple[Encounter]], number: int, size: int) -> Page:
+def page_of(query: Select[Encounter], number: int, size: int) -> Page:
     """One page of a query, reading one row more than it shows instead of counting them all."""
     rows = list(db.session.scalars(query.limit(size + 1).offset((number - 1) * size)))
     return Page(rows[:size], number, len(rows) > size)

@@ -8,10 +8,10 @@ from typing import Any
 
 import redis
 from flask import Flask, current_app, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Request, Response
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import update
-from werkzeug.wrappers import Request, Response
 
 from checker.extensions import db
 from checker.nurse.models import Nurse
@@ -174,11 +174,13 @@ class RedisSessionInterface(HttpsAwareSessionInterface):
         if stored is None:
             return RedisSession()
         try:
-            return RedisSession(self.serializer.loads(stored), sid=sid)
+            # Bytes, unless the client decodes; bytes not UTF-8 are a ValueError too.
+            text = stored.decode() if isinstance(stored, bytes) else stored
+            return RedisSession(self.serializer.loads(text), sid=sid)
         except ValueError:
             return RedisSession()
 
-    def save_session(self, app: Flask, session: SecureCookieSession, response: Response) -> None:
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
         """Store the session (or delete it when empty) and send its id when it is new."""
         if not isinstance(session, RedisSession):
             self.fallback.save_session(app, session, response)
