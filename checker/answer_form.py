@@ -236,7 +236,7 @@ def read_answers(protocol: Protocol, formdata: Any) -> Reading:
     """Read posted answers (None: nothing posted) with the protocol's form, bound once per thread.
 
     Speed machinery, kept because it earns it: every page of a patient's check takes 1.12x to
-    1.20x as long when a form is bound per request, the plain way
+    1.22x as long when a form is bound per request, the plain way
     (`answer_form_class(protocol)(formdata=data).read()`), measured by
     `python -m bench.machinery --only pages` (bench/README.md, "Speed machinery").
     """

@@ -2,9 +2,9 @@
 
 What it buys (bench/README.md, "Speed machinery"; `python -m bench.machinery --only engine`):
 `rules.assess` on a complete answer set is about 4.3x faster than the interpreted engine, the
-plain way (3.7 against 15.8 µs), which is what meets the 5 µs target, and a JSON API request
-takes 1.17x as long without it. `rules.engine.assess` is the only caller, and the seam: it
-tries `compiled_assess`'s function first.
+plain way (3.7 against 15.8 µs), which is what meets the 5 µs target, and a JSON API
+request takes 1.15x to 1.28x as long without it. `rules.engine.assess` is the only caller,
+and the seam: it tries `compiled_assess`'s function first.
 
 That function takes the common case, a complete and valid answer set: each answer's check,
 each rule, the disposition, the reasons and the advice as straight-line code over local

@@ -1,8 +1,8 @@
 """The protocol's decision for partial answers, compiled: Kleene's three-valued logic.
 
 Speed machinery for `flask encounters replay` alone (`checker/nurse/replay.py`), where it
-earns it: the replay's loop over stored answers is about 1.9x faster than with the engine's
-checks and evaluation, the plain way (`python -m bench.machinery --only replay`;
+earns it: a replay of a million stored calls takes 1.15x the processor time with the engine's
+checks and evaluation instead, the plain way (`python -m bench.stored_calls --plain`;
 bench/README.md, "Speed machinery"). The patient's check does not use it: there it saved
 under 4% of a step.
 

@@ -1,7 +1,7 @@
 """The app-wide request hooks the API has no use for, skipped on its requests alone.
 
 Speed machinery, kept because it earns it: a `POST /api/v1/assessments` through the whole app
-takes 1.08x to 1.14x as long with every hook run (about 20 µs a request), measured by
+takes 1.08x to 1.17x as long with every hook run (about 20 µs a request), measured by
 `python -m bench.machinery --only api` (bench/README.md, "Speed machinery"). The plain way is
 not calling `skip_unused_hooks`; the app's behaviour is the same either way.
 """
