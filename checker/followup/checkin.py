@@ -153,8 +153,10 @@ def checkin_kind(enrolment: Enrolment, submission: str | None) -> CheckKind:
         return {"stored": True, "watch": watch_note(check.protocol, result["disposition"]),
                 "saved_on": format_date(today, "full", locale=language())}
 
+    # The address's query (Any: url_for's keyword arguments such as _external are not in it).
+    query: dict[str, Any] = {SUBMISSION: carried}
     return CheckKind(
-        action=lambda: url_for("followup_patient.checkin", **{SUBMISSION: carried}),
+        action=lambda: url_for("followup_patient.checkin", **query),
         fixed=lambda: {_day_count(load_protocol()): day_count(enrolment, today)},
         on_result=on_result,
         extra=lambda: {"followup": True,

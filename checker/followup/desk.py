@@ -127,7 +127,7 @@ def review(checkin_id: int) -> Response | tuple[str, int]:
         return _patient_page(enrolment, review=form, reviewing=checkin.id, status=400)
     db.session.add(Review(enrolment_id=enrolment.id, checkin_id=checkin.id,
                           nurse_id=current_user.id, nurse_name=current_user.username,
-                          note=form.note.data.strip()))
+                          note=(form.note.data or "").strip()))
     _audit("followup-review", [enrolment.id])
     db.session.commit()
     flash(f"Check-in of {clinic_time(aware(checkin.submitted_at))} marked reviewed.")
@@ -151,7 +151,7 @@ def end(enrolment_id: int) -> Response | tuple[str, int]:
     else:
         db.session.add(EnrolmentEnd(enrolment_id=enrolment.id, nurse_id=current_user.id,
                                     nurse_name=current_user.username,
-                                    reason=form.reason.data.strip()))
+                                    reason=(form.reason.data or "").strip()))
         _audit("followup-end", [enrolment.id])
         db.session.commit()
         flash("The follow-up has ended; the patient's link no longer opens.")

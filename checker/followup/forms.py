@@ -55,10 +55,13 @@ class OpenForm(FlaskForm):
 
     # An old printed link (/followup/<token>) names the follow-up itself: no code is typed.
     link = HiddenField(validators=[OneValue(), Length(max=200)])
-    code = StringField(_l("The code on your sheet"), validators=[OneValue(), Length(max=40)])
-    year = IntegerField(_l("Your year of birth"), validators=[
-        OneValue(), DataRequired(message=YEAR_MESSAGE),
-        NumberRange(min=1900, max=2100, message=YEAR_MESSAGE)])
+    # Lazy texts, so each page shows them in its own language: WTForms keeps a label or message
+    # as given and makes it text only to show it, but types-WTForms asks for a str.
+    code = StringField(_l("The code on your sheet"),  # type: ignore[arg-type]
+                       validators=[OneValue(), Length(max=40)])
+    year = IntegerField(_l("Your year of birth"), validators=[  # type: ignore[arg-type]
+        OneValue(), DataRequired(message=YEAR_MESSAGE),  # type: ignore[arg-type]
+        NumberRange(min=1900, max=2100, message=YEAR_MESSAGE)])  # type: ignore[arg-type]
 
     def validate_code(self, field: StringField) -> None:
         """Ten letters and numbers, in any case, with or without dashes and spaces."""

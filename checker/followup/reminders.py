@@ -131,7 +131,9 @@ def _text_sender() -> TextSender | None:
         return None
     module, _, attribute = name.partition(":")
     sender: Any = getattr(importlib.import_module(module), attribute)
-    return sender(current_app.config) if isinstance(sender, type) else sender
+    # The setting names a class, made with the config, or an object: either offers send().
+    adapter: TextSender = sender(current_app.config) if isinstance(sender, type) else sender
+    return adapter
 
 
 class RemindersOff(RuntimeError):

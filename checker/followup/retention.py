@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from checker.audit import seal_rows
 from checker.clock import utcnow
 from checker.database import engine_options
-from checker.extensions import db
+from checker.extensions import AnySession, db
 from checker.followup.forms import MAX_FOLLOW_DAYS
 from checker.followup.models import (
     CallLink,
@@ -65,7 +65,7 @@ def over_at(created_at: datetime, procedure_date: date, follow_days: int,
     return max(created_at, over)
 
 
-def _purge_here(session: Session, retention_days: int) -> list[int]:
+def _purge_here(session: AnySession, retention_days: int) -> list[int]:
     """SQLite: remove the follow-ups over for longer than the period, purge record first."""
     cutoff = utcnow() - timedelta(days=retention_days)
     rows = session.execute(
@@ -88,7 +88,7 @@ def _purge_here(session: Session, retention_days: int) -> list[int]:
     return ids
 
 
-def _purge_in_database(session: Session, retention_days: int) -> list[int]:
+def _purge_in_database(session: AnySession, retention_days: int) -> list[int]:
     """PostgreSQL: the owner's function removes them; the purge records are then sealed."""
     ids = list(session.scalars(text("SELECT followup_purge_ended(:days)"),
                                {"days": retention_days}))
@@ -98,7 +98,7 @@ def _purge_in_database(session: Session, retention_days: int) -> list[int]:
     return ids
 
 
-def purge_ended(session: Session, retention_days: int) -> list[int]:
+def purge_ended(session: AnySession, retention_days: int) -> list[int]:
     """Remove every follow-up over for longer than the period; the caller commits."""
     if retention_days < 1:
         raise ValueError("the retention period must be 1 day or more")

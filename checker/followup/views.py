@@ -94,23 +94,25 @@ def enrol() -> str | Response | tuple[str, int]:
     if not form.validate_on_submit():
         return render_template("nurse/followup_enrol.html", form=form), (
             400 if form.is_submitted() else 200)
-    already = _done(form.form_key.data)
+    key = form.form_key.data or ""  # a fresh key by default: never empty
+    already = _done(key)
     if already is not None:
         return _sent_again(already)
     code = new_code()
     enrolment = Enrolment(
         token_hash=token_hash(code), nurse_id=current_user.id,
-        nurse_name=current_user.username, patient_name=form.patient_name.data.strip(),
-        date_of_birth=form.date_of_birth.data, record_number=form.record_number.data.strip(),
+        nurse_name=current_user.username, patient_name=(form.patient_name.data or "").strip(),
+        date_of_birth=form.date_of_birth.data,
+        record_number=(form.record_number.data or "").strip(),
         procedure_type=form.procedure_type.data, procedure_date=form.procedure_date.data,
-        phone=form.phone.data.strip(), email=(form.email.data or "").strip(),
+        phone=(form.phone.data or "").strip(), email=(form.email.data or "").strip(),
         language=form.language.data, follow_days=form.follow_days.data,
-        consent_note=form.consent_note.data.strip())
+        consent_note=(form.consent_note.data or "").strip())
     db.session.add(enrolment)
     db.session.flush()
     audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
                      action="followup-enrol", shown_ids=[enrolment.id])
-    _mark_done(form.form_key.data, enrolment.id)
+    _mark_done(key, enrolment.id)
     return _sheet(enrolment, code)
 
 
@@ -129,7 +131,8 @@ def new_code_sheet(enrolment_id: int) -> str | Response:
     form = NewCodeForm()
     if not form.validate_on_submit():
         abort(400)
-    already = _done(form.form_key.data)
+    key = form.form_key.data or ""  # a fresh key by default: never empty
+    already = _done(key)
     if already is not None:
         return _sent_again(already)
     if not can_have_new_code(enrolment):
@@ -143,5 +146,5 @@ def new_code_sheet(enrolment_id: int) -> str | Response:
                             nurse_id=current_user.id, nurse_name=current_user.username))
     audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
                      action="followup-code", shown_ids=[enrolment.id])
-    _mark_done(form.form_key.data, enrolment.id)
+    _mark_done(key, enrolment.id)
     return _sheet(enrolment, code)
