@@ -16,6 +16,7 @@ from tests.nurse.conftest import (  # noqa: F401  (fixtures)
     app,
     client,
     database_url,
+    migrated_postgres,
     migrated_sqlite,
 )
 

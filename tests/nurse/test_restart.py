@@ -10,22 +10,22 @@ from sqlalchemy import create_engine, make_url
 
 from checker.database import engine_options
 from checker.extensions import db
-from tests.nurse.conftest import add_nurse, sign_in
-from tests.support import require_postgres_url
+from tests.nurse.conftest import add_nurse, postgres_copy, sign_in
 
 pytestmark = pytest.mark.postgres
 OTHERS = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
 
 
 @pytest.fixture
-def database_url() -> str:
-    """PostgreSQL only: a restart is a server's."""
-    return require_postgres_url()
+def database_url(migrated_postgres: str) -> Iterator[str]:
+    """PostgreSQL only (a restart is a server's): a copy of the migrated database."""
+    with postgres_copy(migrated_postgres) as url:
+        yield url
 
 
-def _restart_server() -> int:
-    """End every other connection to the test database, as a restart does; wait until gone."""
-    url = make_url(require_postgres_url()).set(drivername="postgresql")
+def _restart_server(app: Flask) -> int:
+    """End every other connection to the app's database, as a restart does; wait until gone."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).set(drivername="postgresql")
     with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as admin:
         ended = admin.execute(f"SELECT count(pg_terminate_backend(pid)) {OTHERS}").fetchone()
         deadline = time.monotonic() + 10
@@ -48,7 +48,7 @@ def not_pinging(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
 def test_the_first_sign_in_after_a_restart_succeeds(app: Flask) -> None:
     add_nurse(app)
     assert sign_in(app.test_client()).status_code == 302
-    assert _restart_server() >= 1
+    assert _restart_server(app) >= 1
     assert sign_in(app.test_client()).status_code == 302
 
 
@@ -57,14 +57,14 @@ def test_the_first_list_of_calls_after_a_restart_succeeds(app: Flask) -> None:
     client = app.test_client()
     assert sign_in(client).status_code == 302
     assert client.get("/nurse/encounters").status_code == 200
-    assert _restart_server() >= 1
+    assert _restart_server(app) >= 1
     assert client.get("/nurse/encounters").status_code == 200
 
 
 def test_without_the_check_the_first_sign_in_after_a_restart_fails(not_pinging: Flask) -> None:
     add_nurse(not_pinging)
     assert sign_in(not_pinging.test_client()).status_code == 302
-    assert _restart_server() >= 1
+    assert _restart_server(not_pinging) >= 1
     # This is the fault the check prevents: one failed request per pooled connection.
     assert sign_in(not_pinging.test_client()).status_code == 503
     assert sign_in(not_pinging.test_client()).status_code == 302
