@@ -37,6 +37,16 @@ def test_the_first_step_is_the_emergency_signs_alone(client: FlaskClient) -> Non
     assert _words(group.title) in page.text and "Step 1 of" in page.text
 
 
+def test_only_the_red_flags_step_is_drawn_in_the_red_box(client: FlaskClient) -> None:
+    """The box follows the protocol's red-flag group, whatever that group's id."""
+    red_box = 'class="group group-red-flags"'
+    assert red_box in start(client).html
+    later = client.post("/", data={**{k: "no" for k in start(client).visible},
+                                   "step": steps_for(load_protocol())[0].id, "action": "next"})
+    assert later.status_code == 200 and "Step 2 of" in later.text
+    assert red_box not in later.text and 'class="group"' in later.text
+
+
 def test_every_question_is_asked_on_exactly_one_step_in_the_protocols_order() -> None:
     protocol = load_protocol()
     asked = [q.id for step in steps_for(protocol) for q in step.questions]
