@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rules import parts
 from rules.errors import DuplicateIdError, SchemaError
@@ -32,69 +33,77 @@ __all__ = [
 PROTOCOLS = Path(__file__).with_name("protocols")
 
 
+Item = TypeVar("Item", Group, Rule, Advice)
+
+
+def _items(
+    reader: Reader,
+    data: Table,
+    kind: str,
+    fields: tuple[set[str], set[str]],
+    texts: tuple[str, ...],
+    build: Callable[[str, Table, str], Item],
+) -> list[Item]:
+    """Every `[[kind]]` entry: its fields checked, its translations read, built, ids unique."""
+    required, optional = fields
+    items = []
+    for item, entry in reader.entries(data, kind, kind):
+        reader.table(entry, item, required, optional)
+        ident = reader.ident(entry, item)
+        reader.translated(kind, ident, entry, texts)
+        items.append(build(item, entry, ident))
+    reader.unique(kind, [i.id for i in items])
+    return items
+
+
 def _groups(reader: Reader, data: Table) -> list[Group]:
     """The titled groups questions are shown in."""
-    groups = []
-    for item, entry in reader.entries(data, "group", "group"):
-        reader.table(entry, item, {"id", "title"}, {"hint"})
-        reader.translated("group", str(entry["id"]), entry, ("title", "hint"))
-        groups.append(
-            Group(
-                reader.ident(entry, item),
-                reader.text(entry, item, "title"),
-                reader.text(entry, item, "hint", ""),
-            )
-        )
-    reader.unique("group", [g.id for g in groups])
-    return groups
+
+    def group(item: str, entry: Table, ident: str) -> Group:
+        return Group(ident, reader.text(entry, item, "title"), reader.text(entry, item, "hint", ""))
+
+    return _items(reader, data, "group", ({"id", "title"}, {"hint"}), ("title", "hint"), group)
 
 
 def _rules(
     reader: Reader, data: Table, typer: ConditionTyper, sources: dict[str, Table]
 ) -> list[Rule]:
     """The rules, each with a known disposition, a typed condition and a source."""
-    rules = []
-    for item, entry in reader.entries(data, "rule", "rule"):
-        reader.table(entry, item, {"id", "disposition", "when", "explain"}, {"source", "sign"})
-        rule_id = reader.ident(entry, item)
-        reader.translated("rule", rule_id, entry, ("explain", "sign"))
+
+    def rule(item: str, entry: Table, ident: str) -> Rule:
         if entry["disposition"] not in typer.dispositions:
             reader.fail(
                 SchemaError, item, "disposition", f"no disposition '{entry['disposition']}'"
             )
-        rules.append(
-            Rule(
-                rule_id,
-                entry["disposition"],
-                typer.condition(entry["when"], item, "when", False),
-                reader.text(entry, item, "explain"),
-                reader.source(entry, item, sources),
-                reader.text(entry, item, "sign", ""),
-            )
+        return Rule(
+            ident,
+            entry["disposition"],
+            typer.condition(entry["when"], item, "when", False),
+            reader.text(entry, item, "explain"),
+            reader.source(entry, item, sources),
+            reader.text(entry, item, "sign", ""),
         )
-    reader.unique("rule", [r.id for r in rules])
-    return rules
+
+    fields = ({"id", "disposition", "when", "explain"}, {"source", "sign"})
+    return _items(reader, data, "rule", fields, ("explain", "sign"), rule)
 
 
 def _advice(
     reader: Reader, data: Table, typer: ConditionTyper, sources: dict[str, Table]
 ) -> list[Advice]:
     """The advice items, in the order they are shown."""
-    advice = []
-    for item, entry in reader.entries(data, "advice", "advice"):
-        reader.table(entry, item, {"id", "when", "text"}, {"source", "note"})
-        reader.translated("advice", str(entry["id"]), entry, ("text",))
-        advice.append(
-            Advice(
-                reader.ident(entry, item),
-                typer.condition(entry["when"], item, "when", True),
-                reader.text(entry, item, "text"),
-                reader.source(entry, item, sources),
-                reader.text(entry, item, "note", ""),
-            )
+
+    def advice(item: str, entry: Table, ident: str) -> Advice:
+        return Advice(
+            ident,
+            typer.condition(entry["when"], item, "when", True),
+            reader.text(entry, item, "text"),
+            reader.source(entry, item, sources),
+            reader.text(entry, item, "note", ""),
         )
-    reader.unique("advice", [a.id for a in advice])
-    return advice
+
+    fields = ({"id", "when", "text"}, {"source", "note"})
+    return _items(reader, data, "advice", fields, ("text",), advice)
 
 
 def _roles(
