@@ -4,6 +4,8 @@ Run from the repository root: `python -m bench.api` (needs Debian's wrk). Both a
 gunicorn with the shipped settings and 2 workers on 127.0.0.1; wrk loads them in turns.
 `--plain hooks` (or `engine`) adds a third, the app with that piece of speed machinery replaced
 by the plain way (bench/plain_apps.py), taken in the same turns, to show what the piece buys.
+Besides the rates it prints the workers' processor time per request (from /proc, so Linux
+only), which a busy machine disturbs much less than the rates.
 """
 
 from __future__ import annotations
@@ -51,8 +53,8 @@ def _wait_for(port: int, seconds: float = 30) -> None:
 
 
 @contextmanager
-def _gunicorn(app: str, env: dict[str, str], workers: int) -> Iterator[str]:
-    """A gunicorn instance of the app; yields its base URL."""
+def _gunicorn(app: str, env: dict[str, str], workers: int) -> Iterator[tuple[str, int]]:
+    """A gunicorn instance of the app; yields its base URL and the master's process id."""
     port = _free_port()
     command = [str(GUNICORN), "--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
                "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
@@ -61,14 +63,24 @@ def _gunicorn(app: str, env: dict[str, str], workers: int) -> Iterator[str]:
                                stderr=subprocess.DEVNULL)
     try:
         _wait_for(port)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         process.terminate()
         process.wait(timeout=20)
 
 
-def _wrk(url: str, script: Path, seconds: int, connections: int) -> float:
-    """Requests per second that wrk measured; refuses a run with errors or non-2xx answers."""
+def _workers_cpu(master: int) -> float:
+    """Processor seconds (user and system) that a gunicorn master's workers have used."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    total = 0
+    for child in children:
+        fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _wrk(url: str, script: Path, seconds: int, connections: int) -> tuple[float, int]:
+    """Requests per second and requests that wrk measured; refuses errors or non-2xx answers."""
     out = subprocess.run(
         ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "-s", str(script),
          url + PATH],
@@ -77,9 +89,10 @@ def _wrk(url: str, script: Path, seconds: int, connections: int) -> float:
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk saw failed requests:\n{out}")
     match = re.search(r"Requests/sec:\s+([0-9.]+)", out)
-    if not match:
+    count = re.search(r"([0-9]+) requests in", out)
+    if not match or not count:
         raise RuntimeError(f"wrk printed no rate:\n{out}")
-    return float(match.group(1))
+    return float(match.group(1)), int(count.group(1))
 
 
 def main() -> None:
@@ -107,14 +120,18 @@ def main() -> None:
         if args.plain:
             apps[f"plain {args.plain}"] = PLAIN[args.plain]
         with ExitStack() as stack:
-            urls = {name: stack.enter_context(_gunicorn(spec, env, args.workers))
-                    for name, spec in apps.items()}
-            for url in urls.values():  # warm them up
+            served = {name: stack.enter_context(_gunicorn(spec, env, args.workers))
+                      for name, spec in apps.items()}
+            for url, _ in served.values():  # warm them up
                 _wrk(url, script, 2, args.connections)
-            rates: dict[str, list[float]] = {name: [] for name in urls}
+            rates: dict[str, list[float]] = {name: [] for name in served}
+            cpu: dict[str, list[float]] = {name: [] for name in served}
             for _ in range(args.rounds):
-                for name, url in urls.items():
-                    rates[name].append(_wrk(url, script, args.seconds, args.connections))
+                for name, (url, master) in served.items():
+                    before = _workers_cpu(master)
+                    rate, count = _wrk(url, script, args.seconds, args.connections)
+                    rates[name].append(rate)
+                    cpu[name].append((_workers_cpu(master) - before) / count * 1e6)
     print(f"POST {PATH}, gunicorn {args.workers} workers, wrk {args.connections} connections, "
           f"{args.rounds} rounds of {args.seconds} s in turns")
     for name, values in rates.items():
@@ -130,6 +147,13 @@ def main() -> None:
         ratios = [a / p for a, p in zip(rates["app"], rates[f"plain {args.plain}"], strict=True)]
         print(f"  ratio app/plain {args.plain}: median {statistics.median(ratios):.2f}x "
               f"(range {min(ratios):.2f}x to {max(ratios):.2f}x)")
+    # The workers' processor time per request is steadier than the rate on a busy machine:
+    # other work lengthens the wall time of a request far more than the time it computes.
+    for name, values in cpu.items():
+        ratios = [v / a for v, a in zip(values, cpu["app"], strict=True)]
+        print(f"  workers' CPU per request, {name + ':':14} median {statistics.median(values):5.0f}"
+              f" µs ({statistics.median(ratios):.2f}x the app's; rounds {min(ratios):.2f}x to "
+              f"{max(ratios):.2f}x)")
 
 
 if __name__ == "__main__":
