@@ -9,17 +9,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from checker.answer_form import NOT_MEASURED, UNIT, VALUE, field_name, shown_number
-from checker.i18n import SWITCH_LANG, language
+from checker.answer_form import (
+    NOT_MEASURED,
+    UNIT,
+    VALUE,
+    field_name,
+    field_names,
+    shown_number,
+)
+from checker.i18n import LANG_FIELD, SWITCH_LANG, language
 from checker.public.display import QuestionDisplay, display_for
 from checker.public.flow import RESULT, REVIEW, Check
 from checker.public.markup import question_markup
+from checker.public.sealed import LIFETIME_SECONDS, SEALED, seal, unseal
 from checker.public.steps import Step, steps_for
 from checker.security import HISTORY_ONLY
 from rules import Protocol, fill, load_protocol
@@ -44,13 +53,13 @@ class CheckKind:
     extra: Callable[[], dict[str, Any]] = field(default=dict)
 
 
-def _posted() -> MultiDict[str, str]:
+def _posted(form: MultiDict[str, str]) -> MultiDict[str, str]:
     """The posted form as the patient meant it.
 
     The unit they confirmed by one tap ("Yes, 38.5 °C") is set; a temperature box they saw and
     left empty means "not measured", as the question's hint tells them, and travels so.
     """
-    data = request.form.copy()
+    data = form.copy()
     switch = data.pop(SWITCH_UNIT, None)
     moving_on = data.get("action", NEXT) == NEXT or switch is not None
     shown = next((s for s in steps_for(load_protocol()) if s.id == data.get("step")), None)
@@ -66,16 +75,46 @@ def _posted() -> MultiDict[str, str]:
     return data
 
 
-def serve_check(kind: CheckKind, *, posted: bool) -> Any:
-    """The page a request leads to: the first step, another step, the review or the result."""
+# The fields a page's own address keeps: the answers and the buttons, never a code or a token.
+CONTROLS = frozenset({"action", "step", RETURN_TO, SWITCH_LANG, SWITCH_UNIT, LANG_FIELD})
+
+
+def _sealed_form() -> MultiDict[str, str] | None:
+    """The form sealed in this GET's address, if it has one that is ours and still fresh."""
+    value = request.args.get(SEALED)
+    if not value:
+        return None
     config = current_app.config
+    fields = unseal(value, config["SECRET_KEY"],
+                    config.get("CHECK_PAGE_SECONDS", LIFETIME_SECONDS))
+    return MultiDict(fields) if fields is not None else None
+
+
+def page_address(kind: CheckKind, form: MultiDict[str, str]) -> str:
+    """An address of its own for the page this form led to: GET it and get the same page."""
+    kept = CONTROLS | {name for q in load_protocol().questions for name in field_names(q)}
+    fields = [(k, v) for k, v in form.items(multi=True) if k in kept]
+    action = kind.action()
+    query = urlencode({LANG_FIELD: language(),
+                       SEALED: seal(fields, current_app.config["SECRET_KEY"])})
+    return f"{action}{'&' if '?' in action else '?'}{query}"
+
+
+def serve_check(kind: CheckKind, *, posted: bool) -> Any:
+    """The page a request leads to: the first step, another step, the review or the result.
+
+    A posted page is also given an address of its own (page_address) that a GET turns into
+    the same page, so reload, Back and Forward never post again.
+    """
+    config = current_app.config
+    form: MultiDict[str, str] | None = request.form if posted else _sealed_form()
     protocol = in_language(load_protocol(), language())
-    check = Check.read(protocol, _posted() if posted else None, config["EMERGENCY_NUMBER"],
-                       kind.fixed())
-    pages = _Pages(kind, check)
-    if not posted:
+    check = Check.read(protocol, _posted(form) if form is not None else None,
+                       config["EMERGENCY_NUMBER"], kind.fixed())
+    address = page_address(kind, form) if posted and form is not None else None
+    pages = _Pages(kind, check, address)
+    if form is None:
         return pages.step(check.applicable()[0])
-    form = request.form
     action = form.get("action", NEXT)
     shown_id = form.get("step", "")
     shown = check.step(shown_id)
@@ -124,13 +163,14 @@ def _back(pages: _Pages, check: Check, shown: Step | None, shown_id: str) -> Any
 def _forward(pages: _Pages, check: Check, shown: Step, returning: bool) -> Any:
     """The next step, or this one again with what needs fixing."""
     problems = check.problems(shown)
-    # The red flags' step never answers with an error: no "yes" means the next step.
-    if problems and not shown.red_flags:
+    # Every step, the emergency signs' too, is answered before the next: a "yes" there has
+    # already ended the check (serve_check), so what is asked again is only what is missing.
+    if problems:
         return pages.step(shown, problems, returning=returning)
     if returning:
         # A changed answer may open a question not yet asked (pain now, so pain relief).
         problem = check.first_problem()
-        if problem is not None and not problem[0].red_flags:
+        if problem is not None:
             return pages.step(problem[0], returning=True)
         return pages.review()
     following = check.after(shown)
@@ -152,9 +192,10 @@ def _finish(pages: _Pages, check: Check) -> Any:
 class _Pages:
     """Renders the pages of one check."""
 
-    def __init__(self, kind: CheckKind, check: Check) -> None:
+    def __init__(self, kind: CheckKind, check: Check, address: str | None = None) -> None:
         self.kind = kind
         self.check = check
+        self.address = address  # the page's own address, when a post led to it
         config = current_app.config
         self.number = config["EMERGENCY_NUMBER"]
         self.display = display_for(check.protocol, check.protocol.language, self.number)
@@ -163,7 +204,7 @@ class _Pages:
     def _render(self, template: str, status: int = 200, **context: Any) -> Any:
         """A page of the check, kept by this browser for Back only."""
         shared = {"action": self.kind.action(), "followup": False,
-                  "default_unit": self.default_unit}
+                  "default_unit": self.default_unit, "page_address": self.address}
         body = render_template(template, **{**shared, **self.kind.extra(), **context})
         return body, status, {"Cache-Control": HISTORY_ONLY}
 
