@@ -1,5 +1,7 @@
 """Logs that never hold what follows /followup/ in an address: gunicorn's two logs and ours.
 
+Nor a check page's sealed form (?sealed=..., checker/public/sealed.py): shown as [sealed].
+
 A patient's code is typed and posted, never put in an address, and the pages after it are
 /followup/checkin and /followup/history. Links printed before codes (/followup/<token>) carried
 a secret in the address, so every log of ours that can print a path shows /followup/[link]
@@ -35,11 +37,15 @@ FOLLOWUP_LINK = re.compile(
 FOLLOWUP_QUERY = re.compile(
     r"(?P<before>(?:^|[\s\"'(\[=,]|//[^/\s\"']+)/*)/followup\?[^\s\"']*", re.IGNORECASE)
 HIDDEN = "/followup/[link]"
+# A check's page address holds its form sealed (checker/public/sealed.py): unreadable without
+# the key, and still never written to a log.
+SEALED_QUERY = re.compile(r"(?P<before>[?&]sealed=)[^&#\s\"']+")
 
 
 def without_links(text: str) -> str:
     """A request line, path or message with whatever follows /followup/ replaced."""
     text = FOLLOWUP_LINK.sub(lambda m: m.group("before") + HIDDEN, text)
+    text = SEALED_QUERY.sub(lambda m: m.group("before") + "[sealed]", text)
     return FOLLOWUP_QUERY.sub(lambda m: m.group("before") + "/followup?[hidden]", text)
 
 

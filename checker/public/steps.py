@@ -45,7 +45,8 @@ class Step:
     questions: tuple[Question, ...]
     # Asked only when this holds (None: always); every question of the step shares it.
     asked_when: Condition | None = None
-    # The protocol's red flags (Protocol.red_flags): a "no" to them all is no answer to mend.
+    # The protocol's red flags (Protocol.red_flags): drawn in the red box, asked first, and,
+    # like every step, answered in full before the next (a "yes" ends the check at once).
     red_flags: bool = False
 
     @property

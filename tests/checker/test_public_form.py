@@ -114,23 +114,43 @@ def test_yes_to_an_emergency_sign_ends_the_check_in_two_taps(client: FlaskClient
     assert "What to do now" not in result.text and "When to call back" not in result.text
 
 
-@pytest.mark.parametrize("answers", [{}, {"chest_symptoms": "no"},
-                                     {q.id: "no" for q in load_protocol().questions_in(
-                                         "emergency")}])
-def test_the_emergency_step_never_answers_with_an_error(
+RED_FLAGS = [q.id for q in load_protocol().questions_in(load_protocol().red_flags.id)]
+
+
+@pytest.mark.parametrize("answers", [{}, {RED_FLAGS[0]: "no"},
+                                     {q: "no" for q in RED_FLAGS[:-1]}])
+def test_the_emergency_step_asks_again_for_what_is_unanswered(
     client: FlaskClient, answers: dict[str, str]
 ) -> None:
     page = press(client, start(client), answers, action="next")
-    assert page.status == 200
-    assert "There is a problem" not in page.html and not page.errors()
-    assert "Step 2 of" in page.text
+    assert page.status == 422
+    assert "There is a problem" in page.html  # the summary every step uses
+    assert page.step == load_protocol().red_flags.id and "Step 1 of" in page.text
+    missing = [q for q in RED_FLAGS if q not in answers]
+    assert len(page.errors()) == len(missing)
+    for question in missing:  # each one a link to its question
+        assert f'href="#{question}-yes"' in page.html
+    assert page.checked == answers  # kept
+
+
+def test_the_emergency_step_answered_no_goes_on(client: FlaskClient) -> None:
+    answers = {q: "no" for q in RED_FLAGS}
+    page = press(client, start(client), answers, action="next")
+    assert page.status == 200 and "Step 2 of" in page.text and not page.errors()
     assert {k: v for k, v in page.hidden if k in answers} == answers  # carried on
+
+
+def test_one_emergency_yes_ends_the_check_with_the_others_unanswered(
+    client: FlaskClient,
+) -> None:
+    page = press(client, start(client), {RED_FLAGS[-1]: "yes"}, action="next")
+    assert page.status == 200 and page.title == HEADLINES["emergency"]
 
 
 def test_an_emergency_answer_on_a_later_step_ends_the_check_at_once(
     client: FlaskClient,
 ) -> None:
-    second = press(client, start(client), {}, action="next")
+    second = press(client, start(client), {q: "no" for q in RED_FLAGS}, action="next")
     result = press(client, second, {"bleeding": "uncontrolled"}, action="next")
     assert result.title == HEADLINES["emergency"]
 
@@ -141,7 +161,7 @@ def test_an_emergency_answer_wins_whatever_else_is_wrong(client: FlaskClient) ->
 
 
 def test_a_step_left_empty_lists_what_to_answer_and_links_to_each(client: FlaskClient) -> None:
-    second = press(client, start(client), {}, action="next")
+    second = press(client, start(client), {q: "no" for q in RED_FLAGS}, action="next")
     again = press(client, second, {}, action="next")
     assert again.status == 422
     assert again.step == second.step
@@ -153,7 +173,7 @@ def test_a_step_left_empty_lists_what_to_answer_and_links_to_each(client: FlaskC
 
 
 def test_a_step_with_errors_keeps_the_answers_it_was_given(client: FlaskClient) -> None:
-    second = press(client, start(client), {}, action="next")
+    second = press(client, start(client), {q: "no" for q in RED_FLAGS}, action="next")
     again = press(client, second, {"bleeding": "spotting", "temperature_value": "101.3"},
                   action="next")
     assert again.status == 422
