@@ -3,10 +3,15 @@
 import pytest
 from flask.testing import FlaskClient
 
+from rules import load_protocol
 from tests.checker.check_pages import press, start, walk
 from tests.checker.samples import form_answers, make_app
 from tests.checker.test_public_form import HEADLINES, PROTOCOL, _submit, _words
 from tests.protocol_data import fever_rule
+
+# The emergency step is answered before going on: "no" to each of its questions.
+NO_RED_FLAGS = {q.id: "no" for q in load_protocol().questions_in(load_protocol().red_flags.id)}
+
 
 CALM = form_answers("self_care")
 
@@ -19,7 +24,7 @@ def test_it_asks_for_the_unit_of_a_temperature(client: FlaskClient) -> None:
 def test_a_temperature_box_left_empty_on_its_step_means_not_measured(
     client: FlaskClient,
 ) -> None:
-    second = press(client, start(client), {}, action="next")
+    second = press(client, start(client), NO_RED_FLAGS, action="next")
     third = press(client, second, {**CALM, "temperature_value": ""}, action="next")
     assert third.status == 200 and ("temperature_not_measured", "1") in third.hidden
     review, _ = walk(client, {**CALM, "temperature_value": ""})
@@ -81,7 +86,7 @@ def test_a_temperature_that_fits_neither_unit_asks_nothing(client: FlaskClient) 
 
 def test_it_preselects_the_configured_temperature_unit() -> None:
     client = make_app(DEFAULT_TEMPERATURE_UNIT="C").test_client()
-    second = press(client, start(client), {}, action="next")
+    second = press(client, start(client), NO_RED_FLAGS, action="next")
     assert second.checked.get("temperature_unit") == "C"
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
+from rules import load_protocol
 from tests.checker.check_pages import press, start, walk
 from tests.checker.samples import form_answers, make_app
 from tests.checker.test_spanish_pages import SPANISH
+
+# The emergency step is answered before going on: "no" to each of its questions.
+NO_RED_FLAGS = {q.id: "no" for q in load_protocol().questions_in(load_protocol().red_flags.id)}
+
 
 
 @pytest.fixture
@@ -21,7 +26,7 @@ def spanish() -> FlaskClient:
 def test_did_you_mean_writes_the_reading_with_a_decimal_comma_in_spanish(
     spanish: FlaskClient, typed: str,
 ) -> None:
-    second = press(spanish, start(spanish), {}, action="next")
+    second = press(spanish, start(spanish), NO_RED_FLAGS, action="next")
     page = press(spanish, second, {**form_answers("self_care"), "temperature_value": typed,
                                    "temperature_unit": "F"}, action="next")
     assert page.status == 422

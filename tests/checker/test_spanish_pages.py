@@ -16,6 +16,10 @@ from tests.checker.samples import CALM_FORM, FORM_FOR, form_answers, make_app
 from tests.checker.test_languages import CATALOGS
 from tests.protocol_data import fever_rule, temperature_words
 
+# The emergency step is answered before going on: "no" to each of its questions.
+NO_RED_FLAGS = {q.id: "no" for q in load_protocol().questions_in(load_protocol().red_flags.id)}
+
+
 SPANISH = {"Accept-Language": "es-MX,es;q=0.9"}
 # Names stay as they are: the product's and the configured clinic's.
 NAMES = ("Recovery Check", "Spine Clinic")
@@ -83,7 +87,7 @@ def _pages(client: FlaskClient) -> list[tuple[str, Page]]:
     review, seen = walk(client, form_answers("self_care"))
     pages += [(f"step {p.step}", p) for p in seen[:-1]] + [("review", review)]
     first = start(client)
-    second = press(client, first, {}, action="next")
+    second = press(client, first, NO_RED_FLAGS, action="next")
     pages.append(("errors", press(client, second, {}, action="next")))
     pages.append(("did you mean", press(client, second, {
         **form_answers("self_care"), "temperature_value": "38,5", "temperature_unit": "F"},
@@ -117,8 +121,7 @@ def test_the_scan_finds_english_left_on_a_page() -> None:
 
 def test_the_language_button_keeps_every_answer_given_so_far() -> None:
     client = make_app().test_client()
-    second = press(client, start(client), {"chest_symptoms": "no", "fainted": "no"},
-                   action="next")
+    second = press(client, start(client), NO_RED_FLAGS, action="next")
     typed = press(client, second, {"bleeding": "spotting", "temperature_value": "38,5"},
                   switch_lang="es")
     assert '<html lang="es">' in typed.html and typed.step == second.step
@@ -133,7 +136,7 @@ def test_the_language_button_keeps_every_answer_given_so_far() -> None:
 def test_the_next_steps_stay_in_the_language_chosen() -> None:
     client = make_app().test_client()
     spanish = press(client, start(client), {}, switch_lang="es")
-    nxt = press(client, spanish, {}, action="next")
+    nxt = press(client, spanish, NO_RED_FLAGS, action="next")
     assert '<html lang="es">' in nxt.html and "Paso 2 de" in nxt.text
 
 
