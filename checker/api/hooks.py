@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, request
 
@@ -19,6 +19,9 @@ from checker.extensions import csrf, limiter, login_manager
 # What the API does not use: it is CSRF-exempt and never rate limited (checker.api.views), sets
 # no cookie and signs nobody in. Every other hook, and every other route, is left as it was.
 UNUSED = (csrf, limiter, login_manager)
+
+# One kind of Flask hook: before-request, after-request or teardown.
+Hook = TypeVar("Hook", bound=Callable[..., Any])
 
 
 def _owners(hook: Callable[..., Any]) -> list[Any]:
@@ -37,7 +40,7 @@ def _unused(hook: Callable[..., Any]) -> bool:
     return any(owner is extension for owner in _owners(hook) for extension in UNUSED)
 
 
-def _skipping(hook: Callable[..., Any], blueprint: str, passthrough: bool) -> Callable[..., Any]:
+def _skipping(hook: Hook, blueprint: str, passthrough: bool) -> Hook:
     """The hook, run for every request except the blueprint's (returning the response as is)."""
 
     @functools.wraps(hook)
@@ -46,16 +49,17 @@ def _skipping(hook: Callable[..., Any], blueprint: str, passthrough: bool) -> Ca
             return args[0] if passthrough else None
         return hook(*args)
 
-    return run
+    return run  # type: ignore[return-value]  # functools.wraps keeps the hook's signature
+
+
+def _wrap_unused(hooks: list[Hook], blueprint: str, passthrough: bool) -> None:
+    """Wrap, in place, the hooks of one list that belong to an extension the API does not use."""
+    hooks[:] = [_skipping(h, blueprint, passthrough) if _unused(h) else h for h in hooks]
 
 
 def skip_unused_hooks(app: Flask, blueprint: str) -> None:
     """Wrap the app-wide CSRF, rate-limit and sign-in hooks so the API's requests skip them."""
     # Called once every extension is bound: only hooks registered for all routes are wrapped.
-    for hooks, passthrough in (
-        (app.before_request_funcs, False),
-        (app.after_request_funcs, True),
-        (app.teardown_request_funcs, False),
-    ):
-        every = hooks.get(None, [])
-        every[:] = [_skipping(h, blueprint, passthrough) if _unused(h) else h for h in every]
+    _wrap_unused(app.before_request_funcs.get(None, []), blueprint, False)
+    _wrap_unused(app.after_request_funcs.get(None, []), blueprint, True)
+    _wrap_unused(app.teardown_request_funcs.get(None, []), blueprint, False)
