@@ -44,6 +44,9 @@ class Question:
     charted: bool = False
     # The finding in a clinician's words, for the nurse's note; "" where the file gives none.
     note: str = ""
+    # The patient's history, not today's state: a follow-up asks it at its first check-in
+    # and carries that answer into each later one.
+    history: bool = False
 
     @property
     def bounds(self) -> tuple[float, float]:
@@ -190,6 +193,11 @@ class Protocol:
     def day_count(self) -> Question | None:
         """The question the app answers itself with the days since the procedure (`context`)."""
         return next((q for q in self.questions if q.context), None)
+
+    @cached_property
+    def history(self) -> tuple[Question, ...]:
+        """The questions about the patient's history (`history`): asked once per follow-up."""
+        return tuple(q for q in self.questions if q.history)
 
     @cached_property
     def charted(self) -> Question | None:

@@ -121,6 +121,7 @@ def question(
             "min_celsius",
             "max_celsius",
             "note",
+            "history",
         },
     )
     qid = reader.ident(data, item)
@@ -144,6 +145,11 @@ def question(
         if data.get(key, False) and kind != INTEGER:
             reader.fail(SchemaError, item, key, "applies to a whole-number question only")
         fields[key] = data.get(key, False)
+    if not isinstance(data.get("history", False), bool):
+        reader.fail(SchemaError, item, "history", "must be true or false")
+    if data.get("history", False) and data.get("context", False):
+        reader.fail(SchemaError, item, "history", "a context question is not")
+    fields["history"] = data.get("history", False)
     expected = {
         YES_NO: {"severe"},
         INTEGER: {"min", "max"},

@@ -30,6 +30,7 @@ from checker.i18n import language
 from checker.public.flow import Check
 from checker.public.pages import CheckKind
 from rules import Protocol, assess, load_protocol
+from rules.model import CHOICE, INTEGER, YES_NO, Question
 
 # The field (in the steps' address, or posted by the year page) naming today's submission.
 SUBMISSION = "submission"
@@ -157,12 +158,49 @@ def checkin_kind(enrolment: Enrolment, submission: str | None) -> CheckKind:
     query: dict[str, Any] = {SUBMISSION: carried}
     return CheckKind(
         action=lambda: url_for("followup_patient.checkin", **query),
-        fixed=lambda: {_day_count(load_protocol()): day_count(enrolment, today)},
+        fixed=lambda: {**history_answers(enrolment, load_protocol()),
+                       _day_count(load_protocol()): day_count(enrolment, today)},
         on_result=on_result,
         extra=lambda: {"followup": True,
                        "start_url": url_for("followup_patient.checkin"),
                        "history_url": url_for("followup_patient.history")},
     )
+
+
+def history_answers(enrolment: Enrolment, protocol: Protocol) -> dict[str, Any]:
+    """The answers to the history questions this follow-up already gave, first ones first.
+
+    A question about the patient's history (`history` in the protocol) is asked at the first
+    check-in that reaches it; later check-ins carry that stored answer, as they carry the day
+    count, and do not ask it again. A question never answered yet is asked.
+    """
+    wanted = {q.id: q for q in protocol.history}
+    if not wanted:
+        return {}
+    carried: dict[str, Any] = {}
+    stored = db.session.scalars(select(CheckIn.answers).filter_by(enrolment_id=enrolment.id)
+                                .order_by(CheckIn.submitted_at, CheckIn.id))
+    for answers in stored:
+        if not isinstance(answers, dict):
+            continue
+        for question_id in wanted.keys() - carried.keys():
+            if _fits(wanted[question_id], answers.get(question_id)):
+                carried[question_id] = answers[question_id]
+        if carried.keys() == wanted.keys():
+            break
+    return carried
+
+
+def _fits(question: Question, value: Any) -> bool:
+    """Whether a stored answer is one this question takes (else it is asked again)."""
+    if question.type == YES_NO:
+        return isinstance(value, bool)
+    if question.type == INTEGER:
+        low, high = question.bounds
+        return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    if question.type == CHOICE:
+        return value in question.choice_ids
+    return False  # a temperature is today's, never history
 
 
 def watch_note(protocol: Protocol, disposition: str) -> str:
