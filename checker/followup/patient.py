@@ -27,6 +27,7 @@ from werkzeug.wrappers import Response
 from checker import audit as audit_log
 from checker.clock import clinic_zone, local, utcnow
 from checker.extensions import csrf, db, limiter
+from checker.followup.chart import charted_top, pain_chart
 from checker.followup.checkin import SUBMISSION, checkin_kind, clinic_today, submission_of
 from checker.followup.forms import OpenForm
 from checker.followup.models import (
@@ -268,13 +269,19 @@ def history(token: str | None = None) -> Response | str:
         return _see_other(url_for("followup_patient.open_link"))
     checkins = list(db.session.scalars(select(CheckIn).filter_by(enrolment_id=enrolment.id)
                                        .order_by(CheckIn.submitted_at.desc())))
-    from checker.followup.chart import charted_top, pain_chart
-
     protocol = in_language(load_protocol(), language())
     headlines = {d.id: d.headline for d in protocol.dispositions}
     zone = clinic_zone(current_app.config)
+    dated = [(local(c.submitted_at, zone).date(), c) for c in checkins]
+    today = clinic_today()
     return render_template(
-        "followup/history.html", headlines=headlines,
-        checkins=[(local(c.submitted_at, zone).date(), c) for c in checkins],
+        "followup/history.html", headlines=headlines, checkins=dated,
+        done_today=any(day == today for day, _c in dated), next_day=next_day(enrolment, today),
         chart=pain_chart([(c.day_count, c.pain_score) for c in checkins],
-                         charted_top(protocol), title=_("Pain over the days")))
+                         charted_top(protocol), title=_("Pain over the days"), figure=True))
+
+
+def next_day(enrolment: Enrolment, today: date) -> date | None:
+    """The day of the next check-in after today's, or None when today is the last one."""
+    tomorrow = today + timedelta(days=1)
+    return tomorrow if is_open(enrolment, tomorrow) else None

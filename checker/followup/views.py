@@ -10,7 +10,10 @@ from __future__ import annotations
 import io
 
 import segno
+from babel.dates import format_date
 from flask import Blueprint, abort, flash, render_template, session, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -81,9 +84,20 @@ def _sheet(enrolment: Enrolment, code: str) -> str:
     db.session.commit()
     address = url_for("followup_patient.open_link", _external=True)
     grouped = shown_code(code)
-    # The code goes after "#": browsers never send that part, so no server or log sees it.
-    return render_template("nurse/followup_sheet.html", enrolment=enrolment, address=address,
-                           code=grouped, qr=qr_svg(f"{address}#{grouped}"))
+    # The sheet is the patient's: in their language, whatever the console's.
+    with force_locale(enrolment.language):
+        # The code goes after "#": browsers never send that part, so no server or log sees it.
+        return render_template(
+            "nurse/followup_sheet.html", enrolment=enrolment, address=address, code=grouped,
+            qr=qr_svg(f"{address}#{grouped}"), procedure=procedure_name(enrolment.procedure_type),
+            procedure_date=format_date(enrolment.procedure_date, "full",
+                                       locale=enrolment.language))
+
+
+def procedure_name(procedure: str) -> str:
+    """The procedure as the sheet names it, in the language in force."""
+    names = {"kyphoplasty": _("kyphoplasty"), "vertebroplasty": _("vertebroplasty")}
+    return names.get(procedure, procedure)
 
 
 @bp.route("/enrol", methods=["GET", "POST"])

@@ -37,10 +37,11 @@ def _sheet_code(page: Page) -> str:
 
 def _check_in(phone: Page, answers: dict[str, str], axe: Check) -> None:
     """From the patient's own page: Check in today, every step, then the result."""
+    phone.reload()  # the page as of the day being tried: that day's check-in not yet done
     phone.get_by_role("link", name="Check in today").click()
     complete(phone, answers)
     get_result(phone)
-    expect(phone.get_by_text("Your check-in is saved")).to_be_visible()
+    expect(phone.locator("#checkin-saved")).to_contain_text("Your check-in is saved")
     assert_no_violations(phone, axe)
     phone.get_by_role("link", name="See your check-ins").click()
 
@@ -97,7 +98,7 @@ def test_a_nurse_enrols_the_patient_checks_in_three_days_and_the_fever_reaches_a
     chart = phone.get_by_role("img", name=re.compile(
         "Day 1: pain 6 of 10; Day 2: pain 4 of 10; Day 3: pain 3 of 10"))
     expect(chart).to_be_visible()
-    expect(phone.locator("table.checkins tbody tr")).to_have_count(3)
+    expect(phone.locator("li.checkin-card")).to_have_count(3)
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert_no_violations(phone, axe)
 
@@ -121,7 +122,7 @@ def test_a_nurse_enrols_the_patient_checks_in_three_days_and_the_fever_reaches_a
     expect(page.get_by_text("began from this check-in")).to_be_visible()
 
     phone.reload()
-    expect(phone.locator("table.checkins tbody tr")).to_have_count(3)
+    expect(phone.locator("li.checkin-card")).to_have_count(3)
     phone.context.close()
 
 
