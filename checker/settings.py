@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from checker.followup.monitoring import parse_hours
@@ -64,6 +65,9 @@ def defaults() -> dict[str, Any]:
         "SMTP_SENDER": "",
         # A text-message adapter, "module:Class" with send(to, text); empty: no texts.
         "SMS_ADAPTER": "",
+        # The site's address as patients reach it, such as https://check.clinic.example: a
+        # reminder links to its fixed check-in page (/followup). Empty: reminders carry no link.
+        "PUBLIC_URL": "",
     }
 
 
@@ -204,6 +208,7 @@ _SETTINGS: tuple[
                      "SMS_ADAPTER")
     ),
     ("SMTP_PORT", _given, _positive_int),
+    ("PUBLIC_URL", _not_blank, _stripped),
     ("SESSION_COOKIE_SECURE", _not_blank, yes_or_no),
     ("DATABASE_LOCK_TIMEOUT", _not_blank, _count),
     ("DATABASE_STATEMENT_TIMEOUT", _not_blank, _count),
@@ -253,6 +258,13 @@ def _check_mail(config: Mapping[str, Any]) -> None:
     adapter = config.get("SMS_ADAPTER") or ""
     if adapter and ":" not in adapter:
         raise ConfigError(f"SMS_ADAPTER must be written module:Class, not {adapter!r}.")
+    public = config.get("PUBLIC_URL") or ""
+    parts = urlsplit(public)
+    if public and (parts.scheme not in ("https", "http") or not parts.hostname
+                   or parts.query or parts.fragment or parts.username or parts.password
+                   or any(c.isspace() for c in public)):
+        raise ConfigError("PUBLIC_URL must be the site's address as patients reach it, such as "
+                          f"https://check.clinic.example, not {public!r}.")
 
 
 def _check_clinic_names(config: Mapping[str, Any]) -> None:

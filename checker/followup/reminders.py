@@ -3,7 +3,9 @@
 Meant for cron or a systemd timer: `flask --app checker followup remind`. Each patient's day is
 claimed first by a row whose (enrolment, day) is unique, so two runs at once, or on two
 instances, send one reminder; only then is it sent. A reminder says nothing about the patient's
-health and holds no link: the link is on their sheet.
+health. It links to the fixed check-in page on the clinic's site (PUBLIC_URL), the same for
+every patient, and never holds a code: the code is on the patient's sheet. It comes from the
+clinic by name ("Riverside Spine Clinic" <followup@...>).
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ import importlib
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from email.message import EmailMessage
+from email.utils import formataddr
 from typing import Any, Protocol
 
 import click
@@ -94,7 +97,11 @@ def wording(enrolment: Enrolment, today: date) -> tuple[str, str]:
     with force_locale(enrolment.language):
         subject = _("Time for your recovery check-in of %(date)s",
                     date=format_date(today, "full", locale=enrolment.language))
+        page = checkin_page(config)  # the same page for everyone: never a code
         lines = [
+            _("This is your daily reminder to do today's recovery check-in. Go to %(page)s, "
+              "type the code on the sheet you were given when you left the hospital, and "
+              "answer the questions.", page=page) if page else
             _("This is your daily reminder to do today's recovery check-in. Open the link on "
               "the sheet you were given when you left the hospital, and answer the questions."),
             _("In an emergency, call %(number)s now. Do not wait for a check-in.",
@@ -241,7 +248,7 @@ def _remind(enrolment: Enrolment, today: date, mail: _Mail | None,
     subject, text = wording(enrolment, today)
     try:
         if channel == EMAIL and mail is not None:
-            mail.send(_email(enrolment.email, subject, text))
+            mail.send(_email(enrolment.email, subject, text, enrolment.language))
         elif texts is not None:
             texts.send(enrolment.phone, text)
     except Exception as error:  # noqa: BLE001  (an adapter is the clinic's code: any error)
@@ -254,10 +261,23 @@ def _remind(enrolment: Enrolment, today: date, mail: _Mail | None,
     outcome.sent += 1
 
 
-def _email(to: str, subject: str, text: str) -> EmailMessage:
-    """One plain-text e-mail from the configured sender."""
+def checkin_page(config: Mapping[str, Any]) -> str:
+    """The fixed check-in page on the clinic's site (PUBLIC_URL), or "" when it is not set."""
+    public = str(config.get("PUBLIC_URL") or "").strip().rstrip("/")
+    return f"{public}/followup" if public else ""
+
+
+def sender(config: Mapping[str, Any], language: str) -> str:
+    """The From line: the clinic's name in the patient's language, then the address."""
+    address = config["SMTP_SENDER"]
+    name = clinic_name(config, language)
+    return formataddr((name, address)) if name else address
+
+
+def _email(to: str, subject: str, text: str, language: str = "en") -> EmailMessage:
+    """One plain-text e-mail from the configured sender, named as the clinic."""
     message = EmailMessage()
-    message["From"] = current_app.config["SMTP_SENDER"]
+    message["From"] = sender(current_app.config, language)
     message["To"] = to
     message["Subject"] = subject
     message.set_content(text)
