@@ -88,7 +88,7 @@ def test_a_step_sent_empty_stays_within_two_screens_with_its_errors(
     phone: Page, live_server
 ) -> None:
     phone.goto(live_server.url + "/")
-    press_continue(phone)  # the emergency step goes on
+    pass_red_flags(phone)
     heights = {}
     while step_id(phone) != "review":
         press_continue(phone)  # sent empty: every question of the step is marked
@@ -111,11 +111,20 @@ def test_the_emergency_exit_takes_two_taps(page: Page, live_server, axe: Check) 
     _assert_no_violations(page, axe)
 
 
-def test_the_emergency_step_with_no_yes_goes_on_without_an_error(
+def pass_red_flags(page: Page) -> None:
+    """Answer the emergency step "no" throughout and go on, as it must be before step 2."""
+    answer_step(page, answers_for("self_care"))
+    press_continue(page)
+
+
+def test_the_emergency_step_must_be_answered_and_with_no_yes_goes_on_without_an_error(
     page: Page, live_server
 ) -> None:
     page.goto(live_server.url + "/")
-    press_continue(page)
+    press_continue(page)  # nothing answered: the same step, saying what is missing
+    expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    expect(page.get_by_text("Step 1 of")).to_be_visible()
+    pass_red_flags(page)
     expect(page.get_by_text("Step 2 of")).to_be_visible()
     expect(page.get_by_text("There is a problem")).to_have_count(0)
 
@@ -124,7 +133,7 @@ def test_errors_show_in_a_summary_that_links_to_each_question(
     page: Page, live_server, axe: Check
 ) -> None:
     page.goto(live_server.url + "/")
-    press_continue(page)
+    pass_red_flags(page)
     answer_step(page, {"bleeding": "spotting"})
     press_continue(page)
     summary = page.get_by_role("alert")
@@ -164,7 +173,7 @@ def test_the_browsers_back_in_the_middle_keeps_the_typed_temperature(
     page: Page, live_server
 ) -> None:
     page.goto(live_server.url + "/")
-    press_continue(page)
+    pass_red_flags(page)
     answer_step(page, {**answers_for("self_care"), "temperature_value": "39,1",
                        "temperature_unit": "C"})
     press_continue(page)
@@ -175,7 +184,7 @@ def test_the_browsers_back_in_the_middle_keeps_the_typed_temperature(
 
 def test_an_old_page_with_cookies_cleared_still_goes_on(page: Page, live_server) -> None:
     page.goto(live_server.url + "/")
-    press_continue(page)
+    pass_red_flags(page)
     answer_step(page, answers_for("self_care"))
     page.context.clear_cookies()  # an hour later, or a browser that keeps no cookies
     press_continue(page)
