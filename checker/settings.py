@@ -56,6 +56,10 @@ def defaults() -> dict[str, Any]:
         # When someone watches follow-up check-ins as they arrive, in the clinic's zone, such
         # as "Mon-Fri 08:00-17:00"; empty: nobody does, and every check-in result says so.
         "MONITORING_HOURS": "",
+        # When the office answers its phone, written the same way; a result that says "call
+        # your doctor now" rings the office in these hours and the after-hours line outside
+        # them. Empty: the office's number is the button and the after-hours line a link.
+        "OFFICE_HOURS": "",
         # Follow-up reminders by e-mail (`flask followup remind`); no SMTP_HOST: no e-mail.
         "SMTP_HOST": "",
         "SMTP_PORT": 25,
@@ -202,6 +206,7 @@ _SETTINGS: tuple[
     ("REDIS_URL", _given, _redis_url),
     ("CLINIC_TIMEZONE", _given, _stripped),
     ("MONITORING_HOURS", _given, _stripped),
+    ("OFFICE_HOURS", _given, _stripped),
     *(
         (name, _given, _stripped)
         for name in ("SMTP_HOST", "SMTP_TLS", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SENDER",
@@ -240,11 +245,11 @@ def check(config: Mapping[str, Any]) -> None:
                 f"CLINIC_TIMEZONE must be an IANA time zone such as America/New_York, "
                 f"not {zone!r}."
             ) from error
-    try:
-        parse_hours(config.get("MONITORING_HOURS") or "")
-    except ValueError as error:
-        hours = config["MONITORING_HOURS"]
-        raise ConfigError(f"MONITORING_HOURS: {error}, not {hours!r}.") from error
+    for name in ("MONITORING_HOURS", "OFFICE_HOURS"):
+        try:
+            parse_hours(config.get(name) or "")
+        except ValueError as error:
+            raise ConfigError(f"{name}: {error}, not {config[name]!r}.") from error
     _check_mail(config)
 
 

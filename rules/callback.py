@@ -132,10 +132,13 @@ def check_call_back(protocol: Protocol, folder: Path | None = None) -> Finding:
     return finding
 
 
-def grouped(protocol: Protocol) -> list[tuple[str, list[str]]]:
+def grouped(
+    protocol: Protocol, leaving_out: frozenset[str] = frozenset()
+) -> list[tuple[str, list[str]]]:
     """The call-back list as it reads best: each action once, with its signs under it.
 
-    A free-text list (older than 1.1) is one group of whole sentences with no action above.
+    `leaving_out` names rules whose signs are not listed (the patient already has them). A
+    free-text list (older than 1.1) is one group of whole sentences with no action above.
     """
     if not protocol.call_back_from_rules:
         return [("", list(protocol.call_back))]
@@ -143,5 +146,7 @@ def grouped(protocol: Protocol) -> list[tuple[str, list[str]]]:
     groups: dict[str, list[str]] = {}
     for item in protocol.call_back_items:
         action = protocol.disposition(item.disposition or "").call_back_action
-        groups.setdefault(action, []).extend(signs[rule_id] for rule_id in item.rules)
+        groups.setdefault(action, []).extend(
+            signs[rule_id] for rule_id in item.rules if rule_id not in leaving_out
+        )
     return list(groups.items())

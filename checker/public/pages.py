@@ -28,11 +28,11 @@ from checker.i18n import LANG_FIELD, SWITCH_LANG, language
 from checker.public.display import QuestionDisplay, display_for
 from checker.public.flow import RESULT, REVIEW, Check
 from checker.public.markup import question_markup
+from checker.public.outcome import outcome
 from checker.public.sealed import LIFETIME_SECONDS, SEALED, seal, unseal
 from checker.public.steps import Step, steps_for
 from checker.security import HISTORY_ONLY
 from rules import Protocol, fill, load_protocol
-from rules.callback import grouped
 from rules.model import TEMPERATURE, TEMPERATURE_UNITS
 from rules.translations import in_language
 
@@ -259,14 +259,12 @@ class _Pages:
         return str(value)
 
     def result(self, result: dict[str, Any]) -> Any:
-        """What to do, why, the advice and when to call back."""
+        """Whom to call, what to do now and when to call (checker.public.outcome)."""
         protocol: Protocol = self.check.protocol
-        disposition = protocol.disposition(result["disposition"])
         extra = self.kind.on_result(self.check, result) if self.kind.on_result else {}
-        call_back = ([(fill(action, self.number), signs) for action, signs in grouped(protocol)]
-                     if result["call_back_if"] else [])
+        answers = [(self.display[q.id].legend, self._answer_text(q.id))
+                   for step in self.check.applicable() for q in step.questions]
         return self._render(
-            "public/result.html", result=result, disposition=disposition,
-            headline=fill(disposition.headline, self.number),
-            detail=fill(disposition.detail, self.number), call_back=call_back,
+            "public/result.html", result=result,
+            outcome=outcome(protocol, result, current_app.config), answers=answers,
             hidden=self.check.hidden(None), **extra)

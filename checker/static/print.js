@@ -4,3 +4,16 @@ document.querySelectorAll(".print-button").forEach(function (button) {
   button.hidden = false;
   button.addEventListener("click", function () { window.print(); });
 });
+// On paper every piece of advice is printed: folded advice opens for printing and closes
+// again after, as the patient left it.
+var openedForPrint = [];
+window.addEventListener("beforeprint", function () {
+  document.querySelectorAll("details:not([open])").forEach(function (details) {
+    details.open = true;
+    openedForPrint.push(details);
+  });
+});
+window.addEventListener("afterprint", function () {
+  openedForPrint.forEach(function (details) { details.open = false; });
+  openedForPrint = [];
+});

@@ -109,9 +109,11 @@ def test_yes_to_an_emergency_sign_ends_the_check_in_two_taps(client: FlaskClient
     result = press(client, start(client), {"chest_symptoms": "yes"}, action="next")
     assert result.status == 200
     assert result.title == HEADLINES["emergency"]
-    assert 'href="tel:911"' in result.html
-    assert result.html.index('href="tel:911">Call 911</a>') < result.html.index("Why")
-    assert "What to do now" not in result.text and "When to call back" not in result.text
+    button = '<span class="call-words">Call</span> <span class="number">911</span>'
+    assert f'href="tel:911">{button}' in result.html
+    # The headline, the button and what to do while waiting: no reasons, no list, no code.
+    assert "Why" not in result.text and "What to do now" not in result.text
+    assert "When to call" not in result.text and "code" not in result.text
 
 
 RED_FLAGS = [q.id for q in load_protocol().questions_in(load_protocol().red_flags.id)]
@@ -272,34 +274,41 @@ def test_it_shows_each_disposition_as_one_plain_sentence(
     assert page.title == HEADLINES[disposition]
     tone = load_protocol().disposition(disposition).tone
     assert f"result-{tone}" in page.html and 'class="icon"' in page.html
-    assert "Start again" in page.text and "Change my answers" in page.text
+    # An emergency result is the call alone; every other result can be changed or started again.
+    offered = "Start again" in page.text and "Change my answers" in page.text
+    assert offered is (disposition != "emergency")
 
 
 def test_it_explains_why_with_the_rules_own_words(client: FlaskClient) -> None:
     page = _submit(client, pain_trend="worse")
     rule = next(r for r in PROTOCOL.rules if r.id == "T1")
     assert _words(rule.explain) in page.text
-    assert "When to call back" in page.text
+    assert "When to call" in page.text and "When to call back" not in page.text
 
 
 def test_the_result_puts_the_call_first_as_big_buttons_for_whom_to_call() -> None:
     client = make_app(CLINIC_PHONE="555 0100", AFTER_HOURS_PHONE="555 0199").test_client()
     now = _submit(client, temperature_value="39", temperature_unit="C").html
+    # One button (no OFFICE_HOURS: the office), the after-hours line a link under it.
+    assert now.count('class="button button-call') == 1
     assert 'class="button button-call button-call-doctor" href="tel:5550100"' in now
-    assert 'href="tel:5550199">Out of office hours: 555 0199' in now
+    assert ('Out of office hours, call the after-hours line: <a class="phone" '
+            'href="tel:5550199">555 0199</a>') in now
     assert now.index("button-call-doctor") < now.index("While you wait")
     today = _submit(client, pain_trend="worse").html
-    assert 'href="tel:5550100"' in today and "Out of office hours: 555 0199" not in today
+    assert 'href="tel:5550100"' in today and 'class="phone" href="tel:5550199"' not in today
     home = _submit(client).html
     assert "button-call-doctor" not in home and "What to do now" in home
-    assert '<button type="button" class="button button-secondary print-button" hidden>' in home
+    assert '<button type="button" class="link-button print-button" hidden>' in home
     assert "print.js" in home
 
 
 def test_it_names_the_clinic_and_after_hours_numbers_as_tel_links() -> None:
     app = make_app(CLINIC_PHONE="555-0100", AFTER_HOURS_PHONE="555-0199")
     page = _submit(app.test_client(), pain_trend="worse")
-    assert '<a class="phone" href="tel:5550100">555-0100</a>' in page.html
+    assert 'href="tel:5550100"><span class="call-words">Call your doctor&#39;s office</span> ' \
+        '<span class="number">555-0100</span></a>' in page.html
+    assert '<a class="number" href="tel:5550199">555-0199</a>' in page.html  # the footer
 
 
 def test_it_points_to_the_discharge_papers_without_a_clinic_number(

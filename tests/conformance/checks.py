@@ -66,13 +66,23 @@ def _sentence(text: str) -> str:
 
 
 def same_result(shown: Shown, want: Mapping[str, Any], given: Any) -> None:
-    """The page states the assessment: disposition, reasons, advice and when to call back."""
+    """The page states the assessment: disposition, reasons, advice and when to call.
+
+    The page's list of signs to call about leaves out the signs the patient already has (the
+    rules this result matched); every other sentence of the assessment's list is there. An
+    emergency page is the call and what to do while waiting: no reasons.
+    """
     said = {"disposition": shown.disposition, "look": shown.tone, "reasons": shown.reasons,
             "advice": shown.advice, "call_back_if": [_sentence(s) for s in shown.call_back]}
+    have = {r["rule"] for r in want["reasons"]}
+    calls_emergency = PROTOCOL.disposition(want["disposition"]).calls == "emergency"
+    built = PROTOCOL.call_back_items if want["call_back_if"] else ()  # none in an emergency
+    call_back = [text for text, item in zip(want["call_back_if"], built, strict=True)
+                 if not have & set(item.rules)]
     wanted = {"disposition": want["disposition"], "look": LOOKS[want["disposition"]],
-              "reasons": [r["text"] for r in want["reasons"]],
+              "reasons": [] if calls_emergency else [r["text"] for r in want["reasons"]],
               "advice": [a["text"] for a in want["advice"]],
-              "call_back_if": [_sentence(s) for s in want["call_back_if"]]}
+              "call_back_if": [_sentence(s) for s in call_back]}
     if said != wanted:
         raise disagree(shown.surface, given, wanted, said)
 
@@ -110,13 +120,19 @@ def check_patient_page(h: Harness, answers: dict[str, Any], *, language: str = "
 
 
 def check_short_code(shown: Shown, answers: dict[str, Any]) -> None:
-    """The code on a result holds exactly the answers the result was assessed from."""
+    """The code on a result holds exactly the answers the result was assessed from.
+
+    An emergency page has none: the patient calls the emergency line, not the clinic.
+    """
+    emergency = PROTOCOL.disposition(str(shown.disposition)).calls == "emergency"
     try:
         encode(PROTOCOL, answers)
     except CodeError:
+        emergency = True
+    if emergency:
         if shown.short_code:
-            raise disagree(shown.surface, answers, "no short code (answers it cannot hold)",
-                           shown.short_code) from None
+            raise disagree(shown.surface, answers, "no short code (an emergency, or answers "
+                           "it cannot hold)", shown.short_code)
         return
     if not shown.short_code:
         raise disagree(shown.surface, answers, "a short code", "none")

@@ -25,7 +25,8 @@ _TODO = re.compile(r'<section aria-labelledby="todo">(.*?)</section>', re.S)
 _EMERGENCY_ADVICE = re.compile(r'<p class="emergency-advice">(.*?)</p>', re.S)
 _CALL_BACK = re.compile(r'<section class="call-back" aria-labelledby="call-back">(.*?)</section>',
                         re.S)
-_ACTION = re.compile(r"<h3>(.*?):</h3>\s*<ul>(.*?)</ul>", re.S)
+# Each action of the list to call about folded under its words: "Call 911 now if…".
+_ACTION = re.compile(r"<summary>(.*?)…</summary>\s*<ul>(.*?)</ul>", re.S)
 _CODE = re.compile(r'<p class="code" lang="en">(.*?)</p>')
 _CONSOLE_SHOWN = re.compile(
     r'<p class="disposition disposition-([\w-]+)" id="shown-disposition"><strong>(.*?)</strong>:'
