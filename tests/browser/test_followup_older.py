@@ -18,6 +18,9 @@ from tests.followup.conftest import enrol
 pytestmark = pytest.mark.browser
 
 BIG_TEXT = "html{font-size:200%}"
+BODY_SIZE = "parseFloat(getComputedStyle(document.body).fontSize)"
+SMALLEST_HEADING = """Math.min(...[...document.querySelectorAll('h1, h2, legend, .question-label')]
+  .map(e => parseFloat(getComputedStyle(e).fontSize)))"""
 FOURTEEN_POINTS = 18.67  # px
 
 # How far the page reaches past the window, and each word (or part of a hyphenated one) drawn
@@ -207,3 +210,23 @@ def test_the_sheet_is_spanish_prints_at_14_points_or_more_on_one_full_page(
     for paper in ("Letter", "A4"):
         pdf = page.pdf(format=paper)
         assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 1, paper
+
+
+@pytest.mark.parametrize("phone", [320], indirect=True)
+def test_the_anonymous_checks_steps_and_review_fit_at_320_px_with_200_percent_text(
+    phone: Page, live_server: Any,
+) -> None:
+    phone.goto(f"{live_server.url}/?lang=es")
+    answers = answers_for("call_doctor_today")
+    steps = 0
+    while phone.locator('#check input[name="step"]').get_attribute("value") not in (
+            "review", "result") and steps < 20:
+        _big(phone)
+        _fits(phone, f"step {steps + 1}")
+        # Fitted to the screen, a heading or a question is still never smaller than the text.
+        assert phone.evaluate(SMALLEST_HEADING) >= phone.evaluate(BODY_SIZE) == 32
+        complete(phone, answers, limit=1)
+        steps += 1
+    _big(phone)
+    _fits(phone, "review")
+    assert steps >= 5
