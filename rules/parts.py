@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rules.conditions import Condition
 from rules.errors import SchemaError
 from rules.model import (
     CHOICE,
@@ -100,30 +101,25 @@ def call_back_items(
     return tuple(CallBackItem(reader.text({"items": t}, "call_back", "items")) for t in raw)
 
 
+QUESTION_FIELDS = {
+    "hint", "min", "max", "choices", "severe", "asked_when", "context", "charted",
+    "min_celsius", "max_celsius", "note", "history",
+}
+# The fields that shape an answer, by question type: each type takes its own and no other.
+ANSWER_FIELDS = {
+    YES_NO: {"severe"},
+    INTEGER: {"min", "max"},
+    CHOICE: {"choices"},
+    TEMPERATURE: {"min_celsius", "max_celsius"},
+}
+
+
 def question(
     reader: Reader, data: Table, groups: set[str], earlier: dict[str, Question]
 ) -> Question:
     """One question, with its choices or range."""
     item = f"question {data.get('id', '?')}"
-    reader.table(
-        data,
-        item,
-        {"id", "group", "type", "text"},
-        {
-            "hint",
-            "min",
-            "max",
-            "choices",
-            "severe",
-            "asked_when",
-            "context",
-            "charted",
-            "min_celsius",
-            "max_celsius",
-            "note",
-            "history",
-        },
-    )
+    reader.table(data, item, {"id", "group", "type", "text"}, QUESTION_FIELDS)
     qid = reader.ident(data, item)
     reader.translated("question", qid, data, ("text", "hint", "choices"))
     kind = data["type"]
@@ -138,52 +134,71 @@ def question(
         "text": reader.text(data, item, "text"),
         "hint": reader.text(data, item, "hint", ""),
         "note": reader.text(data, item, "note", ""),
+        **_roles(reader, data, item, kind),
+        **_answer_shape(reader, data, item, kind),
     }
+    if "asked_when" in data:
+        fields["asked_when"] = _guard(reader, data, item, earlier)
+    return Question(**fields)
+
+
+def _flag(reader: Reader, data: Table, item: str, key: str) -> bool:
+    """An optional true/false field, false when left out."""
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        reader.fail(SchemaError, item, key, "must be true or false")
+    return value
+
+
+def _roles(reader: Reader, data: Table, item: str, kind: str) -> dict[str, bool]:
+    """What the app does with the question: the day count, the chart, asked once (history)."""
+    roles = {}
     for key in ("context", "charted"):
-        if not isinstance(data.get(key, False), bool):
-            reader.fail(SchemaError, item, key, "must be true or false")
-        if data.get(key, False) and kind != INTEGER:
+        roles[key] = _flag(reader, data, item, key)
+        if roles[key] and kind != INTEGER:
             reader.fail(SchemaError, item, key, "applies to a whole-number question only")
-        fields[key] = data.get(key, False)
-    if not isinstance(data.get("history", False), bool):
-        reader.fail(SchemaError, item, "history", "must be true or false")
-    if data.get("history", False) and data.get("context", False):
+    roles["history"] = _flag(reader, data, item, "history")
+    if roles["history"] and roles["context"]:
         reader.fail(SchemaError, item, "history", "a context question is not")
-    fields["history"] = data.get("history", False)
-    expected = {
-        YES_NO: {"severe"},
-        INTEGER: {"min", "max"},
-        CHOICE: {"choices"},
-        TEMPERATURE: {"min_celsius", "max_celsius"},
-    }[kind]
-    extra = {"min", "max", "choices", "severe", "min_celsius", "max_celsius"} - expected
+    return roles
+
+
+def _answer_shape(reader: Reader, data: Table, item: str, kind: str) -> dict[str, Any]:
+    """What an answer may be: the severe yes/no, the range, or the choices."""
+    extra = set().union(*ANSWER_FIELDS.values()) - ANSWER_FIELDS[kind]
     for key in sorted(extra & data.keys()):
         reader.fail(SchemaError, item, key, f"does not apply to a {kind} question")
     if kind == YES_NO:
         severe = data.get("severe", "yes")
         if severe not in YES_NO_WORDS:
             reader.fail(SchemaError, item, "severe", "must be yes or no")
-        fields["severe_answer"] = YES_NO_WORDS[severe]
-    elif kind in (INTEGER, TEMPERATURE):
-        low_key, high_key = ("min", "max") if kind == INTEGER else ("min_celsius", "max_celsius")
-        number = int if kind == INTEGER else (int, float)
-        low: Any = data.get(low_key)
-        high: Any = data.get(high_key)
-        for key, value in ((low_key, low), (high_key, high)):
-            if not isinstance(value, number) or isinstance(value, bool):
-                reader.fail(SchemaError, item, key, "is required and must be a number")
-        if low >= high:
-            reader.fail(SchemaError, item, high_key, "must be greater than the minimum")
-        fields["minimum"], fields["maximum"] = low, high
-    else:
-        fields["choices"] = _choices(reader, data.get("choices"), item)
-    if "asked_when" in data:
-        typer = ConditionTyper(reader, earlier, [])
-        guard = typer.condition(data["asked_when"], item, "asked_when", False)
-        if any(earlier[name].asked_when is not None for name in guard.names):
-            reader.fail(SchemaError, item, "asked_when", "may only read questions always asked")
-        fields["asked_when"] = guard
-    return Question(**fields)
+        return {"severe_answer": YES_NO_WORDS[severe]}
+    if kind in (INTEGER, TEMPERATURE):
+        return _range(reader, data, item, kind)
+    return {"choices": _choices(reader, data.get("choices"), item)}
+
+
+def _range(reader: Reader, data: Table, item: str, kind: str) -> dict[str, Any]:
+    """The lowest and highest answer of a whole-number or temperature question."""
+    low_key, high_key = ("min", "max") if kind == INTEGER else ("min_celsius", "max_celsius")
+    number = int if kind == INTEGER else (int, float)
+    low: Any = data.get(low_key)
+    high: Any = data.get(high_key)
+    for key, value in ((low_key, low), (high_key, high)):
+        if not isinstance(value, number) or isinstance(value, bool):
+            reader.fail(SchemaError, item, key, "is required and must be a number")
+    if low >= high:
+        reader.fail(SchemaError, item, high_key, "must be greater than the minimum")
+    return {"minimum": low, "maximum": high}
+
+
+def _guard(reader: Reader, data: Table, item: str, earlier: dict[str, Question]) -> Condition:
+    """The condition under which the question is asked, reading only questions always asked."""
+    typer = ConditionTyper(reader, earlier, [])
+    guard = typer.condition(data["asked_when"], item, "asked_when", False)
+    if any(earlier[name].asked_when is not None for name in guard.names):
+        reader.fail(SchemaError, item, "asked_when", "may only read questions always asked")
+    return guard
 
 
 def _choices(reader: Reader, raw: Any, item: str) -> tuple[Choice, ...]:
