@@ -136,6 +136,13 @@ def test_at_320_px_and_200_percent_text_nothing_scrolls_sideways_or_breaks_a_wor
         width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert width[0] <= width[1], (name, language, width)
         assert page.evaluate(BROKEN) == [], (name, language)
+        # Sized to the narrow screen, but never smaller than the text around them.
+        smaller = page.evaluate("""() => [...document.querySelectorAll(
+            '.result-headline, .number, .phone, .code')]
+          .filter(e => parseFloat(getComputedStyle(e).fontSize)
+                       < parseFloat(getComputedStyle(document.body).fontSize))
+          .map(e => e.className)""")
+        assert smaller == [], (name, language)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -190,7 +190,7 @@ def test_spanish_words_the_button_and_the_code(monkeypatch: pytest.MonkeyPatch) 
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
     page = page_of(client.post("/", data={**CALM_FORM, **FEVER}))
     assert '<span class="call-words">Llame a the spine clinic</span>' in page.html
-    assert "Tenga a mano este código al llamar:" in page.text
+    assert "Cuando llame, tenga a mano este código:" in page.text
     assert "Fuera del horario de la oficina, llame a la línea de después de horas:" in page.text
     spanish = in_language(PROTOCOL, "es")
     assert fill(spanish.disposition("call_doctor_today").call_back_action, "911") in page.text
