@@ -72,7 +72,7 @@ def test_a_full_check_in_spanish_is_spanish_on_every_page_and_prints_on_two_page
 
 def test_the_language_button_keeps_the_answers_in_the_browser(page: Page, live_server) -> None:
     page.goto(live_server.url + "/")
-    answer_step(page, {"chest_symptoms": "no"})
+    answer_step(page, answers_for("self_care"))  # the emergency step, all "no"
     press_continue(page)
     answer_step(page, {"bleeding": "spotting", "temperature_value": "38,5"})
     page.get_by_role("button", name="Español").click()
