@@ -26,7 +26,6 @@ from checker.answer_form import (
 from checker.public.steps import Step, steps_for
 from rules import AnswerError, Protocol, Question, assess
 from rules.model import TEMPERATURE
-from rules.partial import compiled_decision
 from rules.space import domain
 
 REVIEW = "review"  # the "Check your answers" page's step id
@@ -124,11 +123,11 @@ class Check:
         An emergency is the protocol's most urgent disposition: decided as soon as one of its
         rules matches, so the check ends there, whatever is still unanswered.
         """
-        # The generated decision, the engine's by test, asks only which disposition; the whole
-        # assessment is made only for an emergency.
-        if compiled_decision(self.protocol)(self.answers) == self.protocol.most_urgent.id:
-            return self.assess()
-        return None  # None too when the reader let through what the rules refuse: a safety net
+        try:
+            result = self.assess()
+        except AnswerError:
+            return None  # the reader let through what the rules refuse: a safety net
+        return result if result["disposition"] == self.protocol.most_urgent.id else None
 
     def _keep_urgent_readings(self) -> None:
         """Answers sent twice, read their more urgent way, when that way means an emergency.
