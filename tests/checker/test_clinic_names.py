@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -74,7 +75,9 @@ def test_the_patients_pages_name_the_clinic_in_their_language() -> None:
     spanish = client.post("/", data=data, headers={"Accept-Language": "es"})
     english = client.post("/", data=data, headers={"Accept-Language": "en"})
     spanish_page, english_page = (r.get_data(as_text=True) for r in (spanish, english))
-    assert "Llamar a Clínica de la Columna: 555 0100" in spanish_page
+    spanish_words, english_words = (" ".join(re.sub(r"<[^>]+>", " ", page).split())
+                                    for page in (spanish_page, english_page))
+    assert "Llame a Clínica de la Columna 555 0100" in spanish_words  # the call button
     assert "Spine Clinic" not in spanish_page.replace("Recovery Check", "")
-    assert "Call Spine Clinic: 555 0100" in english_page
+    assert "Call Spine Clinic 555 0100" in english_words
     assert "Clínica de la Columna" not in english_page

@@ -84,12 +84,11 @@ def test_a_step_with_errors_draws_its_questions_with_the_same_macro(marked: Flas
     first = patient.get("/").get_data(as_text=True)
     step = re.search(r'name="step" value="([^"]+)"', first)
     assert step
-    page = patient.post("/", data={"step": step.group(1), "action": "next"})
-    second = steps_for(load_protocol())[1]
-    empty = patient.post("/", data={"step": second.id, "action": "next"})
+    empty = patient.post("/", data={"step": step.group(1), "action": "next"})
+    first_step = steps_for(load_protocol())[0]
     html = empty.get_data(as_text=True)
-    assert page.status_code == 200 and empty.status_code == 422
-    for question in second.questions:
+    assert empty.status_code == 422  # the emergency step is answered before going on
+    for question in first_step.questions:
         name = question.id if question.type != "temperature" else f"{question.id}_value"
         drawn = _drawn(html, name)
         assert len(drawn) == 1 and drawn[0].startswith(f"<div {MARK}"), name
