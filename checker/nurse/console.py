@@ -45,6 +45,7 @@ from checker.nurse.questions import (
 )
 from checker.wording import disposition_label
 from rules import Protocol, fill, load_protocol
+from rules.words import condition_words
 
 log = logging.getLogger(__name__)
 OUTAGE = (
@@ -74,6 +75,12 @@ CODE_IN_ADDRESS = ("Short code: type it into the short code box below (it is sen
                    "never in the page's address). Nothing was filled in.")
 WHERE = {CHECKIN: "worklist", CODE: "short code the patient reads out"}
 WHAT = {CHECKIN: "check-in", CODE: "short code"}
+# The caller's details the call cannot be saved without, in the order the console shows them.
+CALLER_FIELDS = ("patient_name", "date_of_birth", "callback_number", "caller", "procedure_type",
+                 "procedure_date")
+CLOSE_FIELD = "final_disposition"
+# Pages that show a problem first: the script focuses the problem, so no field takes the focus.
+PROBLEMS = ("tried_to_save", "token_problem", "sign_in", "outage")
 
 
 def _serializer() -> URLSafeSerializer:
@@ -163,12 +170,34 @@ def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None
     ]
 
 
+def first_to_answer(form: CallForm, triage: Triage, protocol: Protocol) -> str:
+    """The name of the first field the nurse still has to answer: a caller's detail the call
+    cannot be saved without, else the first open question, else the close menu."""
+    for name in CALLER_FIELDS:
+        if not form[name].data:
+            return name
+    for q in asked_questions(protocol):
+        skipped = q.asked_when is not None and q.asked_when.evaluate(triage.answers) is False
+        if q.id not in triage.answers and not skipped:
+            return q.id
+    return CLOSE_FIELD
+
+
+def conditions_in_words(protocol: Protocol) -> dict[str, str]:
+    """Each conditional question's condition, in the protocol's words, by question id."""
+    return {q.id: condition_words(q.asked_when, protocol.by_id)
+            for q in asked_questions(protocol) if q.asked_when is not None}
+
+
 def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol,
             **extra: Any) -> str:
     """The console page."""
     if request.form and not sent_twice(request.form):
         extra.setdefault("start", handoff.carried(request.form))
     extra.setdefault("start", None)  # a check-in named twice is carried on as neither
+    problem = any(extra.get(name) for name in PROBLEMS) or (
+        extra["start"] is not None and extra["start"].problem)
+    extra.setdefault("focus", "" if problem else first_to_answer(form, triage, protocol))
     return render_template(
         "nurse/console.html",
         form=form,
@@ -180,6 +209,7 @@ def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol
         default_unit=current_app.config["DEFAULT_TEMPERATURE_UNIT"],
         date_hint=DATE_HINT,
         date_pattern=DATE_PATTERN,
+        conditions=conditions_in_words(protocol),
         **shown_disposition(protocol, triage),
         **extra,
     )
