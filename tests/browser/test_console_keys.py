@@ -1,0 +1,67 @@
+"""Keys a nurse presses for a fever call from an opened check-in, counted in Chromium."""
+
+import re
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_nurse_console import (  # noqa: F401  (the accounts fixture)
+    KeyCounter,
+    accounts,
+    assert_no_violations,
+    sign_in,
+)
+from tests.followup.conftest import enrol
+from tests.followup.test_worklist import FEVER, add_checkin
+from tests.nurse.conftest import CALM_ANSWERS
+
+pytestmark = pytest.mark.browser
+
+Check = Callable[[Page], list[dict[str, Any]]]
+SCREEN = {"width": 1366, "height": 768}
+MAX_KEYS = 15
+
+
+def _fever_checkin(live_server: Any, name: str) -> int:
+    """A patient three days after the procedure whose check-in has a fever (38.6 °C)."""
+    app = live_server.app
+    enrolment_id, _ = enrol(app, by="nora", patient_name=name,
+                            procedure_date=date.today() - timedelta(days=3))
+    calm = {k: (v == "yes" if v in ("yes", "no") else v) for k, v in CALM_ANSWERS.items()
+            if "temperature" not in k}
+    return add_checkin(app, enrolment_id, "call_doctor_now",
+                       {**calm, **FEVER, "pain_score": 4}, hours_ago=1)
+
+
+def test_a_fever_call_from_an_opened_check_in_is_saved_in_at_most_15_keys(
+    browser: Any, accounts: str, live_server: Any, axe: Check  # noqa: F811
+) -> None:
+    checkin_id = _fever_checkin(live_server, "Kiki Keys")
+    context = browser.new_context(viewport=SCREEN)
+    try:
+        page = context.new_page()
+        sign_in(page, accounts, "nora")
+        page.goto(f"{accounts}/nurse/call?checkin={checkin_id}")
+        expect(page.locator(".handoff")).to_contain_text("Filled in from the patient's check-in")
+        expect(page.locator("#shown-disposition strong")).to_have_text("CALL DOCTOR NOW")
+        # Every answer and the caller's details came with the check-in: the focus is on the
+        # close menu, whose first option is the protocol's disposition.
+        assert page.evaluate("document.activeElement.id") == "final_disposition"
+        assert_no_violations(page, axe)
+
+        keys = KeyCounter(page)
+        keys.tab_to("input[name=advice_given]")
+        keys.press("Space")  # the first advice read to the caller
+        keys.tab_to('button[value="save"]')
+        with page.expect_navigation():
+            keys.press("Enter")
+        expect(page.get_by_text("The call is saved.")).to_be_visible()
+        expect(page.locator("#note")).to_have_value(re.compile(r"CALL DOCTOR NOW"))
+        expect(page.locator("#note")).to_have_value(re.compile(r"Kiki Keys"))
+        print(f"fever call from an opened check-in: {keys.count} keys")
+        assert keys.count <= MAX_KEYS
+    finally:
+        context.close()
