@@ -63,5 +63,17 @@ def test_a_fever_call_from_an_opened_check_in_is_saved_in_at_most_15_keys(
         expect(page.locator("#note")).to_have_value(re.compile(r"Kiki Keys"))
         print(f"fever call from an opened check-in: {keys.count} keys")
         assert keys.count <= MAX_KEYS
+
+        # The saved call uses the screen's width, and the whole note shows without scrolling.
+        main = page.locator("main").bounding_box()
+        note = page.locator("#note")
+        box = note.bounding_box()
+        assert main and box
+        assert main["width"] >= SCREEN["width"] - 60, main
+        assert page.evaluate("document.documentElement.scrollWidth") <= SCREEN["width"]
+        assert note.evaluate("e => e.scrollHeight <= e.clientHeight"), "the note scrolls"
+        details = page.locator(".saved-summary").bounding_box()
+        assert details and box["x"] >= details["x"] + details["width"]  # side by side
+        assert_no_violations(page, axe)
     finally:
         context.close()
