@@ -4,7 +4,9 @@ The console opens filled in and says where the answers came from and which proto
 assessed them; the nurse confirms or changes each answer on the phone. A call saved from a
 check-in is linked to it (a row of its own: the saved call itself is never changed), and only
 when it was opened from it: the console carries the check-in as a reference signed for the
-nurse who opened it, so a number typed into the form links nothing. Each link is audited.
+nurse who opened it, so a number typed into the form links nothing. The same save marks the
+check-in reviewed (a review row whose note names the call), so it leaves the worklist. Each
+link and review is audited.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from checker import audit as audit_log
 from checker.answer_form import as_fields
 from checker.clock import clinic_time
 from checker.extensions import db
-from checker.followup.models import CallLink, CheckIn, Enrolment
+from checker.followup.models import CallLink, CheckIn, Enrolment, Review
 from checker.followup.worklist import aware
 from checker.wording import disposition_label
 from rules import Protocol
@@ -161,14 +163,25 @@ class SavedCall(typing.Protocol):
     id: int
 
 
+def reviewed_by_call(encounter_id: int) -> str:
+    """The review note a call saved from a check-in leaves on it."""
+    return f"Called: see saved call #{encounter_id}."
+
+
 def link(encounter: SavedCall, form: Mapping[str, str]) -> None:
-    """Link a call being saved to the check-in it began from; the caller commits."""
+    """Link a call being saved to the check-in it began from, and mark that check-in reviewed
+    by the nurse saving the call, so it leaves the worklist; the caller commits (the call, its
+    link and the review are saved together or not at all)."""
     checkin = _checkin(referenced(form.get(CHECKIN)))
     if checkin is None:
         return
     db.session.flush()  # the encounter's id
     db.session.add(CallLink(enrolment_id=checkin.enrolment_id, checkin_id=checkin.id,
                             encounter_id=encounter.id))
-    audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
-                     action="followup-link", encounter_id=encounter.id,
-                     shown_ids=[checkin.enrolment_id])
+    db.session.add(Review(enrolment_id=checkin.enrolment_id, checkin_id=checkin.id,
+                          nurse_id=current_user.id, nurse_name=current_user.username,
+                          note=reviewed_by_call(encounter.id)))
+    for action in ("followup-link", "followup-review"):
+        audit_log.append(db.session, nurse_id=current_user.id,
+                         nurse_name=current_user.username, action=action,
+                         encounter_id=encounter.id, shown_ids=[checkin.enrolment_id])
