@@ -60,6 +60,9 @@ def defaults() -> dict[str, Any]:
         # your doctor now" rings the office in these hours and the after-hours line outside
         # them. Empty: the office's number is the button and the after-hours line a link.
         "OFFICE_HOURS": "",
+        # An alert on the follow-up worklist unreviewed longer than this many minutes (counted
+        # inside MONITORING_HOURS when they are set) is flagged "Overdue" and listed first.
+        "REVIEW_OVERDUE_MINUTES": 60,
         # Follow-up reminders by e-mail (`flask followup remind`); no SMTP_HOST: no e-mail.
         "SMTP_HOST": "",
         "SMTP_PORT": 25,
@@ -207,6 +210,7 @@ _SETTINGS: tuple[
     ("CLINIC_TIMEZONE", _given, _stripped),
     ("MONITORING_HOURS", _given, _stripped),
     ("OFFICE_HOURS", _given, _stripped),
+    ("REVIEW_OVERDUE_MINUTES", _given, _positive_int),
     *(
         (name, _given, _stripped)
         for name in ("SMTP_HOST", "SMTP_TLS", "SMTP_USER", "SMTP_PASSWORD", "SMTP_SENDER",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import abort, current_app, flash, render_template, request, url_for
@@ -18,7 +18,16 @@ from checker.followup.forms import EndForm, NewCodeForm, ReviewForm
 from checker.followup.models import CallLink, CheckIn, Enrolment, EnrolmentEnd, Review
 from checker.followup.monitoring import parse_hours
 from checker.followup.views import bp, can_have_new_code
-from checker.followup.worklist import alerts, aware, timeline, worklist
+from checker.followup.worklist import (
+    REVIEW_OVERDUE_MINUTES,
+    Deadline,
+    Patient,
+    alerts,
+    aware,
+    elapsed,
+    timeline,
+    worklist,
+)
 from checker.wording import disposition_label
 from rules import load_protocol
 
@@ -48,17 +57,37 @@ def watch_status(now: datetime) -> str:
             f"sees a check-in until {hours.next_start(moment):%A %H:%M}.")
 
 
+def review_deadline() -> Deadline:
+    """When an unreviewed alert is overdue, from REVIEW_OVERDUE_MINUTES and MONITORING_HOURS."""
+    config = current_app.config
+    minutes = int(config.get("REVIEW_OVERDUE_MINUTES") or REVIEW_OVERDUE_MINUTES)
+    return Deadline(timedelta(minutes=minutes), parse_hours(config.get("MONITORING_HOURS") or ""),
+                    clinic_zone(config))
+
+
+def _status(updated: str, patients: list[Patient]) -> str:
+    """The line above the list: when it was read, and who has an alert overdue."""
+    overdue = sum(p.overdue for p in patients)
+    if not overdue:
+        return f"Updated {updated}."
+    who = "1 patient" if overdue == 1 else f"{overdue} patients"
+    return f"Updated {updated}. {who} with an overdue alert."
+
+
 @bp.route("")
 @login_required
 def worklist_page() -> Any:
     """Enrolled patients, the ones who need a person first."""
     protocol = load_protocol()
     now = utcnow()
-    patients = worklist(protocol, local(now, clinic_zone(current_app.config)).date(), now)
+    deadline = review_deadline()
+    patients = worklist(protocol, local(now, deadline.zone).date(), now, deadline)
     _audit("followup-worklist", [p.enrolment.id for p in patients])
     db.session.commit()
+    updated = clinic_time(now, "%H:%M")
     context = {"patients": patients, "when": clinic_time, "label": disposition_label,
-               "updated": clinic_time(now, "%H:%M")}
+               "updated": updated, "status": _status(updated, patients), "elapsed": elapsed,
+               "overdue_rule": deadline.describe()}
     if request.args.get("part") == ROWS_ONLY:  # the page's script asks for the rows alone
         return render_template("nurse/_followup_rows.html", **context), 200, {
             "Cache-Control": "no-store"}

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from checker.clock import local
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^(?:(?P<days>[A-Za-z,\- ]+?)\s+)?(?P<start>\d{1,2}:\d{2})\s*-\s*"
@@ -44,6 +46,25 @@ class MonitoringHours:
                 return start
         raise AssertionError("a week always holds a monitored day")  # days is never empty
 
+    def watched_between(self, start: datetime, end: datetime, zone: tzinfo | None) -> timedelta:
+        """How much of the span from start to end (aware moments) falls in the hours.
+
+        The hours are the clinic's wall clock (zone; None is the server's own), so a day
+        that changes the clock counts the hours it really had.
+        """
+        total = timedelta()
+        if end <= start:
+            return total
+        first, last = local(start, zone).date(), local(end, zone).date()
+        for offset in range((last - first).days + 1):
+            day = first + timedelta(days=offset)
+            if day.weekday() not in self.days:
+                continue
+            opens, closes = _on(day, self.start, zone), _on(day, self.end, zone)
+            overlap = min(closes, end) - max(opens, start)
+            total += max(overlap, timedelta())
+        return total
+
     def describe(self) -> str:
         """The hours as an opening-hours sign says them: Mon-Fri 08:00-17:00."""
         runs: list[list[int]] = []
@@ -54,6 +75,21 @@ class MonitoringHours:
                 runs.append([day])
         days = ",".join(_span(run) for run in runs)
         return f"{days} {self.start:%H:%M}-{self.end:%H:%M}"
+
+
+def _on(day: date, at: time, zone: tzinfo | None) -> datetime:
+    """A time of day on a date of the clinic's wall clock, as a UTC moment."""
+    naive = datetime.combine(day, at)
+    wall = naive.astimezone() if zone is None else naive.replace(tzinfo=zone)
+    return wall.astimezone(UTC)
+
+
+def watched_time(hours: MonitoringHours | None, start: datetime, end: datetime,
+                 zone: tzinfo | None) -> timedelta:
+    """The time from start to end that counts as watched: all of it when no hours are set."""
+    if hours is None:
+        return max(end - start, timedelta())
+    return hours.watched_between(start, end, zone)
 
 
 def _span(run: list[int]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import exists, func, select
@@ -12,11 +12,53 @@ from sqlalchemy import exists, func, select
 from checker.clock import utcnow
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment, EnrolmentEnd, Review
+from checker.followup.monitoring import MonitoringHours, watched_time
 from checker.wording import finding, finding_value
 from rules import Protocol
 
 # No check-in for this long is flagged as missed (a day and a half: one day's check-in late).
 MISSED_AFTER = timedelta(hours=36)
+# An alert unreviewed longer than this is overdue (REVIEW_OVERDUE_MINUTES).
+REVIEW_OVERDUE_MINUTES = 60
+MINUTES_A_DAY = 24 * 60
+
+
+def elapsed(span: timedelta) -> str:
+    """A wait as a nurse reads it at a glance: 45 min, 2 h 10 min, 3 d 4 h.
+
+    Whole minutes, rounded down; days drop the minutes. A wait under a minute (or a moment
+    a little ahead of this server's clock) is "under 1 min".
+    """
+    minutes = int(span.total_seconds() // 60)
+    if minutes < 1:
+        return "under 1 min"
+    days, rest = divmod(minutes, MINUTES_A_DAY)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{minutes} min"
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When an unreviewed alert is overdue: unreviewed longer than `after`, counted only
+    inside the monitoring hours when they are set (on the clinic's clock, `zone`), else on
+    the wall clock."""
+
+    after: timedelta = timedelta(minutes=REVIEW_OVERDUE_MINUTES)
+    hours: MonitoringHours | None = None
+    zone: tzinfo | None = None
+
+    def passed(self, since: datetime, now: datetime) -> bool:
+        """Whether something waiting since then is overdue now."""
+        return watched_time(self.hours, since, now, self.zone) > self.after
+
+    def describe(self) -> str:
+        """The rule as the worklist's badge says it."""
+        counted = " of monitoring hours" if self.hours else ""
+        return f"unreviewed over {elapsed(self.after)}{counted}"
 
 
 def aware(moment: datetime) -> datetime:
@@ -39,6 +81,8 @@ class Patient:
     last_checkin_at: datetime | None = None
     missed: bool = False
     alert: bool = False
+    overdue: bool = False
+    waiting: timedelta | None = None
 
     @property
     def most_urgent(self) -> CheckIn | None:
@@ -53,13 +97,16 @@ def open_enrolments(today: date) -> list[Enrolment]:
     return [e for e in rows if today <= e.procedure_date + timedelta(days=e.follow_days)]
 
 
-def worklist(protocol: Protocol, today: date, now: datetime | None = None) -> list[Patient]:
+def worklist(protocol: Protocol, today: date, now: datetime | None = None,
+             deadline: Deadline | None = None) -> list[Patient]:
     """Open follow-ups, the ones that need a person first.
 
-    Unreviewed check-ins come first, the most urgent result first and, among equals, the one
-    waiting longest; then patients who missed their check-in; then everyone else by name.
+    Patients with an overdue alert come first, then the other unreviewed check-ins: among
+    each, the most urgent result first and, among equals, the one waiting longest; then
+    patients who missed their check-in; then everyone else by name.
     """
     now = now or utcnow()
+    deadline = deadline or Deadline()
     patients = {e.id: Patient(e) for e in open_enrolments(today)}
     if not patients:
         return []
@@ -78,17 +125,28 @@ def worklist(protocol: Protocol, today: date, now: datetime | None = None) -> li
         # Most urgent first (an unknown disposition counts as most urgent), then oldest.
         patient.unreviewed.sort(key=lambda c: (rank.get(c.disposition, -1),
                                                aware(c.submitted_at)))
-        patient.alert = any(alerts(protocol, c.disposition) for c in patient.unreviewed)
-        since = patient.last_checkin_at or aware(patient.enrolment.created_at)
-        patient.missed = now - since > MISSED_AFTER
+        _flag(patient, protocol, deadline, now)
 
     def order(patient: Patient) -> tuple[Any, ...]:
         first = patient.most_urgent
         if first is not None:
-            return (0, rank.get(first.disposition, -1), aware(first.submitted_at))
-        return (1 if patient.missed else 2, patient.enrolment.patient_name.casefold())
+            return (0 if patient.overdue else 1, rank.get(first.disposition, -1),
+                    aware(first.submitted_at))
+        return (2 if patient.missed else 3, patient.enrolment.patient_name.casefold())
 
     return sorted(patients.values(), key=order)
+
+
+def _flag(patient: Patient, protocol: Protocol, deadline: Deadline, now: datetime) -> None:
+    """Set a patient's alert, overdue, waiting and missed flags from their check-ins."""
+    waiting = [aware(c.submitted_at) for c in patient.unreviewed
+               if alerts(protocol, c.disposition)]
+    patient.alert = bool(waiting)
+    patient.overdue = bool(waiting) and deadline.passed(min(waiting), now)
+    first = patient.most_urgent
+    patient.waiting = now - aware(first.submitted_at) if first is not None else None
+    since = patient.last_checkin_at or aware(patient.enrolment.created_at)
+    patient.missed = now - since > MISSED_AFTER
 
 
 def changes(protocol: Protocol, before: Mapping[str, Any] | None,

@@ -40,7 +40,9 @@
         if (!fresh) { throw new Error("not refreshed"); }
         rows.replaceWith(fresh);
         rows = fresh;
-        status.textContent = "Updated " + fresh.getAttribute("data-updated") + ".";
+        // The rows say how the status line reads with them (the time, and any alert overdue).
+        status.textContent = fresh.getAttribute("data-status") ||
+          ("Updated " + fresh.getAttribute("data-updated") + ".");
       })
       .catch(function () {
         status.textContent = "Could not refresh the list: use Refresh the list.";

@@ -1,6 +1,6 @@
 """The worklist: who needs a person first; one patient's check-ins; reviews and ending."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Flask
@@ -20,13 +20,14 @@ CALM = {"temperature": {"value": 36.9, "unit": "C"}, "pain_score": 2, "pain_reli
 
 
 def add_checkin(app: Flask, enrolment_id: int, disposition: str, answers: dict[str, Any],
-                hours_ago: float) -> int:
-    """Store a check-in sent some hours ago, as the patient's pages would."""
+                hours_ago: float, at: datetime | None = None) -> int:
+    """Store a check-in sent some hours before now (or before `at`), as the patient's pages
+    would."""
     with app.app_context():
         checkin = CheckIn(enrolment_id=enrolment_id, day_count=3, answers=answers,
                           assessment={"disposition": disposition}, disposition=disposition,
                           pain_score=answers.get("pain_score"),
-                          submitted_at=utcnow() - timedelta(hours=hours_ago),
+                          submitted_at=(at or utcnow()) - timedelta(hours=hours_ago),
                           protocol_id=SERVED.id, protocol_version=SERVED.version,
                           protocol_sha256=SERVED.sha256)
         db.session.add(checkin)
