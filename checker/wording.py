@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rules import Question
 from rules.answers import to_celsius
-from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO
+from rules.conditions import NOT_MEASURED, Atom
+from rules.model import CHOICE, INTEGER, TEMPERATURE, YES_NO, Rule
+from rules.placeholders import shown
 
 
 def disposition_label(disposition_id: str) -> str:
@@ -47,3 +50,28 @@ def finding_value(question: Question, value: Any) -> str:
     if question.type == INTEGER and question.maximum is not None:
         return f"{value}/{int(question.maximum)}"
     return answer_text(question, value)
+
+
+# How a rule compares a number, in a note: "{value}" is the threshold.
+COMPARED = {"=": "{value}", "!=": "not {value}", ">=": "{value} or more",
+            "<=": "{value} or less", ">": "over {value}", "<": "under {value}"}
+
+
+def atom_finding(atom: Atom, questions: Mapping[str, Question], day_count: str | None) -> str:
+    """One comparison of a rule in a clinician's words: "pain trend: not better"."""
+    question = questions[atom.name]
+    subject = "day" if atom.name == day_count else finding(question)
+    if atom.op == NOT_MEASURED:
+        return f"{subject}: not measured"
+    if question.type in (YES_NO, CHOICE):
+        value = finding_value(question, atom.value)
+        return f"{subject}: {value if atom.op == '=' else 'not ' + value}"
+    return f"{subject} {COMPARED[atom.op].format(value=shown(question, atom.value, 'en'))}"
+
+
+def rule_finding(rule: Rule, questions: Mapping[str, Question], day_count: str | None) -> str:
+    """What a rule tests, in a clinician's words: "temperature 38.0 °C (100.4 °F) or more"."""
+    return " or ".join(
+        " and ".join(atom_finding(atom, questions, day_count) for atom in atoms)
+        for atoms in rule.when.disjuncts
+    )

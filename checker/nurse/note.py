@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -12,7 +13,7 @@ from checker.form_fields import PROCEDURES, labels
 from checker.nurse.forms import CALLERS
 from checker.nurse.questions import asked_questions
 from checker.validators import first_unstorable
-from checker.wording import disposition_label, finding, finding_value
+from checker.wording import disposition_label, finding, finding_value, rule_finding
 from rules import Protocol, Question
 from rules.model import CHOICE, TEMPERATURE, YES_NO
 
@@ -40,6 +41,10 @@ class NoteFacts:
     override_reason: str
     advice_given: Sequence[str]
     notes: str
+    # How the call was reached: opened from a follow-up check-in, or from the short code the
+    # patient read out (the code itself holds answers and is never written down).
+    checkin_id: int | None = None
+    from_code: bool = False
 
 
 def advice_words(protocol: Protocol, advice_id: str, shown: Mapping[str, str]) -> str:
@@ -80,6 +85,8 @@ def _when(value: date | None) -> str:
 REPLACEMENT = "\ufffd"
 # Each further line of a typed text is indented, so it can never pass for one of the note's own.
 CONTINUATION = "    "
+# The longest line, so that the note pastes into a record's field without breaking unevenly.
+WIDTH = 100
 
 
 def _marked(text: str, *, multiline: bool) -> str:
@@ -108,14 +115,46 @@ def _denied(question: Question, value: Any) -> bool:
     return question.type == CHOICE and value == "none"
 
 
+def fitted(line: str) -> str:
+    """A line of the note at most WIDTH characters a line: a longer one goes on, indented, on
+    the next, so a wrapped part can never pass for one of the note's own lines."""
+    return "\n".join(
+        "\n".join(textwrap.wrap(piece, WIDTH, subsequent_indent=CONTINUATION,
+                                break_on_hyphens=False)) if len(piece) > WIDTH else piece
+        for piece in line.split("\n")
+    )
+
+
+def _history(facts: NoteFacts, protocol: Protocol) -> str:
+    """The patient's history and medicines as history: "osteoporotic fracture; no ..."."""
+    parts: list[str] = []
+    for question in protocol.history:
+        if question.id not in facts.answers:
+            parts.append(f"{finding(question)} not asked")
+            continue
+        value = facts.answers[question.id]
+        if question.type == YES_NO:
+            parts.append(finding(question) if value else f"no {finding(question)}")
+        else:
+            parts.append(f"{finding(question)}: {finding_value(question, value)}")
+    return "; ".join(parts)
+
+
+def _skipped(question: Question, answers: Mapping[str, Any]) -> bool:
+    """Whether a question did not apply: asked only under a condition that does not hold."""
+    return question.asked_when is not None and question.asked_when.evaluate(answers) is False
+
+
 def _findings(facts: NoteFacts, protocol: Protocol) -> list[str]:
-    """Pertinent positives one a line, then the negatives and what was not asked, a line each."""
+    """Positive findings, pertinent negatives, and what was not asked (if any), a line each."""
     cited = {name for reason in facts.assessment["reasons"] for name in reason["answers"]}
     positives: list[str] = []
     denied: list[str] = []
     negatives: list[str] = []
     not_asked: list[str] = []
     for question in asked_questions(protocol):
+        if question.history or _skipped(question, facts.answers):
+            continue
         if question.id not in facts.answers:
             not_asked.append(finding(question))
             continue
@@ -124,7 +163,7 @@ def _findings(facts: NoteFacts, protocol: Protocol) -> list[str]:
         if kind is None:
             not_asked.append(f"{finding(question)} (not measured)")
         elif kind:
-            positives.append(f"- {finding(question)}: {finding_value(question, value)}")
+            positives.append(f"{finding(question)}: {finding_value(question, value)}")
         elif _denied(question, value):
             denied.append(finding(question))
         elif question.type == YES_NO:
@@ -133,52 +172,125 @@ def _findings(facts: NoteFacts, protocol: Protocol) -> list[str]:
             negatives.append(f"{finding(question)} {finding_value(question, value)}")
     parts = (["denies " + ", ".join(denied)] if denied else []) + negatives
     return [
-        "PERTINENT POSITIVES:", *(positives or ["- none"]),
-        f"PERTINENT NEGATIVES: {'; '.join(parts) or 'none'}.",
-        f"NOT ASKED: {', '.join(not_asked) or 'nothing'}.",
+        f"Positive findings: {'; '.join(positives) or 'none'}.",
+        f"Pertinent negatives: {'; '.join(parts) or 'none'}.",
+        *([f"Not asked: {', '.join(not_asked)}."] if not_asked else []),
     ]
 
 
-def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None) -> str:
-    """The note, in a fixed order: who, what was decided, findings, advice, notes, protocol."""
-    assessment = facts.assessment
-    engine = assessment["disposition"]
-    days = protocol.day_count.id if protocol.day_count else None
-    procedure = _PROCEDURES.get(facts.procedure_type, facts.procedure_type or "not given")
-    lines = [
-        "TELEPHONE TRIAGE: VERTEBROPLASTY / KYPHOPLASTY AFTERCARE",
-        f"Call: {call_times(facts.started_at, facts.ended_at, zone)}. "
+def _rules(facts: NoteFacts, protocol: Protocol) -> str:
+    """The rules that set the protocol's disposition, each with what it tests."""
+    by_id = {rule.id: rule for rule in protocol.rules}
+    day_count = protocol.day_count.id if protocol.day_count else None
+    return "; ".join(
+        f"{reason['rule']} ({rule_finding(by_id[reason['rule']], protocol.by_id, day_count)})"
+        if reason["rule"] in by_id else str(reason["rule"])
+        for reason in facts.assessment["reasons"]
+    )
+
+
+def _run(rules: list[str], order: list[str]) -> str:
+    """Rule ids as the protocol lists them: "E1-E5" for a run of its rules in its order."""
+    if len(rules) > 2 and rules[0] in order:
+        first = order.index(rules[0])
+        if order[first:first + len(rules)] == rules:
+            return f"{rules[0]}-{rules[-1]}"
+    return ", ".join(rules)
+
+
+def _call_back(protocol: Protocol, final: str) -> str:
+    """When to call back: the rules of the protocol's call-back list under each disposition."""
+    disposition = protocol.disposition(final) if final in protocol.rank else None
+    if disposition is not None and not disposition.call_back:
+        return ""
+    by_disposition: dict[str, list[str]] = {}
+    for item in protocol.call_back_items:
+        if item.disposition is None:  # free sentences, as in protocols older than 1.1
+            return f"the protocol's call-back list ({len(protocol.call_back_items)} signs)"
+        by_disposition.setdefault(item.disposition, []).extend(item.rules)
+    order = [rule.id for rule in protocol.rules]
+    return "; ".join(f"{disposition_label(d)} if {_run(rules, order)}"
+                     for d, rules in by_disposition.items())
+
+
+def _began(facts: NoteFacts) -> str:
+    """How the call was reached beyond the phone: from a check-in or the patient's short code."""
+    if facts.checkin_id is not None:
+        return f", from check-in #{facts.checkin_id}"
+    return ", from the patient's short code" if facts.from_code else ""
+
+
+def _situation(facts: NoteFacts, zone: tzinfo | None) -> list[str]:
+    """Who called about whom, when, and how the call was reached."""
+    return [
+        "SITUATION",
+        f"Phone call: {call_times(facts.started_at, facts.ended_at, zone)}{_began(facts)}. "
         f"Nurse: {one_line(facts.nurse)}.",
-        f"Patient: {one_line(facts.patient_name)}. Born: {_when(facts.date_of_birth)}. "
-        f"Record number: {one_line(facts.record_number) or 'not given'}.",
         f"Caller: {one_line(_CALLERS.get(facts.caller, facts.caller or 'not given'))}. "
         f"Callback number: {one_line(facts.callback_number) or 'not given'}.",
-        f"Procedure: {one_line(procedure)}"
-        f" on {_when(facts.procedure_date)}"
+        f"Patient: {one_line(facts.patient_name)}. Born: {_when(facts.date_of_birth)}. "
+        f"Record number: {one_line(facts.record_number) or 'not given'}.",
+    ]
+
+
+def _background(facts: NoteFacts, protocol: Protocol) -> list[str]:
+    """The procedure and the day since it; the history and medicines, as history."""
+    days = protocol.day_count.id if protocol.day_count else None
+    procedure = _PROCEDURES.get(facts.procedure_type, facts.procedure_type or "not given")
+    history = _history(facts, protocol)
+    return [
+        "BACKGROUND",
+        f"Procedure: {one_line(procedure)} on {_when(facts.procedure_date)}"
         + (f" (day {facts.answers[days]})." if days is not None and days in facts.answers
            else "."),
-        "",
-        f"DISPOSITION: {disposition_label(facts.final_disposition)}",
+        *([f"History: {history}."] if history else []),
     ]
+
+
+def _assessment(facts: NoteFacts, protocol: Protocol) -> list[str]:
+    """The protocol's disposition with the rules that set it, and the findings."""
+    rules = _rules(facts, protocol)
+    engine = disposition_label(facts.assessment["disposition"])
+    return [
+        "ASSESSMENT",
+        f"Protocol disposition: {engine}, "
+        + (f"set by {rules}." if rules else "no rule matched."),
+        *_findings(facts, protocol),
+    ]
+
+
+def _recommendation(facts: NoteFacts, protocol: Protocol) -> list[str]:
+    """The disposition given (and any change by the nurse), advice, call back and notes."""
+    engine = facts.assessment["disposition"]
+    lines = ["RECOMMENDATION AND PLAN",
+             f"DISPOSITION: {disposition_label(facts.final_disposition)}"]
     if facts.final_disposition != engine:
         change = "lowered" if protocol.rank[facts.final_disposition] > protocol.rank[engine] \
             else "raised"
-        lines.append(f"Protocol disposition: {disposition_label(engine)} ({change} by the nurse).")
+        lines.append(f"Changed by the nurse: {change} from {disposition_label(engine)}.")
         if facts.override_reason:
             lines.append(f"Reason: {indented(facts.override_reason)}")
-    else:
-        lines.append("Protocol disposition: the same.")
-    reasons = "; ".join(f"{r['rule']}: {r['text']}" for r in assessment["reasons"])
-    lines += ["", *_findings(facts, protocol), "",
-              f"PROTOCOL REASONS: {reasons or 'none matched'}"]
-    texts = {item["id"]: item["text"] for item in assessment["advice"]}
+    texts = {item["id"]: item["text"] for item in facts.assessment["advice"]}
     given = [one_line(advice_words(protocol, a, texts)) for a in facts.advice_given]
-    lines += [f"ADVICE GIVEN: {'; '.join(given) or 'none recorded'}."]
-    lines += [f"NOTES: {indented(facts.notes) or 'none'}"]
-    identity = assessment["protocol"]
-    lines += [
-        "",
-        f"Protocol: {identity['id']} version {identity['version']} "
-        f"(sha256 {identity['sha256']}).",
+    lines.append(f"ADVICE GIVEN: {'; '.join(given) or 'none recorded'}.")
+    call_back = _call_back(protocol, facts.final_disposition)
+    if call_back:
+        lines.append(f"Call back: {call_back}.")
+    lines.append(f"NOTES: {indented(facts.notes) or 'none'}")
+    return lines
+
+
+def protocol_line(identity: Mapping[str, str]) -> str:
+    """The protocol that assessed the call: its id, version and the first 8 hex of its sha256."""
+    return f"Protocol: {identity['id']} {identity['version']} ({identity['sha256'][:8]})."
+
+
+def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None) -> str:
+    """The note in SBAR: situation, background, assessment, recommendation and plan."""
+    parts = [
+        ["TELEPHONE TRIAGE (SBAR): VERTEBROPLASTY / KYPHOPLASTY AFTERCARE"],
+        _situation(facts, zone), _background(facts, protocol),
+        _assessment(facts, protocol), _recommendation(facts, protocol),
+        [protocol_line(facts.assessment["protocol"])],
     ]
-    return "\n".join(lines) + "\n"
+    return "\n".join("\n".join(fitted(line) for line in part) for part in parts) + "\n"

@@ -147,8 +147,8 @@ def test_a_nurse_completes_a_call_by_keyboard_and_finds_it_again(
     expect(page.get_by_text("The call is saved.")).to_be_visible()
     note = page.locator("#note")
     expect(note).to_have_value(
-        re.compile(r"DISPOSITION: SELF CARE\nProtocol disposition: "
-                                 r"CALL DOCTOR TODAY \(lowered by the nurse\)"))
+        re.compile(r"DISPOSITION: SELF CARE\nChanged by the nurse: "
+                                 r"lowered from CALL DOCTOR TODAY\."))
     assert_no_violations(page, axe)
     tab_to(page, "button.copy-button")
     page.keyboard.press("Enter")

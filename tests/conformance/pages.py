@@ -208,8 +208,15 @@ def worklist_rows(html: str) -> dict[int, tuple[bool, str]]:
 
 
 def note_line(note: str, heading: str) -> str:
-    """The rest of the note's line that starts with this heading (empty when none does)."""
-    for line in note.splitlines():
+    """The rest of the note's line that starts with this heading, its wrapped (indented) lines
+    joined on (empty when none does)."""
+    lines = note.splitlines()
+    for number, line in enumerate(lines):
         if line.startswith(heading + ":"):
-            return line[len(heading) + 1:].strip()
+            found = [line[len(heading) + 1:].strip()]
+            for more in lines[number + 1:]:
+                if not more.startswith("    "):
+                    break
+                found.append(more.strip())
+            return " ".join(found)
     return ""

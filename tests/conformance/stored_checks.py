@@ -4,6 +4,7 @@ the saved call, its note and the printed handout. Each is held to rules.assess."
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,9 @@ from tests.conformance.checks import (
 from tests.conformance.harness import Harness, Patient, caller_fields, today
 from tests.conformance.pages import Shown, note_line
 from tests.conformance.space import PROTOCOL, as_read, form_fields
+
+# A rule the note's assessment names: "set by N2 (temperature ...)", "; T6 (...)".
+_RULE_NAMED = re.compile(r"(?:set by |; )([A-Z]+[0-9]+) \(")
 
 # The answer the app gives itself: the protocol's context question (days since the procedure).
 DAYS = next(q.id for q in load_protocol().questions if q.context)
@@ -165,15 +169,17 @@ def check_saved(h: Harness, calls: list[Call]) -> None:
 
 
 def check_note(h: Harness, note: str, want: dict[str, Any], given: Any) -> None:
-    """The note names the disposition, the protocol's reasons and the advice given."""
+    """The note names the disposition, the rules that set it and the advice given."""
     by_id = {a.id: a for a in PROTOCOL.advice}
     advice = [fill(by_id[a["id"]].note, h.number) if by_id[a["id"]].note else a["text"]
               for a in want["advice"]]
-    reasons = "; ".join(f"{r['rule']}: {r['text']}" for r in want["reasons"])
+    assessed = note_line(note, "Protocol disposition")
     got = (h.headlines.mentioned(note_line(note, "DISPOSITION")),
-           note_line(note, "Protocol disposition"), note_line(note, "PROTOCOL REASONS"),
+           h.headlines.mentioned(assessed.split(",")[0]), note_line(note, "Changed by the nurse"),
+           _RULE_NAMED.findall(assessed), assessed.endswith("no rule matched."),
            note_line(note, "ADVICE GIVEN"))
-    wanted = ({want["disposition"]}, "the same.", reasons or "none matched",
+    wanted = ({want["disposition"]}, {want["disposition"]}, "",
+              [r["rule"] for r in want["reasons"]], not want["reasons"],
               f"{'; '.join(advice) or 'none recorded'}.")
     if got != wanted:
         raise disagree("clinical note", given, wanted, got)

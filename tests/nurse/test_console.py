@@ -122,7 +122,7 @@ def test_it_saves_a_lowered_disposition_with_its_reason_and_keeps_both(
     assert saved.started_at <= saved.ended_at
     assert saved.started_at.utcoffset().total_seconds() == 0
     assert "DISPOSITION: SELF CARE" in saved.note
-    assert "lowered by the nurse" in saved.note
+    assert "Changed by the nurse: lowered from CALL DOCTOR TODAY." in saved.note
 
 
 def test_it_lets_the_nurse_raise_a_disposition_without_a_reason(
@@ -298,7 +298,7 @@ def test_a_saved_note_gives_the_times_in_the_clinics_zone_and_stores_utc(
     [saved] = encounters(app)
     assert saved.started_at.utcoffset().total_seconds() == 0
     local = (saved.started_at + timedelta(hours=14)).strftime("%Y-%m-%d %H:%M")
-    assert f"Call: {local} to " in saved.note
+    assert f"Phone call: {local} to " in saved.note
     assert " +14. Nurse: ann." in saved.note
 
 

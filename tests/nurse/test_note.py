@@ -2,13 +2,23 @@
 
 import re
 from datetime import UTC, date, datetime
+from html import unescape
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+import checker.nurse.console
+from checker.extensions import db
 from checker.nurse import note as note_module
+from checker.nurse.models import Encounter
 from checker.nurse.note import NoteFacts, build_note
+from checker.wording import disposition_label
 from rules import Protocol, assess, find_release, load_protocol, parse_protocol
+from tests.nurse.conftest import call_data, new_call
 from tests.protocol_data import fever_rule, mildest, own_source, temperature_words
 
 # A calm call, built from the protocol: every question its mildest answer, a little pain that
@@ -37,84 +47,207 @@ def facts(answers: dict[str, Any], **changes: Any) -> NoteFacts:
 
 
 UTC_ZONE = ZoneInfo("UTC")
-MAX_TYPICAL_NOTE = 1200
-
-
-def section(note: str, title: str) -> list[str]:
-    """The lines of one section of the note, up to the next line in capitals or a blank one."""
-    lines = note.split("\n")
-    start = lines.index(f"{title}:") + 1
-    end = next(n for n in range(start, len(lines))
-               if not lines[n] or lines[n].split(":")[0].isupper())
-    return lines[start:end]
+MAX_FEVER_NOTE = 1200
+WIDTH = 100
+PARTS = ["SITUATION", "BACKGROUND", "ASSESSMENT", "RECOMMENDATION AND PLAN"]
 
 
 def line(note: str, title: str) -> str:
-    """What follows the title on a one-line section."""
-    [found] = [text for text in note.split("\n") if text.startswith(f"{title}: ")]
-    return found.removeprefix(f"{title}: ")
+    """What follows the title on a part of the note, its wrapped lines joined again."""
+    lines = note.split("\n")
+    [start] = [n for n, text in enumerate(lines) if text.startswith(f"{title}: ")]
+    end = start + 1
+    while end < len(lines) and lines[end].startswith(note_module.CONTINUATION):
+        end += 1
+    rest = (text.removeprefix(note_module.CONTINUATION) for text in lines[start + 1:end])
+    return " ".join([lines[start].removeprefix(f"{title}: "), *rest])
 
 
-def test_it_lays_out_the_note_in_a_fixed_order() -> None:
+def fever_call() -> tuple[dict[str, Any], dict[str, Any]]:
+    """A call whose one positive finding is the protocol's own fever rule, at its threshold."""
+    rule, threshold = fever_rule()
+    answers = mildest(temperature={"value": threshold, "unit": "C"})
+    result = assess(answers)
+    assert [r["rule"] for r in result["reasons"]] == [rule]
+    return answers, result
+
+
+def test_it_lays_out_the_note_in_sbar_order() -> None:
     note = build_note(facts(CALM), load_protocol(), UTC_ZONE)
-    titles = ["DISPOSITION: SELF CARE", "PERTINENT POSITIVES:", "PERTINENT NEGATIVES:",
-              "NOT ASKED:", "PROTOCOL REASONS:", "ADVICE GIVEN:", "NOTES:",
-              "Protocol: vertebral-augmentation-aftercare version"]
+    titles = ["SITUATION\n", "Phone call:", "BACKGROUND\n", "Procedure:", "ASSESSMENT\n",
+              "Protocol disposition:", "Positive findings:", "Pertinent negatives:", "Not asked:",
+              "RECOMMENDATION AND PLAN\n", "DISPOSITION: SELF CARE", "ADVICE GIVEN:",
+              "Call back:", "NOTES:", "Protocol: vertebral-augmentation-aftercare "]
     positions = [note.index(t) for t in titles]
     assert positions == sorted(positions)
-    assert note.startswith("TELEPHONE TRIAGE: VERTEBROPLASTY / KYPHOPLASTY AFTERCARE\n")
-    assert "Call: 2025-03-14 09:05 to 09:17 UTC. Nurse: ann." in note
+    assert note.startswith("TELEPHONE TRIAGE (SBAR): VERTEBROPLASTY / KYPHOPLASTY AFTERCARE\n")
+    assert "Phone call: 2025-03-14 09:05 to 09:17 UTC. Nurse: ann." in note
     assert "Patient: Ada Lovelace. Born: 1940-12-10. Record number: not given." in note
     assert "Caller: A family member or carer. Callback number: 555 0100." in note
     assert "Procedure: Vertebroplasty on 2025-03-12 (day 2)." in note
+    assert [text for text in note.split("\n") if text in PARTS] == PARTS
 
 
-def test_it_lists_positives_first_then_negatives_and_not_asked_on_a_line_each() -> None:
+def test_it_says_how_the_call_was_reached() -> None:
+    protocol = load_protocol()
+    checkin = build_note(facts(CALM, checkin_id=4471), protocol, UTC_ZONE)
+    assert "Phone call: 2025-03-14 09:05 to 09:17 UTC, from check-in #4471. Nurse: ann." in checkin
+    code = build_note(facts(CALM, from_code=True), protocol, UTC_ZONE)
+    assert ("Phone call: 2025-03-14 09:05 to 09:17 UTC, from the patient's short code. "
+            "Nurse: ann.") in code
+    plain = build_note(facts(CALM), protocol, UTC_ZONE)
+    assert "check-in" not in plain and "short code" not in plain
+
+
+def test_history_and_medicines_are_background_never_denied_symptoms() -> None:
+    protocol = load_protocol()
+    history = [q for q in protocol.questions if q.history]
+    assert [q.note for q in history] == ["osteoporotic fracture", "anticoagulant/antiplatelet"]
+    taken = build_note(facts(dict(CALM, osteoporosis=True, blood_thinner=True)), protocol,
+                       UTC_ZONE)
+    assert line(taken, "History") == "osteoporotic fracture; anticoagulant/antiplatelet."
+    neither = build_note(facts(dict(CALM, osteoporosis=False, blood_thinner=False)), protocol,
+                         UTC_ZONE)
+    assert line(neither, "History") == "no osteoporotic fracture; no anticoagulant/antiplatelet."
+    for note in (taken, neither):
+        assert note.index("History:") < note.index("ASSESSMENT")
+        for question in history:
+            assert question.note not in line(note, "Pertinent negatives")
+            assert question.note not in line(note, "Positive findings")
+    unasked = build_note(facts(CALM), protocol, UTC_ZONE)
+    assert line(unasked, "History") == (
+        "osteoporotic fracture not asked; anticoagulant/antiplatelet not asked.")
+
+
+def test_it_lists_positives_then_negatives_and_not_asked_on_a_line_each() -> None:
     answers = dict(CALM, new_back_pain=True, swelling="stable")
     note = build_note(facts(answers), load_protocol(), UTC_ZONE)
-    assert section(note, "PERTINENT POSITIVES") == [
-        "- pain: 2/10", "- site swelling: stable", "- new back pain elsewhere: yes"]
-    # Every question answered no (or none) is denied, in the protocol's order, by its note.
+    assert line(note, "Positive findings") == (
+        "pain: 2/10; site swelling: stable; new back pain elsewhere: yes.")
+    # Every symptom answered no (or none) is denied, in the protocol's order, by its note.
     denied = [q.note for q in load_protocol().questions
-              if answers.get(q.id) is False or answers.get(q.id) == "none"]
+              if not q.history and (answers.get(q.id) is False or answers.get(q.id) == "none")]
     assert denied[:3] == ["chest pain/dyspnea/hemoptysis", "new leg weakness", "new incontinence"]
-    assert line(note, "PERTINENT NEGATIVES") == (
+    assert line(note, "Pertinent negatives") == (
         f"denies {', '.join(denied)}; pain relieved by rest/ice/analgesics; activity light; "
         "pain trend better.")
-    assert line(note, "NOT ASKED") == (
-        "temperature (not measured), osteoporotic fracture, anticoagulant/antiplatelet.")
-    assert note.index("PERTINENT POSITIVES") < note.index("PERTINENT NEGATIVES")
+    assert line(note, "Not asked") == "temperature (not measured)."
+    calm_all = build_note(facts(dict(CALM, temperature={"value": 36.8, "unit": "C"})),
+                          load_protocol(), UTC_ZONE)
+    assert "Not asked" not in calm_all  # nothing left out: no line
 
 
-def test_a_typical_call_note_is_at_most_1200_characters_and_keeps_every_fact() -> None:
-    answers = dict(CALM, temperature={"value": 38.5, "unit": "C"}, osteoporosis=True,
-                   blood_thinner=False)
+def test_a_question_that_did_not_apply_is_neither_negative_nor_not_asked() -> None:
+    answers = {k: v for k, v in dict(CALM, pain_score=0).items() if k != "pain_relieved"}
+    note = build_note(facts(answers), load_protocol(), UTC_ZONE)
+    relieved = load_protocol().by_id["pain_relieved"].note
+    assert relieved not in note
+
+
+def test_the_assessment_names_the_rules_in_the_protocols_clinician_words() -> None:
     protocol = load_protocol()
-    note = build_note(facts(answers, record_number="MRN-4471",
-                            patient_name="Harriet Quimby",
-                            advice_given=["ice", "bandage"],
+    rule, threshold = fever_rule()
+    answers = dict(CALM, temperature={"value": threshold + 0.5, "unit": "C"}, new_back_pain=True)
+    note = build_note(facts(answers), protocol, UTC_ZONE)
+    back = protocol.by_id["new_back_pain"].note
+    assert line(note, "Protocol disposition") == (
+        f"CALL DOCTOR NOW, set by {rule} (temperature {temperature_words(threshold)} or more); "
+        f"T6 ({back}: yes).")
+    calm = build_note(facts(CALM), protocol, UTC_ZONE)
+    assert line(calm, "Protocol disposition") == "SELF CARE, no rule matched."
+
+
+def test_the_note_is_in_clinician_words_not_the_patients() -> None:
+    protocol = load_protocol()
+    # Every rule at once: none of the patient-facing texts reaches the note.
+    answers = dict(CALM, pain_score=9, pain_relieved=False, pain_trend="worse",
+                   days_since_procedure=5, chest_symptoms=True, swelling="increasing")
+    note = build_note(facts(answers), protocol, UTC_ZONE)
+    for reason in assess(answers)["reasons"]:
+        assert reason["text"] not in note
+    assert "T7 (day 3 or more and pain 5 or more and pain trend: not better)" in note
+    assert ".;" not in note and " your " not in note.lower() and "you " not in note.lower()
+
+
+def test_the_fever_call_note_is_at_most_1200_characters_and_keeps_every_fact() -> None:
+    protocol = load_protocol()
+    rule, threshold = fever_rule()
+    answers, result = fever_call()
+    note = build_note(facts(answers, assessment=result, final_disposition=result["disposition"],
+                            record_number="MRN-4471", patient_name="Harriet Quimby",
+                            advice_given=[a["id"] for a in result["advice"]], checkin_id=4471,
                             notes="Daughter will drive her to the clinic."),
                       protocol, ZoneInfo("America/New_York"))
-    assert len(note) <= MAX_TYPICAL_NOTE, len(note)
-    for fact in ("Call: 2025-03-14 05:05 to 05:17 EDT. Nurse: ann.",
+    assert len(note) <= MAX_FEVER_NOTE, len(note)
+    for fact in ("Phone call: 2025-03-14 05:05 to 05:17 EDT, from check-in #4471. Nurse: ann.",
                  "Patient: Harriet Quimby. Born: 1940-12-10.",
                  "Record number: MRN-4471.", "Callback number: 555 0100.",
-                 "DISPOSITION: CALL DOCTOR NOW", "- temperature: 38.5 °C",
-                 f"{protocol.id} version {protocol.version} (sha256 {protocol.sha256})",
-                 "ADVICE GIVEN: ice 15-20 min with a cloth barrier; keep dressing clean/dry",
+                 f"set by {rule} (temperature {temperature_words(threshold)} or more).",
+                 f"Positive findings: temperature: {threshold} °C.",
+                 "History: no osteoporotic fracture; no anticoagulant/antiplatelet.",
+                 "DISPOSITION: CALL DOCTOR NOW\n",
+                 f"Protocol: {protocol.id} {protocol.version} ({protocol.sha256[:8]}).",
                  "NOTES: Daughter will drive her to the clinic."):
         assert fact in note
+    print(f"fever call note: {len(note)} characters")
+
+
+def test_the_note_pastes_cleanly_into_a_record_field() -> None:
+    answers, result = fever_call()
+    long_notes = "The caller read every answer from the sheet. " * 6
+    for note in (build_note(facts(answers, assessment=result, advice_given=[],
+                                  final_disposition=result["disposition"]), load_protocol()),
+                 build_note(facts(dict(CALM, pain_score=9, pain_relieved=False),
+                                  notes=long_notes), load_protocol(), UTC_ZONE)):
+        lines = note.split("\n")
+        assert max(len(text) for text in lines) <= WIDTH
+        assert all(char.isascii() or char == "°" for char in note)
+        assert "#" not in note.replace("check-in #", "") and "**" not in note
+        assert not any(text.startswith(("- ", "* ")) for text in lines)
+        assert note.endswith("\n") and "\n\n" not in note
+    assert line(note, "NOTES") == long_notes.strip()
+
+
+def test_the_protocol_is_named_by_version_and_the_first_8_hex_of_its_hash() -> None:
+    protocol = load_protocol()
+    note = build_note(facts(CALM), protocol, UTC_ZONE)
+    assert line(note, "Protocol") == (
+        f"{protocol.id} {protocol.version} ({protocol.sha256[:8]}).")
+    assert protocol.sha256 not in note
+
+
+def test_the_plan_says_when_to_call_back_from_the_protocols_list() -> None:
+    protocol = load_protocol()
+    note = build_note(facts(CALM), protocol, UTC_ZONE)
+    wanted = []
+    for disposition in protocol.dispositions:
+        rules = [r.id for r in protocol.rules if r.disposition == disposition.id]
+        if rules:
+            wanted.append(f"{disposition_label(disposition.id)} if {rules[0]}-{rules[-1]}")
+    assert line(note, "Call back") == "; ".join(wanted) + "."
+    emergency = build_note(facts(dict(CALM, chest_symptoms=True), final_disposition="emergency"),
+                           protocol, UTC_ZONE)
+    assert not protocol.disposition("emergency").call_back
+    assert "Call back:" not in emergency
+    old = find_release("1.0.0")
+    assert old is not None and not old.call_back_from_rules
+    answers = mildest(old, pain_score=2, pain_relieved=True, temperature=None)
+    result = assess(answers, old)
+    before = build_note(facts(answers, assessment=result, final_disposition=result["disposition"],
+                              advice_given=[]), old, UTC_ZONE)
+    assert line(before, "Call back") == (
+        f"the protocol's call-back list ({len(old.call_back_items)} signs).")
 
 
 def test_times_are_in_the_clinics_zone_with_its_name() -> None:
     late = facts(CALM, started_at=datetime(2025, 1, 10, 4, 50, tzinfo=UTC),
                  ended_at=datetime(2025, 1, 10, 5, 10, tzinfo=UTC))
     note = build_note(late, load_protocol(), ZoneInfo("America/Los_Angeles"))
-    assert "Call: 2025-01-09 20:50 to 21:10 PST." in note
+    assert "Phone call: 2025-01-09 20:50 to 21:10 PST." in note
     across = build_note(late, load_protocol(), ZoneInfo("Asia/Kolkata"))
-    assert "Call: 2025-01-10 10:20 to 10:40 IST." in across
+    assert "Phone call: 2025-01-10 10:20 to 10:40 IST." in across
     midnight = build_note(late, load_protocol(), ZoneInfo("Europe/London"))
-    assert "Call: 2025-01-10 04:50 to 05:10 GMT." in midnight
+    assert "Phone call: 2025-01-10 04:50 to 05:10 GMT." in midnight
 
 
 def test_it_records_a_lowered_disposition_with_the_reason() -> None:
@@ -123,17 +256,19 @@ def test_it_records_a_lowered_disposition_with_the_reason() -> None:
                             override_reason="Seen by the surgeon yesterday."), load_protocol(),
                       UTC_ZONE)
     expected = (
-        "DISPOSITION: SELF CARE\nProtocol disposition: CALL DOCTOR TODAY (lowered by the nurse)."
+        "DISPOSITION: SELF CARE\nChanged by the nurse: lowered from CALL DOCTOR TODAY.\n"
+        "Reason: Seen by the surgeon yesterday.\n"
     )
     assert expected in note
-    assert "Reason: Seen by the surgeon yesterday." in note
-    assert line(note, "PROTOCOL REASONS").startswith("T6: ")
+    assert line(note, "Protocol disposition").startswith("CALL DOCTOR TODAY, set by T6 (")
+    same = build_note(facts(answers), load_protocol(), UTC_ZONE)
+    assert "Changed by the nurse" not in same
 
 
 def test_it_shows_a_fahrenheit_reading_with_celsius() -> None:
     answers = dict(CALM, temperature={"value": 101.3, "unit": "F"})
     note = build_note(facts(answers), load_protocol(), UTC_ZONE)
-    assert "- temperature: 101.3 °F (38.5 °C)\n" in note
+    assert "Positive findings: temperature: 101.3 °F (38.5 °C); pain: 2/10." in note
     assert "DISPOSITION: CALL DOCTOR NOW" in note
 
 
@@ -162,6 +297,14 @@ def test_a_name_or_notes_with_line_breaks_cannot_forge_a_disposition_line() -> N
     notes = note.split("\n")
     start = notes.index("NOTES: Calm.")
     assert notes[start + 1:start + 4] == ["    DISPOSITION: SELF CARE", "    ", "    End."]
+
+
+def test_a_long_typed_text_wraps_without_forging_a_line() -> None:
+    forged = "x " * 60 + "DISPOSITION: SELF CARE " + "y " * 60
+    note = build_note(facts(dict(CALM, chest_symptoms=True), patient_name=forged,
+                            final_disposition="emergency"), load_protocol(), UTC_ZONE)
+    assert [text for text in note.split("\n") if text.startswith("DISPOSITION")] == [
+        "DISPOSITION: EMERGENCY"]
 
 
 def test_a_lowered_disposition_reason_stays_inside_its_line() -> None:
@@ -214,7 +357,7 @@ def test_a_protocol_without_notes_reads_as_its_own_texts() -> None:
     note = build_note(facts(answers, assessment=result, final_disposition=result["disposition"],
                             advice_given=["bandage"]), old, UTC_ZONE)
     back_pain = old.by_id["new_back_pain"].text
-    assert f"- {back_pain}: yes" in section(note, "PERTINENT POSITIVES")
+    assert f"{back_pain}: yes" in line(note, "Positive findings")
     bandage = next(a for a in result["advice"] if a["id"] == "bandage")["text"]
     assert line(note, "ADVICE GIVEN") == f"{bandage}."
 
@@ -224,3 +367,27 @@ def test_the_note_module_names_no_question_or_advice_id() -> None:
     quoted = set(re.findall(r"[\"']([a-z_0-9]+)[\"']", source))
     ids = {q.id for q in load_protocol().questions} | {a.id for a in load_protocol().advice}
     assert quoted & ids == set()
+
+
+def test_a_saved_call_shows_its_stored_note_never_a_rebuilt_one(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    response = client.post("/nurse/call", data=call_data(new_call(client)))
+    assert response.status_code == 302
+    encounter_id = int(response.location.rsplit("/", 1)[1])
+    with app.app_context():
+        stored = db.session.get(Encounter, encounter_id).note
+    assert stored.startswith("TELEPHONE TRIAGE (SBAR)")
+
+    def rebuilt(*args: Any) -> str:
+        raise AssertionError("a saved call's note was built again")
+
+    # A later layout (here: any build at all) changes no saved call's note.
+    monkeypatch.setattr(note_module, "build_note", rebuilt)
+    monkeypatch.setattr(checker.nurse.console, "build_note", rebuilt)
+    plain = client.get(f"/nurse/encounters/{encounter_id}/note.txt")
+    assert plain.get_data(as_text=True) == stored
+    for path in ("", "/print"):
+        page = unescape(client.get(f"/nurse/encounters/{encounter_id}{path}").get_data(
+            as_text=True))
+        assert stored.strip() in page

@@ -57,12 +57,14 @@ def test_a_saved_call_keeps_its_version_after_a_new_one_ships(
     serve(monkeypatch, old, current, next_release())
 
     shown = page(client, f"/nurse/encounters/{encounter_id}")
-    assert f"version {current.version} (sha256 {current.sha256})" in shown
+    # The record names the whole hash; its note the version and the hash's first 8 hex.
+    assert f'(sha256 <span class="hash">{current.sha256}</span>)' in shown
+    assert f"{current.version} ({current.sha256[:8]})." in shown
     assert worded in shown
     assert REWORDED not in shown
     for path in (f"/nurse/encounters/{encounter_id}/note.txt",
                  f"/nurse/encounters/{encounter_id}/print"):
-        assert f"version {current.version} (sha256 {current.sha256})" in page(client, path)
+        assert f"{current.version} ({current.sha256[:8]})." in page(client, path)
 
     newer = page(client, f"/nurse/encounters/{save(client)}")
     assert f"version {upcoming}" in newer and REWORDED in newer
@@ -78,7 +80,8 @@ def test_a_call_saved_under_1_0_0_is_worded_by_1_0_0(
     monkeypatch.undo()
 
     shown = page(client, f"/nurse/encounters/{encounter_id}")
-    assert f"version 1.0.0 (sha256 {old.sha256})" in shown
+    assert f'version 1.0.0 (sha256 <span class="hash">{old.sha256}</span>)' in shown
+    assert f"1.0.0 ({old.sha256[:8]})." in shown
     assert OLD_QUESTION in shown and NEW_QUESTION not in shown
 
 

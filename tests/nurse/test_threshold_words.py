@@ -50,8 +50,8 @@ def test_the_note_and_the_handout_of_a_fever_state_the_rules_threshold(
     call = save(client, fever, ["bandage"])
 
     note = text(client, f"/nurse/encounters/{call}/note.txt")
-    [reasons] = [line for line in note.split("\n") if line.startswith("PROTOCOL REASONS: ")]
-    assert f"{rule}: " in reasons and english in reasons
+    [reasons] = [line for line in note.split("\n") if line.startswith("Protocol disposition: ")]
+    assert f"set by {rule} (temperature {english} or more)." in reasons
     assert set(STATED.findall(note)) == {english}
     handout = text(client, f"/nurse/encounters/{call}/handout?lang=en")
     assert english in handout and set(STATED.findall(handout)) == {english}
