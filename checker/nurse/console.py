@@ -176,11 +176,17 @@ def first_to_answer(form: CallForm, triage: Triage, protocol: Protocol) -> str:
     for name in CALLER_FIELDS:
         if not form[name].data:
             return name
+    skipped = not_asked(protocol, triage)
     for q in asked_questions(protocol):
-        skipped = q.asked_when is not None and q.asked_when.evaluate(triage.answers) is False
-        if q.id not in triage.answers and not skipped:
+        if q.id not in triage.answers and q.id not in skipped:
             return q.id
     return CLOSE_FIELD
+
+
+def not_asked(protocol: Protocol, triage: Triage) -> list[str]:
+    """The questions whose condition the answers so far rule out: none is asked."""
+    return [q.id for q in asked_questions(protocol)
+            if q.asked_when is not None and q.asked_when.evaluate(triage.answers) is False]
 
 
 def conditions_in_words(protocol: Protocol) -> dict[str, str]:
@@ -210,6 +216,7 @@ def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol
         date_hint=DATE_HINT,
         date_pattern=DATE_PATTERN,
         conditions=conditions_in_words(protocol),
+        not_asked=not_asked(protocol, triage),
         **shown_disposition(protocol, triage),
         **extra,
     )
@@ -259,6 +266,7 @@ def assess_call() -> Response:
     return jsonify(
         assessment=triage.assessment,
         status={q.id: triage.status(q.id) for q in asked_questions(protocol)},
+        not_asked=not_asked(protocol, triage),
         errors=triage.errors,
         same_as_protocol=same_as_protocol(shown),
         disposition=render_template("nurse/_disposition.html", **shown),

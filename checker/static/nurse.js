@@ -66,6 +66,7 @@
           if (box.value === focused) { box.focus(); }
         });
       }
+      if (data.not_asked) { form.setAttribute("data-not-asked", data.not_asked.join(" ")); }
       Object.keys(data.status || {}).forEach(function (id) {
         var badge = form.querySelector('[data-status-for="' + id + '"]');
         if (badge) {
@@ -102,7 +103,11 @@
 
   // One key per answer. A key that picks exactly one answer moves on to the next open
   // question; a letter shared by several choices steps through them and Enter moves on.
+  // A question whose condition the answers so far rule out is not asked: the server says which.
   function isOpen(question) {
+    var form = question.closest("form");
+    var notAsked = ((form && form.getAttribute("data-not-asked")) || "").split(" ");
+    if (notAsked.indexOf(question.getAttribute("data-question")) !== -1) { return false; }
     var checked = question.querySelector("input[type=radio]:checked");
     if (question.querySelector("input[type=radio]") && !question.querySelector(".temperature")) {
       return !checked || checked.value === "";
@@ -167,6 +172,30 @@
     pick(matches[(now + 1) % matches.length]);
   }
 
+  // The caller's details: Enter moves on to the next detail still empty, then to the first
+  // open question (a short code fills the answers, not the details), then to the close.
+  function detailOpen(field) {
+    if (field.querySelector("input[type=radio]")) {
+      return !field.querySelector("input[type=radio]:checked");
+    }
+    var box = field.querySelector("input[type=text], input[type=tel]");
+    var label = field.querySelector("label");
+    var optional = !!label && label.textContent.indexOf("(optional)") !== -1;
+    return !!box && !box.value.trim() && !optional;
+  }
+
+  function moveOnFromDetail(form, current) {
+    var details = Array.prototype.slice.call(form.querySelectorAll(".caller > .field"));
+    var next = details.slice(details.indexOf(current) + 1).filter(detailOpen)[0];
+    if (next) {
+      var target = next.querySelector("input[type=radio]:checked") || next.querySelector("input");
+      if (target) { target.focus(); }
+      return;
+    }
+    var question = Array.prototype.filter.call(form.querySelectorAll("[data-question]"), isOpen)[0];
+    if (question) { focusQuestion(question); } else { focusClose(); }
+  }
+
   function setupKeys() {
     var form = document.querySelector("form.console");
     if (!form) { return; }
@@ -177,6 +206,12 @@
         return;
       }
       if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+      var detail = event.target.closest && event.target.closest(".caller > .field");
+      if (detail && form.contains(detail) && event.key === "Enter") {
+        event.preventDefault();
+        moveOnFromDetail(form, detail);
+        return;
+      }
       var question = event.target.closest && event.target.closest("[data-question]");
       if (!question || !form.contains(question)) { return; }
       if (event.key === "Enter") {

@@ -97,3 +97,19 @@ def test_a_condition_is_shown_in_the_protocols_words_not_its_syntax(
     pain = protocol.by_id["pain_score"]
     assert f"Ask only when the answer to &#39;{pain.text}&#39; is 1 or more." in html
     assert not re.search(r"Ask only when[^<]*[a-z]_[a-z]", html)
+
+
+def test_the_questions_a_condition_rules_out_are_named_for_the_keys_to_skip(
+        client: FlaskClient) -> None:
+    protocol = load_protocol()
+    ruled_out = [q.id for q in protocol.questions if q.asked_when is not None]
+    token = new_call(client)
+    none = client.post("/nurse/call/assess", data=call_data(token, action="update",
+                                                           pain_score="0")).get_json()
+    assert none["not_asked"] == ruled_out
+    some = client.post("/nurse/call/assess", data=call_data(token, action="update",
+                                                           pain_score="3")).get_json()
+    assert some["not_asked"] == []
+    html = client.post("/nurse/call", data=call_data(token, action="update", pain_score="0")
+                       ).get_data(as_text=True)
+    assert f'data-not-asked="{" ".join(ruled_out)}"' in html
