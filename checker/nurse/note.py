@@ -1,4 +1,4 @@
-"""The documentation note: a plain-text summary of a call, laid out for pasting into a chart."""
+"""The documentation note: a plain-text SBAR summary of a call, for pasting into a chart."""
 
 from __future__ import annotations
 
