@@ -101,9 +101,9 @@ def worklist(protocol: Protocol, today: date, now: datetime | None = None,
              deadline: Deadline | None = None) -> list[Patient]:
     """Open follow-ups, the ones that need a person first.
 
-    Patients with an overdue alert come first, then the other unreviewed check-ins: among
-    each, the most urgent result first and, among equals, the one waiting longest; then
-    patients who missed their check-in; then everyone else by name.
+    Patients with unreviewed check-ins come first: the most urgent result first (an overdue
+    alert never goes above a more urgent one), among equals the overdue ones, then the one
+    waiting longest; then patients who missed their check-in; then everyone else by name.
     """
     now = now or utcnow()
     deadline = deadline or Deadline()
@@ -130,7 +130,7 @@ def worklist(protocol: Protocol, today: date, now: datetime | None = None,
     def order(patient: Patient) -> tuple[Any, ...]:
         first = patient.most_urgent
         if first is not None:
-            return (0 if patient.overdue else 1, rank.get(first.disposition, -1),
+            return (0, rank.get(first.disposition, -1), 0 if patient.overdue else 1,
                     aware(first.submitted_at))
         return (2 if patient.missed else 3, patient.enrolment.patient_name.casefold())
 

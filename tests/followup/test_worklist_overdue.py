@@ -95,7 +95,7 @@ def _rows(html: str) -> dict[str, str]:
     return named
 
 
-def test_an_alert_unreviewed_past_the_setting_is_flagged_overdue_and_listed_first(
+def test_an_alert_unreviewed_past_the_setting_is_flagged_overdue_and_first_of_its_urgency(
         app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
     now = MONDAY_NOON
     for name, disposition, minutes in (("Olive Overdue", "call_doctor_now", 61),
@@ -107,7 +107,8 @@ def test_an_alert_unreviewed_past_the_setting_is_flagged_overdue_and_listed_firs
                     hours_ago=minutes / 60, at=now)
     html = _worklist_at(app, client, monkeypatch, now)
     rows = _rows(html)
-    assert list(rows) == ["Olive Overdue", "Fresh Fay", "Exact Ed", "Calm Cal"]
+    # The newer emergency stays above the overdue alert: never less urgent first.
+    assert list(rows) == ["Fresh Fay", "Olive Overdue", "Exact Ed", "Calm Cal"]
     overdue = [name for name, row in rows.items() if "Overdue:" in row]
     assert overdue == ["Olive Overdue"]
     assert "unreviewed over 1 h" in rows["Olive Overdue"]
@@ -118,7 +119,7 @@ def test_an_alert_unreviewed_past_the_setting_is_flagged_overdue_and_listed_firs
     assert 'Updated 12:00. 1 patient with an overdue alert.</span>' in html
     refreshed = _worklist_at(app, client, monkeypatch, now + timedelta(minutes=1), part="rows")
     assert 'data-status="Updated 12:01. 2 patients with an overdue alert."' in refreshed
-    assert list(_rows(refreshed))[:2] == ["Olive Overdue", "Exact Ed"]
+    assert list(_rows(refreshed))[:3] == ["Fresh Fay", "Olive Overdue", "Exact Ed"]
 
 
 def test_the_exact_time_stays_beside_the_wait_and_the_phone_is_a_call_link(
