@@ -394,6 +394,8 @@ def _note_facts(
         answers=triage.answers, assessment=triage.assessment, final_disposition=final,
         override_reason=(close.override_reason.data or "").strip(),
         advice_given=list(close.advice_given.data or []), notes=close.notes.data or "",
+        # The check-in the call was opened from, when this nurse's console signed it.
+        checkin_id=handoff.referenced(request.form.get(CHECKIN)),
     )
 
 

@@ -79,6 +79,7 @@ def test_the_call_saved_from_a_check_in_links_back_to_it_both_ways(
             checkin_id, enrolment_id)
         encounter = db.session.get(Encounter, encounter_id)
         assert encounter is not None and encounter.engine_disposition == "call_doctor_now"
+        assert f", from check-in #{checkin_id}. Nurse:" in encounter.note  # the SBAR situation
     record = client.get(saved).get_data(as_text=True)
     assert f"/nurse/followup/patients/{enrolment_id}#checkin-{checkin_id}" in record
     patient = client.get(f"/nurse/followup/patients/{enrolment_id}").get_data(as_text=True)
