@@ -14,9 +14,9 @@ import importlib
 import logging
 import smtplib
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any, Protocol
@@ -27,19 +27,23 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from checker.clock import day_bounds
+from checker.audit import lock_chain, seal_rows
+from checker.clock import day_bounds, utcnow
 from checker.extensions import db
 from checker.followup.checkin import clinic_today
-from checker.followup.models import CheckIn, Enrolment, Reminder
+from checker.followup.models import CheckIn, Enrolment, EnrolmentEnd, Reminder
 from checker.followup.retention import commands
-from checker.followup.worklist import open_enrolments
 from checker.settings import clinic_name
 
 log = logging.getLogger(__name__)
 EMAIL, TEXT = "email", "text"
 SMTP_SECONDS = 20
+# Patients claimed in one transaction and then sent over the run's connection; if the server
+# is lost for good mid-batch, at most this many claimed reminders fail (never sent twice).
+BATCH = 500
 
 
 class TextSender(Protocol):
@@ -69,34 +73,78 @@ class Outcome:
         return line
 
 
-def due(today: date) -> list[Enrolment]:
-    """Open follow-ups enrolled before today with no check-in yet today."""
+@dataclass(frozen=True)
+class Due:
+    """One patient a reminder may go to: only what sending it needs."""
+
+    id: int
+    email: str
+    phone: str
+    language: str
+
+
+def due(today: date) -> tuple[list[Due], int]:
+    """Open follow-ups enrolled before today with no check-in yet today, read in one query.
+
+    Gives the ones still to remind and how many were already reminded today by a run.
+    """
     start, end = day_bounds(today)  # 23 or 25 hours across a clock change
     checked_in = exists().where(CheckIn.enrolment_id == Enrolment.id,
                                 CheckIn.submitted_at >= start, CheckIn.submitted_at < end)
-    fresh = {e.id for e in db.session.scalars(select(Enrolment).where(checked_in))}
-    return [e for e in open_enrolments(today) if e.id not in fresh and e.created_at < start]
+    ended = exists().where(EnrolmentEnd.enrolment_id == Enrolment.id)
+    claimed = exists().where(Reminder.enrolment_id == Enrolment.id, Reminder.day == today)
+    rows = db.session.execute(
+        select(Enrolment.id, Enrolment.email, Enrolment.phone, Enrolment.language,
+               Enrolment.procedure_date, Enrolment.follow_days, claimed.label("claimed"))
+        .where(~ended, ~checked_in, Enrolment.created_at < start).order_by(Enrolment.id))
+    waiting, already = [], 0
+    for id_, email, phone, language, procedure_date, follow_days, done in rows:
+        if today > procedure_date + timedelta(days=follow_days):
+            continue  # its last day has passed
+        if done:
+            already += 1
+        else:
+            waiting.append(Due(id_, email or "", phone or "", language))
+    return waiting, already
 
 
-def claim(enrolment: Enrolment, day: date, channel: str) -> bool:
-    """Take this patient's reminder for the day; False when another run already has it."""
-    db.session.add(Reminder(enrolment_id=enrolment.id, day=day, channel=channel))
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        return False
-    return True
+def claim(batch: Sequence[tuple[Due, str]], day: date) -> set[int]:
+    """Take these patients' reminders for the day in one transaction; give the ids taken.
+
+    A patient another run took first is left out: the unique (enrolment, day) row is inserted
+    with ON CONFLICT DO NOTHING, and only the rows this run inserted come back. Each is sealed
+    in the keyed chain, whose lock is taken first so two runs' claims never interleave.
+    """
+    if not batch:
+        return set()
+    connection = db.session.connection()
+    lock_chain(connection)
+    dialect = connection.dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    now = utcnow()
+    rows = [{"enrolment_id": patient.id, "day": day, "channel": channel, "claimed_at": now}
+            for patient, channel in batch]
+    statement = (insert(Reminder).values(rows).on_conflict_do_nothing()
+                 .returning(Reminder.id, Reminder.enrolment_id))
+    taken = connection.execute(statement).all()
+    seal_rows(connection, {"followup_reminder": [row.id for row in taken]})
+    db.session.commit()
+    return {row.enrolment_id for row in taken}
 
 
-def wording(enrolment: Enrolment, today: date) -> tuple[str, str]:
+def wording(enrolment: Enrolment | Due, today: date) -> tuple[str, str]:
     """The reminder's subject and text, in the patient's language, its date written their way."""
+    return _wording(enrolment.language, today)
+
+
+def _wording(language: str, today: date) -> tuple[str, str]:
+    """The reminder in one language: the same for every patient who reads it."""
     config = current_app.config
-    clinic = clinic_name(config, enrolment.language)
+    clinic = clinic_name(config, language)
     phone = config.get("CLINIC_PHONE") or ""
-    with force_locale(enrolment.language):
+    with force_locale(language):
         subject = _("Time for your recovery check-in of %(date)s",
-                    date=format_date(today, "full", locale=enrolment.language))
+                    date=format_date(today, "full", locale=language))
         page = checkin_page(config)  # the same page for everyone: never a code
         lines = [
             _("This is your daily reminder to do today's recovery check-in. Go to %(page)s, "
@@ -151,26 +199,32 @@ class MailServerDown(RuntimeError):
     """The mail server could not be reached, so nothing was claimed or sent."""
 
 
-def send_reminders(today: date, patients: Iterable[Enrolment] | None = None) -> Outcome:
-    """Claim and send today's reminders; a failed one is counted and the others go on.
+def send_reminders(today: date, patients: Sequence[Due] | None = None) -> Outcome:
+    """Claim and send today's reminders in batches; a failed one is counted and the others go on.
 
     The mail server is reached before any patient's day is claimed, so a server that is down
-    claims nothing and a later run sends every reminder.
+    claims nothing and a later run sends every reminder. Each batch of BATCH patients is
+    claimed in one transaction, then sent over the run's one SMTP connection.
     """
     texts = _text_sender()
     if not current_app.config.get("SMTP_HOST") and texts is None:
         raise RemindersOff("reminders are off: set SMTP_HOST (or SMS_ADAPTER) to send them")
-    waiting = list(patients if patients is not None else due(today))
-    mail = _Mail() if current_app.config.get("SMTP_HOST") and any(
-        e.email for e in waiting) else None
     outcome = Outcome()
+    if patients is None:
+        waiting, outcome.already = due(today)
+    else:
+        waiting = list(patients)
+    db.session.rollback()  # the reading transaction ends before any claim
+    mail = _Mail() if current_app.config.get("SMTP_HOST") and any(
+        p.email for p in waiting) else None
+    run = _Run(today, mail, texts, outcome)
     try:
-        for index, enrolment in enumerate(waiting):
+        for start in range(0, len(waiting), BATCH):
             if mail is not None and not mail.ready():
-                # Lost mid-run and not back: the rest stay unclaimed for the next run.
-                outcome.unclaimed = len(waiting) - index
+                # Lost between batches and not back: the rest stay unclaimed for the next run.
+                outcome.unclaimed = len(waiting) - start
                 break
-            _remind(enrolment, today, mail, texts, outcome)
+            run.batch(waiting[start:start + BATCH])
     finally:
         if mail is not None:
             mail.close()
@@ -234,31 +288,56 @@ class _Mail:
             self.server = None
 
 
-def _remind(enrolment: Enrolment, today: date, mail: _Mail | None,
-            texts: TextSender | None, outcome: Outcome) -> None:
-    """One patient's reminder: by e-mail, else by text when an adapter is set."""
-    channel = (EMAIL if enrolment.email and mail else
-               TEXT if texts is not None and enrolment.phone else "")
-    if not channel:
-        outcome.unreachable += 1
-        return
-    if not claim(enrolment, today, channel):
-        outcome.already += 1
-        return
-    subject, text = wording(enrolment, today)
-    try:
-        if channel == EMAIL and mail is not None:
-            mail.send(_email(enrolment.email, subject, text, enrolment.language))
-        elif texts is not None:
-            texts.send(enrolment.phone, text)
-    except Exception as error:  # noqa: BLE001  (an adapter is the clinic's code: any error)
-        # One failure ends no run. The claim stays: a reminder that may have gone out is
-        # never sent twice.
-        outcome.failed += 1
-        log.warning("followup remind: one %s reminder not sent (%s)", channel,
-                    type(error).__name__)
-        return
-    outcome.sent += 1
+class _Run:
+    """One run's connection, text adapter, counts, and the reminder's text in each language."""
+
+    def __init__(self, today: date, mail: _Mail | None, texts: TextSender | None,
+                 outcome: Outcome) -> None:
+        self.today, self.mail, self.texts, self.outcome = today, mail, texts, outcome
+        self.wordings: dict[str, tuple[str, str]] = {}
+        self.lost = False
+
+    def channel(self, patient: Due) -> str:
+        """By e-mail, else by text when an adapter is set; "" when neither reaches them."""
+        if patient.email and self.mail is not None:
+            return EMAIL
+        return TEXT if self.texts is not None and patient.phone else ""
+
+    def batch(self, patients: Sequence[Due]) -> None:
+        """Claim these patients' reminders in one transaction, then send the ones taken."""
+        chosen = []
+        for patient in patients:
+            channel = self.channel(patient)
+            if channel:
+                chosen.append((patient, channel))
+            else:
+                self.outcome.unreachable += 1
+        taken = claim(chosen, self.today)
+        self.outcome.already += len(chosen) - len(taken)
+        for patient, channel in chosen:
+            if patient.id in taken:
+                self.send(patient, channel)
+
+    def send(self, patient: Due, channel: str) -> None:
+        """One claimed reminder. A failure is counted; the claim stays, so it never goes twice."""
+        if patient.language not in self.wordings:
+            self.wordings[patient.language] = _wording(patient.language, self.today)
+        subject, text = self.wordings[patient.language]
+        try:
+            if channel == TEXT and self.texts is not None:
+                self.texts.send(patient.phone, text)
+            elif self.mail is None or self.lost or not self.mail.ready():
+                self.lost = True  # the server is gone: the batch's other e-mails fail too
+                raise smtplib.SMTPServerDisconnected("the mail server was lost")
+            else:
+                self.mail.send(_email(patient.email, subject, text, patient.language))
+        except Exception as error:  # noqa: BLE001  (an adapter is the clinic's code: any error)
+            # One failure ends no run. A reminder that may have gone out is never sent twice.
+            self.outcome.failed += 1
+            log.warning("followup remind: one %s reminder not sent (%s)", channel,
+                        type(error).__name__)
+            return
+        self.outcome.sent += 1
 
 
 def checkin_page(config: Mapping[str, Any]) -> str:
