@@ -34,6 +34,8 @@ from rules.shortcode import CodeError, decode
 
 CHECKIN = "checkin"
 CODE = "code"
+# The console form's mark of a call filled in from a short code (the code itself is not kept).
+BEGAN = "began"
 CODE_PROBLEM = ("Short code: this code does not check out. Ask the patient to read it again, "
                 "slowly, one group at a time.")
 PATIENT = "patient"
@@ -80,6 +82,8 @@ class Start:
     banner: str = ""
     checkin_id: int | None = None
     problem: str = ""
+    # Filled in from the patient's short code: the note says how the call was reached.
+    from_code: bool = False
 
     @property
     def checkin_reference(self) -> str:
@@ -136,7 +140,12 @@ def start_from(args: Mapping[str, str], protocol: Protocol) -> Start:
     banner = (f"Filled in from the patient's short code {code.upper()} (answers to protocol "
               f"{coded_by.id} {coded_by.version}). Confirm or change each answer with the "
               f"caller.")
-    return Start(as_fields(protocol, answers), banner=banner)
+    return Start(as_fields(protocol, answers), banner=banner, from_code=True)
+
+
+def began_from_code(form: Mapping[str, str]) -> bool:
+    """Whether a posted console form says its answers were filled in from a short code."""
+    return form.get(BEGAN) == CODE
 
 
 def carried(form: Mapping[str, str]) -> Start:
@@ -147,7 +156,7 @@ def carried(form: Mapping[str, str]) -> Start:
     """
     checkin_id = referenced(form.get(CHECKIN))
     if checkin_id is None:
-        return Start()
+        return Start(from_code=began_from_code(form))
     try:
         checkin = _checkin(checkin_id)
     except DBAPIError:

@@ -396,6 +396,7 @@ def _note_facts(
         advice_given=list(close.advice_given.data or []), notes=close.notes.data or "",
         # The check-in the call was opened from, when this nurse's console signed it.
         checkin_id=handoff.referenced(request.form.get(CHECKIN)),
+        from_code=handoff.began_from_code(request.form),
     )
 
 

@@ -17,7 +17,7 @@ from tests.checker.samples import form_answers
 from tests.followup.conftest import enrol
 from tests.followup.test_handoff_reference import opened_from
 from tests.followup.test_worklist import FEVER, SERVED, add_checkin
-from tests.nurse.conftest import CALM_ANSWERS
+from tests.nurse.conftest import CALM_ANSWERS, caller
 from tests.nurse.test_outage import cut_off
 
 
@@ -126,6 +126,26 @@ def test_a_short_code_read_from_the_result_fills_the_console_with_those_answers(
     assert console.checked["bleeding"] == "spotting"
     assert "checkin" not in dict(console.hidden)
     assert "CALL DOCTOR NOW" in console.text  # 101.3 °F is 38.5 °C: a fever
+
+
+def test_a_call_filled_in_from_a_short_code_says_so_in_its_note_but_never_the_code(
+        app: Flask, client: FlaskClient) -> None:
+    code = _short_code(app, {**form_answers("self_care"), "temperature_value": "101.3",
+                             "temperature_unit": "F"})
+    console = page_of(client.post("/nurse/call/code", data={"code": code}))
+    assert dict(console.hidden).get("began") == "code"
+    updated = page_of(client.post("/nurse/call", data={
+        **dict(console.hidden), **console.checked, **console.typed, **caller(),
+        "action": "update"}))
+    assert dict(updated.hidden).get("began") == "code"  # kept while the call goes on
+    saved = _save(client, updated)
+    with app.app_context():
+        encounter = db.session.get(Encounter, int(saved.rsplit("/", 1)[1]))
+        assert encounter is not None
+        assert ", from the patient's short code. Nurse:" in encounter.note
+        assert code.replace(" ", "") not in encounter.note.replace(" ", "")
+    calm = page_of(client.get("/nurse/call"))  # a call begun on the phone says neither
+    assert "began" not in dict(calm.hidden)
 
 
 def test_a_misread_short_code_says_so_and_fills_in_nothing(
