@@ -70,11 +70,18 @@ def _old_purge_function(schema):
                                                  1)
 
 
-def upgrade():
+def _postgres_schema():
+    """The schema being migrated on PostgreSQL; None on SQLite, where nothing changes."""
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
+        return None
+    return bind.exec_driver_sql("SELECT current_schema()").scalar()
+
+
+def upgrade():
+    schema = _postgres_schema()
+    if schema is None:
         return
-    schema = bind.exec_driver_sql("SELECT current_schema()").scalar()
     # A plan made for each lookup, with the purge table as it is now, not once while it was
     # empty: the lookup by the unique index stays an index lookup as the purge goes on.
     op.execute(f"ALTER FUNCTION {ROW_FUNCTION}() SET plan_cache_mode = force_custom_plan")
@@ -82,9 +89,8 @@ def upgrade():
 
 
 def downgrade():
-    bind = op.get_bind()
-    if bind.dialect.name != "postgresql":
+    schema = _postgres_schema()
+    if schema is None:
         return
-    schema = bind.exec_driver_sql("SELECT current_schema()").scalar()
     op.execute(f"ALTER FUNCTION {ROW_FUNCTION}() RESET plan_cache_mode")
     op.execute(_old_purge_function(schema))
