@@ -1,4 +1,5 @@
-"""Reports for an administrator: calls per day and nurse, dispositions, overrides; CSV too."""
+"""Reports for an administrator: calls per day and nurse, dispositions, overrides; each also
+as a CSV file of its own."""
 
 from __future__ import annotations
 
@@ -25,8 +26,16 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_COLUMNS = ("Report", "Day or time", "Nurse", "Protocol disposition", "Final disposition",
-               "Calls", "Reason")
+# Each report is a CSV file of its own: its name in the address, its title and its columns.
+CSV_REPORTS = {
+    "calls-per-day": ("Calls per day", ("Day", "Calls")),
+    "calls-per-nurse": ("Calls per nurse", ("Nurse", "Calls")),
+    "final-dispositions": ("Final dispositions", ("Final disposition", "Calls")),
+    "raised": ("Raised by the nurse", ("Call started", "Nurse", "Protocol disposition",
+                                       "Final disposition", "Reason")),
+    "lowered": ("Lowered by the nurse", ("Call started", "Nurse", "Protocol disposition",
+                                         "Final disposition", "Reason")),
+}
 
 
 @dataclass
@@ -48,9 +57,19 @@ class Report:
 
     @property
     def days(self) -> list[tuple[date, int]]:
-        """Every day of the span with its count, quiet days included."""
+        """Every day of the span with its count, quiet days included (the chart's columns)."""
         span = (self.last - self.first).days + 1
         return [(d, self.per_day[d]) for d in (self.first + timedelta(n) for n in range(span))]
+
+    @property
+    def busy_days(self) -> list[tuple[date, int]]:
+        """The days with at least one call: the table lists these and folds the quiet ones."""
+        return [(d, count) for d, count in self.days if count]
+
+    @property
+    def quiet_days(self) -> int:
+        """How many days of the span had no call."""
+        return len(self.days) - len(self.busy_days)
 
 
 def read_span(args: Mapping[str, str], today: date) -> tuple[date, date, dict[str, str]]:
@@ -97,22 +116,22 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_rows(report: Report) -> Iterable[Sequence[str]]:
-    """The report as CSV rows: counts first, then every override with its reason."""
-    zone = clinic_zone(current_app.config)
-    yield CSV_COLUMNS
-    for day, count in report.days:
-        yield ("Calls per day", day.isoformat(), "", "", "", str(count), "")
-    for nurse, count in sorted(report.per_nurse.items()):
-        yield ("Calls per nurse", "", nurse, "", "", str(count), "")
-    for disposition, count in sorted(report.dispositions.items()):
-        yield ("Final dispositions", "", "", "", disposition_label(disposition), str(count), "")
-    for title, calls in (("Raised by the nurse", report.raised),
-                         ("Lowered by the nurse", report.lowered)):
-        for call in calls:
-            yield (title, local(call.started_at, zone).strftime("%Y-%m-%d %H:%M %Z"),
-                   call.nurse_name, disposition_label(call.engine_disposition),
-                   disposition_label(call.final_disposition), "1", call.override_reason)
+def csv_rows(report: Report, name: str) -> Iterable[Sequence[str]]:
+    """One report as CSV rows: its own columns, then a row for each day, nurse or call."""
+    yield CSV_REPORTS[name][1]
+    if name == "calls-per-day":
+        yield from ((day.isoformat(), str(count)) for day, count in report.days)
+    elif name == "calls-per-nurse":
+        yield from ((nurse, str(count)) for nurse, count in sorted(report.per_nurse.items()))
+    elif name == "final-dispositions":
+        yield from ((disposition_label(d), str(count))
+                    for d, count in sorted(report.dispositions.items()))
+    else:
+        zone = clinic_zone(current_app.config)
+        for call in report.raised if name == "raised" else report.lowered:
+            yield (local(call.started_at, zone).strftime("%Y-%m-%d %H:%M %Z"), call.nurse_name,
+                   disposition_label(call.engine_disposition),
+                   disposition_label(call.final_disposition), call.override_reason)
 
 
 def to_csv(rows: Iterable[Sequence[str]]) -> str:
@@ -146,18 +165,21 @@ def reports() -> str | tuple[str, int]:
     report, errors, first, last = _opened("report")
     page = render_template("nurse/reports.html", report=report, errors=errors,
                            first=first, last=last, label=disposition_label,
-                           zone=clinic_zone(current_app.config), local=local)
+                           zone=clinic_zone(current_app.config), local=local,
+                           csv_reports=CSV_REPORTS)
     return (page, 400) if errors else page
 
 
-@bp.route("/reports.csv")
+@bp.route("/reports/<name>.csv")
 @login_required
-def reports_csv() -> Response | tuple[str, int]:
-    """The same report as a CSV file, safe to open in a spreadsheet."""
+def reports_csv(name: str) -> Response | tuple[str, int]:
+    """One report as a CSV file of its own, safe to open in a spreadsheet."""
+    if name not in CSV_REPORTS:
+        abort(404)
     report, errors, first, last = _opened("report_csv")
     if report is None:
         return render_template("nurse/reports.html", report=None, errors=errors, first=first,
-                               last=last, label=disposition_label), 400
-    name = f"calls-{first.isoformat()}-to-{last.isoformat()}.csv"
-    return Response(to_csv(csv_rows(report)), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+                               last=last, label=disposition_label, csv_reports=CSV_REPORTS), 400
+    filename = f"{name}-{first.isoformat()}-to-{last.isoformat()}.csv"
+    return Response(to_csv(csv_rows(report, name)), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
