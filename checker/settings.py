@@ -63,6 +63,9 @@ def defaults() -> dict[str, Any]:
         # An alert on the follow-up worklist unreviewed longer than this many minutes (counted
         # inside MONITORING_HOURS when they are set) is flagged "Overdue" and listed first.
         "REVIEW_OVERDUE_MINUTES": 60,
+        # Every local account must sign in with a second factor (TOTP or a recovery code);
+        # one without is sent to set it up right after the password (docs/sign-in.md).
+        "REQUIRE_SECOND_FACTOR": False,
         # Follow-up reminders by e-mail (`flask followup remind`); no SMTP_HOST: no e-mail.
         "SMTP_HOST": "",
         "SMTP_PORT": 25,
@@ -219,6 +222,7 @@ _SETTINGS: tuple[
     ("SMTP_PORT", _given, _positive_int),
     ("PUBLIC_URL", _not_blank, _stripped),
     ("SESSION_COOKIE_SECURE", _not_blank, yes_or_no),
+    ("REQUIRE_SECOND_FACTOR", _not_blank, yes_or_no),
     ("DATABASE_LOCK_TIMEOUT", _not_blank, _count),
     ("DATABASE_STATEMENT_TIMEOUT", _not_blank, _count),
 )

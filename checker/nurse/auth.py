@@ -7,7 +7,7 @@ import time
 from urllib.parse import urlsplit
 
 import redis
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse
@@ -34,6 +34,8 @@ SIGN_IN_SCOPE = "nurse-sign-in"
 WRONG = "The username or password is wrong."
 UNAVAILABLE = "Signing in is not possible right now because the record system is unavailable."
 TOO_MANY = "Too many sign-in attempts from here. Please wait a minute, then try again."
+SECOND_STEP_ELSEWHERE = ("This account signs in with a second factor, which this box cannot "
+                         "take: please sign in on the sign-in page.")
 # Counts sign-ins from the console's block in this process while the shared store is down.
 _LOCAL_LIMIT = FixedWindowRateLimiter(MemoryStorage())
 
@@ -96,14 +98,47 @@ def _attempt_allowed() -> bool:
         return _LOCAL_LIMIT.hit(*args)
 
 
+def _needs_second_step(nurse: Nurse) -> tuple[bool, bool]:
+    """Whether this nurse must give a code after the password, or set a factor up first."""
+    try:
+        has = second_factor.has_second_factor(db.session, nurse.id)
+    except DBAPIError:
+        db.session.rollback()
+        log.error("sign-in failed: the database is unavailable")
+        raise SignInRefused(UNAVAILABLE, 503) from None
+    required = bool(current_app.config.get("REQUIRE_SECOND_FACTOR"))
+    return has, required and not has
+
+
 def sign_in_again(username: str, password: str) -> None:
-    """Sign in from the console's block, under the same checks and limit as the sign-in page."""
+    """Sign in from the console's block, under the same checks and limit as the sign-in page.
+
+    The block has no code field: an account with a second factor signs in on the sign-in page.
+    """
     if not _attempt_allowed():
         raise SignInRefused(TOO_MANY, 429)
     nurse = check_credentials(username, password)
     if nurse is None:
         raise SignInRefused(WRONG, 401)
+    if any(_needs_second_step(nurse)):
+        raise SignInRefused(SECOND_STEP_ELSEWHERE, 401)
     start_session(nurse)
+
+
+def _after_password(nurse: Nurse) -> Response:
+    """Sign in, or go on to the code step (or to setting a factor up) first."""
+    next_page = _safe_next(request.args.get("next"))
+    try:
+        has, must_enrol = _needs_second_step(nurse)
+    except SignInRefused as refused:
+        flash(refused.message)
+        return redirect(url_for("nurse.login"))
+    if has or must_enrol:
+        second_factor.begin(nurse, must_enrol, next_page)
+        target = "nurse.second_factor" if must_enrol else "nurse.second_factor_step"
+        return redirect(url_for(target))
+    start_session(nurse)
+    return redirect(next_page)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -120,8 +155,7 @@ def login() -> Response | str | tuple[str, int]:
             form.form_errors.append(refused.message)
             return render_template("nurse/login.html", form=form), refused.status
         if nurse is not None:
-            start_session(nurse)
-            return redirect(_safe_next(request.args.get("next")))
+            return _after_password(nurse)
         form.form_errors.append(WRONG)
         return render_template("nurse/login.html", form=form), 401
     return render_template("nurse/login.html", form=form)
@@ -142,3 +176,7 @@ def logout() -> Response:
         log.error("ending the nurse's other sessions failed: the database is unavailable")
     flash("You are signed out.")
     return redirect(url_for("nurse.login"))
+
+
+# The code step's routes use this module's names, so they are imported once those exist.
+from checker.nurse import second_factor  # noqa: E402

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from checker import audit as audit_log
 from checker.audit import AuditEvent
 from checker.extensions import AnySession, db
+from checker.nurse import second_factor
 from checker.nurse.models import Nurse
 from checker.nurse.sessions import end_every_session
 from checker.settings import ConfigError
@@ -88,6 +89,24 @@ def disable(username: str) -> None:
     end_every_session(nurse.id)
     db.session.commit()
     click.echo(f"Disabled {nurse.username}; every session of theirs is ended.")
+
+
+@nurses.command("reset-second-factor")
+@click.argument("username")
+def reset_second_factor(username: str) -> None:
+    """Remove a nurse's second factor and recovery codes (a lost phone), audited.
+
+    Their sessions end too. They sign in with the password alone, or, when
+    REQUIRE_SECOND_FACTOR is on, are sent to set a new factor up right after it.
+    """
+    nurse = _existing(username)
+    if not second_factor.end_all(db.session, nurse.id, "reset"):
+        raise click.ClickException(f"{nurse.username} has no second factor.")
+    second_factor.audit(nurse, "second_factor_reset")
+    end_every_session(nurse.id)
+    db.session.commit()
+    click.echo(f"Removed the second factor of {nurse.username}; every session of theirs is "
+               "ended.")
 
 
 # Problems printed at most; the count says how many more there were.

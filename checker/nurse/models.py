@@ -9,12 +9,14 @@ from typing import Any
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     Engine,
     ForeignKey,
     Index,
     String,
     Text,
+    UniqueConstraint,
     event,
     select,
 )
@@ -56,6 +58,59 @@ class Nurse(UserMixin, Model):
     def is_active(self) -> bool:
         """A disabled account cannot sign in."""
         return bool(self.active)
+
+
+class SecondFactor(Model):
+    """One second factor of a local account: a TOTP secret, or a set of recovery codes.
+
+    Account data, not a patient record. Rows are only ever added: a factor ends by a
+    SecondFactorEnd row naming it, and each use is a SecondFactorUse row, so the app's role
+    needs no UPDATE or DELETE here. `kind` leaves room for a passkey ("webauthn") later, whose
+    credential would be kept in `secret` as TOTP's is.
+    """
+
+    __tablename__ = "second_factor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "totp" or "recovery"
+    # A TOTP secret, encrypted under a key derived from SECRET_KEY; empty for recovery codes.
+    secret: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SecondFactorEnd(Model):
+    """A second factor removed by its nurse, replaced, or reset by an administrator."""
+
+    __tablename__ = "second_factor_end"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factor_id: Mapped[int] = mapped_column(ForeignKey("second_factor.id"), unique=True)
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(40))
+
+
+class RecoveryCode(Model):
+    """One recovery code of a set (a SecondFactor of kind "recovery"): only its sha256."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factor_id: Mapped[int] = mapped_column(ForeignKey("second_factor.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SecondFactorUse(Model):
+    """A TOTP time step or a recovery code used once; the unique keys refuse a second use."""
+
+    __tablename__ = "second_factor_use"
+    __table_args__ = (UniqueConstraint("factor_id", "step", name="uq_second_factor_use_step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    factor_id: Mapped[int] = mapped_column(ForeignKey("second_factor.id"), index=True)
+    step: Mapped[int | None] = mapped_column(BigInteger)  # TOTP's time step
+    code_id: Mapped[int | None] = mapped_column(ForeignKey("recovery_code.id"), unique=True)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Encounter(Model):

@@ -121,6 +121,13 @@ WITHOUT_DATABASE = {
     ("followup.review", "POST"): 503,
     ("followup.end", "POST"): 503,
     ("nurse.console_from_code", "POST"): 200,  # the code holds the answers: nothing is read
+    # Signed in already: no sign-in step to take; the account's factor is read, so 503.
+    ("nurse.second_factor_step", "GET"): 302,
+    ("nurse.second_factor_step", "POST"): 302,
+    ("nurse.second_factor", "GET"): 503,
+    ("nurse.second_factor_enrol", "POST"): 503,
+    ("nurse.second_factor_remove", "POST"): 503,
+    ("nurse.second_factor_recovery_codes", "POST"): 503,
     ("nurse.logout", "POST"): 302,  # last: it ends the session the others need
 }
 # The form each POST route is sent, so it gets as far as the database.
