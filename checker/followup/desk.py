@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import abort, current_app, flash, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from checker import audit as audit_log
@@ -19,9 +19,10 @@ from checker.followup.models import CallLink, CheckIn, Enrolment, EnrolmentEnd, 
 from checker.followup.monitoring import parse_hours
 from checker.followup.views import bp, can_have_new_code
 from checker.followup.worklist import (
+    PAGE_SIZE,
     REVIEW_OVERDUE_MINUTES,
     Deadline,
-    Patient,
+    Place,
     alerts,
     aware,
     elapsed,
@@ -65,35 +66,64 @@ def review_deadline() -> Deadline:
                     clinic_zone(config))
 
 
-def _status(updated: str, patients: list[Patient]) -> str:
-    """The line above the list: when it was read, and who has an alert overdue."""
-    overdue = sum(p.overdue for p in patients)
+def _status(updated: str, overdue: int) -> str:
+    """The line above the list: when it was read, and who has an alert overdue (on any page)."""
     if not overdue:
         return f"Updated {updated}."
     who = "1 patient" if overdue == 1 else f"{overdue} patients"
     return f"Updated {updated}. {who} with an overdue alert."
 
 
+def _edge(name: str) -> Place | None:
+    """A page's edge from the address, or None."""
+    return Place.parse(request.args.get(name, ""))
+
+
+def changed_mark(now: datetime) -> str:
+    """What the rows depend on, read in one cheap statement: the newest enrolment, end,
+    check-in and review (append-only, so a new one is a change), and the minute, since waits,
+    the overdue flags and the missed flags move with the clock."""
+    newest = db.session.execute(select(
+        select(func.max(Enrolment.id)).scalar_subquery(),
+        select(func.max(EnrolmentEnd.id)).scalar_subquery(),
+        select(func.max(CheckIn.id)).scalar_subquery(),
+        select(func.max(Review.id)).scalar_subquery())).one()
+    return "-".join(str(n or 0) for n in newest) + f"-{now:%Y%m%d%H%M}"
+
+
 @bp.route("")
 @login_required
 def worklist_page() -> Any:
-    """Enrolled patients, the ones who need a person first."""
+    """One page of the enrolled patients, the ones who need a person first.
+
+    The page's script asks for its rows again (`part=rows`) with the mark they were read at
+    (`since`); when nothing they show can have changed the answer is 204 and no rows.
+    """
     protocol = load_protocol()
     now = utcnow()
+    rows_only = request.args.get("part") == ROWS_ONLY
+    mark = changed_mark(now)
+    if rows_only and request.args.get("since") == mark:
+        return "", 204, {"Cache-Control": "no-store"}
     deadline = review_deadline()
-    patients = worklist(protocol, local(now, deadline.zone).date(), now, deadline)
-    _audit("followup-worklist", [p.enrolment.id for p in patients])
-    db.session.commit()
+    page = worklist(protocol, local(now, deadline.zone).date(), now, deadline,
+                    after=_edge("after"), before=_edge("before"), size=PAGE_SIZE)
     updated = clinic_time(now, "%H:%M")
-    context = {"patients": patients, "when": clinic_time, "label": disposition_label,
-               "updated": updated, "status": _status(updated, patients), "elapsed": elapsed,
+    context = {"page": page, "page_size": PAGE_SIZE, "patients": page.patients, "when": clinic_time,
+               "label": disposition_label, "updated": updated, "mark": mark,
+               "status": _status(updated, page.overdue), "elapsed": elapsed,
                "overdue_rule": deadline.describe()}
-    if request.args.get("part") == ROWS_ONLY:  # the page's script asks for the rows alone
-        return render_template("nurse/_followup_rows.html", **context), 200, {
-            "Cache-Control": "no-store"}
-    refresh = current_app.config.get("WORKLIST_REFRESH_SECONDS", REFRESH_SECONDS)
-    return render_template("nurse/followup_worklist.html", refresh=refresh,
-                           watch=watch_status(now), **context)
+    headers = {"Cache-Control": "no-store"}
+    if rows_only:  # the page's script asks for the rows alone
+        html = render_template("nurse/_followup_rows.html", **context)
+    else:
+        refresh = current_app.config.get("WORKLIST_REFRESH_SECONDS", REFRESH_SECONDS)
+        html = render_template("nurse/followup_worklist.html", refresh=refresh,
+                               watch=watch_status(now), **context)
+    # Rendered first, then audited: the audit's commit would expire the rows the template read.
+    _audit("followup-worklist", [p.enrolment.id for p in page.patients])
+    db.session.commit()
+    return html, 200, headers
 
 
 def _enrolment(enrolment_id: int) -> Enrolment:

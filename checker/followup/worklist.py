@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, tzinfo
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    tuple_,
+)
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import Subquery
 
 from checker.clock import utcnow
+from checker.db_types import UTCDateTime
 from checker.extensions import db
 from checker.followup.models import CheckIn, Enrolment, EnrolmentEnd, Review
 from checker.followup.monitoring import MonitoringHours, watched_time
@@ -72,81 +88,211 @@ def alerts(protocol: Protocol, disposition: str) -> bool:
     return disposition not in protocol.rank or protocol.disposition(disposition).alerts
 
 
+# Patients on one page of the worklist.
+PAGE_SIZE = 50
+# Far enough back that no alert waits longer: the search for the overdue moment stops here.
+LOOKBACK = timedelta(days=3660)
+# The key of a row with nothing to review, where the check-in's time would be.
+NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass
 class Patient:
     """One enrolled patient's line on the worklist."""
 
     enrolment: Enrolment
-    unreviewed: list[CheckIn] = field(default_factory=list)
+    most_urgent: CheckIn | None = None
+    to_review: int = 0
     last_checkin_at: datetime | None = None
     missed: bool = False
     alert: bool = False
     overdue: bool = False
     waiting: timedelta | None = None
 
-    @property
-    def most_urgent(self) -> CheckIn | None:
-        """The unreviewed check-in to look at first (set by `worklist`)."""
-        return self.unreviewed[0] if self.unreviewed else None
+
+@dataclass(frozen=True)
+class Place:
+    """Where a row sits on the worklist (its sort key), as a page's edge in an address.
+
+    `group` 0 has check-ins to review, 2 missed a check-in, 3 the rest; `urgency` is the
+    rank of the most urgent result waiting; `late` 0 when an alert is overdue; `since` when
+    the most urgent check-in came (microseconds since 1970); the name is read back from the
+    enrolment, so no name ever goes in an address.
+    """
+
+    group: int
+    urgency: int
+    late: int
+    since: int
+    enrolment_id: int
+
+    def __str__(self) -> str:
+        return f"{self.group}.{self.urgency}.{self.late}.{self.since}.{self.enrolment_id}"
+
+    @classmethod
+    def parse(cls, text: str) -> Place | None:
+        """A place from an address, or None when it is not one."""
+        parts = text.split(".")
+        if len(parts) != 5 or not all(p.lstrip("-").isdigit() and len(p) < 20 for p in parts):
+            return None
+        return cls(*(int(p) for p in parts))
+
+    def moment(self) -> datetime:
+        """`since` as a time."""
+        return NO_TIME + timedelta(microseconds=self.since)
 
 
-def open_enrolments(today: date) -> list[Enrolment]:
-    """Every follow-up still running today: within its days and not ended by a nurse."""
+@dataclass
+class Page:
+    """One page of the worklist, with the places to page on from."""
+
+    patients: list[Patient]
+    overdue: int  # patients with an overdue alert on the whole list, not only this page
+    after: Place | None = None  # the next page starts after this row, if there is one
+    before: Place | None = None  # the page before ends before this row, if there is one
+
+
+def overdue_before(deadline: Deadline, now: datetime) -> datetime:
+    """The latest moment an alert can have come in and be overdue now.
+
+    Watched time only grows the earlier an alert came, so the moment is found by halving
+    (to the microsecond) between one that is overdue and one that is not.
+    """
+    tick = timedelta(microseconds=1)
+    if deadline.hours is None:
+        return now - deadline.after - tick
+    late, span = now, deadline.after
+    while not deadline.passed(now - span, now):
+        if span > LOOKBACK:
+            return now - LOOKBACK
+        late, span = now - span, span * 2
+    early = now - span
+    while late - early > tick:
+        middle = early + (late - early) / 2
+        if deadline.passed(middle, now):
+            early = middle
+        else:
+            late = middle
+    return early
+
+
+def _open(today: date) -> ColumnElement[bool]:
+    """Follow-ups still running today: within their days and not ended by a nurse."""
     ended = exists().where(EnrolmentEnd.enrolment_id == Enrolment.id)
-    rows = db.session.scalars(select(Enrolment).where(~ended))
-    return [e for e in rows if today <= e.procedure_date + timedelta(days=e.follow_days)]
+    if db.session.get_bind().dialect.name == "sqlite":
+        last = func.date(Enrolment.procedure_date,
+                         literal("+") + cast(Enrolment.follow_days, String) + literal(" days"))
+        running = last >= today.isoformat()
+    else:
+        running = Enrolment.procedure_date + Enrolment.follow_days >= today
+    return and_(~ended, running)
+
+
+def _keyed(protocol: Protocol, today: date, now: datetime, deadline: Deadline) -> Subquery:
+    """Every open follow-up with its place on the worklist, worked out in the database.
+
+    The key: group 0 with check-ins to review, then the most urgent one's rank (the
+    protocol's, passed in; an unknown result counts as most urgent), 0 when overdue, its
+    time; group 2 missed, 3 the rest, by name; the enrolment's id last so no two rows tie.
+    """
+    ranks = {d.id: n for n, d in enumerate(protocol.dispositions)}
+    rank = case(ranks, value=CheckIn.disposition, else_=-1)
+    calm = [d.id for d in protocol.dispositions if not alerts(protocol, d.id)]
+    alerting = CheckIn.disposition.not_in(calm) if calm else true()
+    reviewed = exists().where(Review.checkin_id == CheckIn.id)
+    by_patient: dict[str, Any] = {"partition_by": CheckIn.enrolment_id}
+    waiting = (select(CheckIn.enrolment_id, CheckIn.id, CheckIn.submitted_at, rank.label("rank"),
+                      func.row_number().over(order_by=(rank, CheckIn.submitted_at, CheckIn.id),
+                                             **by_patient).label("place"),
+                      func.count().over(**by_patient).label("to_review"),
+                      func.min(case((alerting, CheckIn.submitted_at))).over(**by_patient)
+                      .label("oldest_alert"))
+               .where(~reviewed).subquery("waiting"))
+    first = select(waiting).where(waiting.c.place == 1).subquery("first")
+    cutoff = literal(now - MISSED_AFTER, UTCDateTime)
+    # Missed: no check-in since the cutoff, and one before it or enrolled before it.
+    recent = select(CheckIn.enrolment_id).where(CheckIn.submitted_at >= cutoff)
+    ever = exists().where(CheckIn.enrolment_id == Enrolment.id)
+    missed = and_(Enrolment.id.not_in(recent), or_(Enrolment.created_at < cutoff, ever))
+    overdue = first.c.oldest_alert <= literal(overdue_before(deadline, now), UTCDateTime)
+    waits = first.c.id.is_not(None)
+    return (select(Enrolment.id, case((waits, 0), (missed, 2), else_=3).label("grp"),
+                   func.coalesce(first.c.rank, 0).label("urgency"),
+                   case((overdue, 0), else_=1).label("late"),
+                   func.coalesce(first.c.submitted_at, literal(NO_TIME, UTCDateTime))
+                   .label("since"),
+                   case((waits, ""), else_=func.lower(Enrolment.patient_name)).label("name"),
+                   first.c.id.label("first_id"),
+                   func.coalesce(first.c.to_review, 0).label("to_review"),
+                   first.c.oldest_alert, case((missed, 1), else_=0).label("missed"),
+                   func.sum(case((overdue, 1), else_=0)).over().label("overdue_total"))
+            .outerjoin(first, first.c.enrolment_id == Enrolment.id)
+            .where(_open(today)).subquery("keyed"))
 
 
 def worklist(protocol: Protocol, today: date, now: datetime | None = None,
-             deadline: Deadline | None = None) -> list[Patient]:
-    """Open follow-ups, the ones that need a person first.
+             deadline: Deadline | None = None, *, after: Place | None = None,
+             before: Place | None = None, size: int = PAGE_SIZE) -> Page:
+    """One page of open follow-ups, the ones that need a person first, in one statement.
 
     Patients with unreviewed check-ins come first: the most urgent result first (an overdue
     alert never goes above a more urgent one), among equals the overdue ones, then the one
     waiting longest; then patients who missed their check-in; then everyone else by name.
+    A page starts after the place `after`, or ends before `before` (keyset pages: a page's
+    edge stays where it is when patients are added or leave).
     """
     now = now or utcnow()
     deadline = deadline or Deadline()
-    patients = {e.id: Patient(e) for e in open_enrolments(today)}
-    if not patients:
-        return []
-    reviewed = exists().where(Review.checkin_id == CheckIn.id)
-    waiting = db.session.scalars(select(CheckIn).where(
-        CheckIn.enrolment_id.in_(list(patients)), ~reviewed).order_by(CheckIn.submitted_at))
-    for checkin in waiting:
-        patients[checkin.enrolment_id].unreviewed.append(checkin)
-    latest = db.session.execute(select(CheckIn.enrolment_id, func.max(CheckIn.submitted_at))
-                                .where(CheckIn.enrolment_id.in_(list(patients)))
-                                .group_by(CheckIn.enrolment_id))
-    for enrolment_id, at in latest:
-        patients[enrolment_id].last_checkin_at = aware(at)
-    rank = protocol.rank
-    for patient in patients.values():
-        # Most urgent first (an unknown disposition counts as most urgent), then oldest.
-        patient.unreviewed.sort(key=lambda c: (rank.get(c.disposition, -1),
-                                               aware(c.submitted_at)))
-        _flag(patient, protocol, deadline, now)
+    keyed = _keyed(protocol, today, now, deadline)
+    key = [keyed.c.grp, keyed.c.urgency, keyed.c.late, keyed.c.since, keyed.c.name, keyed.c.id]
+    earlier = aliased(CheckIn)
+    latest = (select(func.max(earlier.submitted_at)).where(earlier.enrolment_id == keyed.c.id)
+              .scalar_subquery())
+    query = (select(Enrolment, CheckIn, keyed.c.to_review, keyed.c.oldest_alert,
+                    keyed.c.missed, keyed.c.late, keyed.c.overdue_total, keyed.c.grp,
+                    keyed.c.urgency, keyed.c.since, latest.label("last_at"))
+             .join(keyed, keyed.c.id == Enrolment.id)
+             .outerjoin(CheckIn, CheckIn.id == keyed.c.first_id))
+    edge = after or before
+    if edge is not None:
+        named = aliased(Enrolment)
+        name = (select(func.lower(named.patient_name))
+                .where(named.id == edge.enrolment_id).scalar_subquery())
+        mark = tuple_(literal(edge.group), literal(edge.urgency), literal(edge.late),
+                      literal(edge.moment(), UTCDateTime),
+                      literal("") if edge.group == 0 else func.coalesce(name, ""),
+                      literal(edge.enrolment_id))
+        query = query.where(tuple_(*key) > mark if after is not None else tuple_(*key) < mark)
+    backwards = after is None and before is not None
+    query = query.order_by(*(k.desc() for k in key) if backwards else key).limit(size + 1)
+    rows = list(db.session.execute(query).all())
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    page = Page([_patient(row, deadline, now) for row in rows],
+                int(rows[0].overdue_total) if rows else 0)
+    if rows:
+        page.after = _place(rows[-1]) if (more or backwards) else None
+        page.before = _place(rows[0]) if (more if backwards else edge is not None) else None
+    return page
 
-    def order(patient: Patient) -> tuple[Any, ...]:
-        first = patient.most_urgent
-        if first is not None:
-            return (0, rank.get(first.disposition, -1), 0 if patient.overdue else 1,
-                    aware(first.submitted_at))
-        return (2 if patient.missed else 3, patient.enrolment.patient_name.casefold())
 
-    return sorted(patients.values(), key=order)
+def _place(row: Any) -> Place:
+    """A row's place on the list."""
+    since = aware(row.since) - NO_TIME
+    return Place(int(row.grp), int(row.urgency), int(row.late),
+                 since // timedelta(microseconds=1), row.Enrolment.id)
 
 
-def _flag(patient: Patient, protocol: Protocol, deadline: Deadline, now: datetime) -> None:
-    """Set a patient's alert, overdue, waiting and missed flags from their check-ins."""
-    waiting = [aware(c.submitted_at) for c in patient.unreviewed
-               if alerts(protocol, c.disposition)]
-    patient.alert = bool(waiting)
-    patient.overdue = bool(waiting) and deadline.passed(min(waiting), now)
-    first = patient.most_urgent
-    patient.waiting = now - aware(first.submitted_at) if first is not None else None
-    since = patient.last_checkin_at or aware(patient.enrolment.created_at)
-    patient.missed = now - since > MISSED_AFTER
+def _patient(row: Any, deadline: Deadline, now: datetime) -> Patient:
+    """A worklist line from its row: the most urgent check-in, the flags, the wait."""
+    first: CheckIn | None = row.CheckIn
+    return Patient(row.Enrolment, most_urgent=first, to_review=int(row.to_review),
+                   last_checkin_at=aware(row.last_at) if row.last_at else None,
+                   missed=bool(row.missed), alert=row.oldest_alert is not None,
+                   overdue=row.late == 0,
+                   waiting=now - aware(first.submitted_at) if first is not None else None)
 
 
 def changes(protocol: Protocol, before: Mapping[str, Any] | None,

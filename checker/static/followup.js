@@ -17,8 +17,10 @@
   }
 }());
 
-// The follow-up worklist refreshes its rows every few seconds, so a new urgent check-in
-// shows without reloading; without script the "Refresh the list" link does the same.
+// The follow-up worklist refreshes the rows of the page shown every few seconds, so a new
+// urgent check-in shows without reloading; without script the "Refresh the list" link does the
+// same. Each ask carries the mark the rows were read at: when nothing they show can have
+// changed the server answers 204 with no rows, and the rows stay.
 (function () {
   "use strict";
   var status = document.getElementById("worklist-updated");
@@ -28,12 +30,16 @@
   var address = status.getAttribute("data-rows");
 
   function refresh() {
-    fetch(address, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    var mark = rows.getAttribute("data-mark") || "";
+    var asked = address + (address.indexOf("?") < 0 ? "?" : "&") + "since=" +
+      encodeURIComponent(mark);
+    fetch(asked, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) {
         if (!response.ok || response.redirected) { throw new Error("not refreshed"); }
-        return response.text();
+        return response.status === 204 ? null : response.text();
       })
       .then(function (html) {
+        if (html === null) { return; }  // nothing changed: the rows shown stay
         var holder = document.createElement("table");
         holder.innerHTML = html;
         var fresh = holder.querySelector("tbody");
