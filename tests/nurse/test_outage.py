@@ -170,10 +170,12 @@ def unreachable(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def _url(rule: Rule) -> str:
-    """A concrete address for a rule: encounter 1, the stylesheet."""
-    values = {name: 1 for name in rule.arguments}
+    """A concrete address for a rule: encounter 1, the stylesheet, a report's CSV file."""
+    values: dict[str, object] = {name: 1 for name in rule.arguments}
     if rule.endpoint == "static":
         values = {"filename": "site.css"}
+    if rule.endpoint == "nurse.reports_csv":
+        values = {"name": "calls-per-day"}
     return rule.build(values, append_unknown=False)[1]
 
 
