@@ -2,15 +2,12 @@
 page audited alone, and a refresh that sends nothing when nothing changed."""
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 
 from checker.audit import AuditEvent
 from checker.clock import utcnow
@@ -21,6 +18,7 @@ from checker.followup.worklist import Place
 from checker.nurse.models import Nurse
 from tests.followup.conftest import enrol
 from tests.followup.test_worklist import CALM, FEVER, SERVED, add_checkin
+from tests.nurse.test_search_scale import statements
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 
@@ -34,23 +32,6 @@ def _link(html: str, rel: str) -> str | None:
     """The address of the Next or Previous page, if the page has one."""
     found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
     return found.group(1).replace("&amp;", "&") if found else None
-
-
-@contextmanager
-def counted(app: Flask) -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def count(conn: Any, cursor: Any, statement: str, *rest: Any) -> None:
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _many(app: Flask, count: int, start: int = 0) -> list[int]:
@@ -83,10 +64,10 @@ def test_a_page_runs_the_same_statements_for_10_patients_as_for_200(
     runs = []
     for total in (10, 200):
         _many(app, total - (10 if runs else 0), start=10 if runs else 0)
-        with counted(app) as first:
+        with statements(app) as first:
             html = client.get("/nurse/followup").get_data(as_text=True)
         assert len(_names(html)) == min(total, desk.PAGE_SIZE)
-        with counted(app) as rows:
+        with statements(app) as rows:
             client.get("/nurse/followup?part=rows")
         runs.append((len(first), len(rows)))
     assert runs[0] == runs[1], runs
@@ -94,7 +75,7 @@ def test_a_page_runs_the_same_statements_for_10_patients_as_for_200(
     assert runs[0][0] <= 12, runs
     nxt = _link(html, "next")
     assert nxt is not None
-    with counted(app) as second:
+    with statements(app) as second:
         assert len(_names(client.get(nxt).get_data(as_text=True))) == desk.PAGE_SIZE
     assert len(second) == runs[1][0]
 
