@@ -469,6 +469,8 @@ def _confirmed_nurse() -> Nurse | None:
 @limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
 def second_factor_remove() -> Response:
     """Remove the second factor and its recovery codes, after a code or the password."""
+    if not current_user.is_authenticated:  # signed out: to sign-in, never further
+        return redirect(url_for("nurse.login", next=url_for("nurse.second_factor")))
     nurse = _confirmed_nurse()
     if nurse is None:
         return redirect(url_for("nurse.second_factor"))
@@ -490,6 +492,8 @@ def second_factor_remove() -> Response:
 @limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
 def second_factor_recovery_codes() -> Response:
     """Replace the recovery codes with ten new ones, after a code or the password."""
+    if not current_user.is_authenticated:  # signed out: to sign-in, never further
+        return redirect(url_for("nurse.login", next=url_for("nurse.second_factor")))
     nurse = _confirmed_nurse()
     if nurse is None:
         return redirect(url_for("nurse.second_factor"))
