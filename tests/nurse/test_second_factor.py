@@ -328,3 +328,14 @@ def test_no_secret_or_code_reaches_a_log_or_the_audit_log(
         assert word not in caplog.text, word
         assert word not in stored, word
     assert "second_factor_failed" in stored
+
+
+def test_the_audit_page_names_a_second_factor_set_up_in_words(
+    app: Flask, enrolled: tuple[str, list[str]]
+) -> None:
+    add_nurse(app, "ada", admin=True)
+    admin = app.test_client()
+    assert sign_in(admin, "ada").status_code == 302
+    page = admin.get("/nurse/audit").get_data(as_text=True)
+    assert "<td>ann</td>\n    <td>Set up a second factor</td>" in page
+    assert "second_factor_enrol" not in page
