@@ -52,6 +52,7 @@ from checker.nurse.models import (
     SecondFactorEnd,
     SecondFactorUse,
 )
+from checker.validators import OneValue
 
 log = logging.getLogger(__name__)
 
@@ -253,21 +254,23 @@ def commit_use() -> bool:
 class CodeForm(FlaskForm):
     """A code from the authenticator app, or a recovery code."""
 
-    code = StringField("Code", validators=[DataRequired(), Length(max=40)])
+    code = StringField("Code", validators=[OneValue(), DataRequired(), Length(max=40)])
 
 
 class EnrolForm(FlaskForm):
     """The code that confirms a new TOTP secret, carried sealed in the page."""
 
-    sealed = HiddenField(validators=[DataRequired(), Length(max=200)])
-    code = StringField("Code from the app", validators=[DataRequired(), Length(max=20)])
+    sealed = HiddenField(validators=[OneValue(), DataRequired(), Length(max=200)])
+    code = StringField("Code from the app",
+                       validators=[OneValue(), DataRequired(), Length(max=20)])
 
 
 class ConfirmForm(FlaskForm):
     """A current code or the password again, to remove the factor or replace the codes."""
 
-    code = StringField("Code from the app or a recovery code", validators=[Length(max=40)])
-    password = PasswordField("Or your password", validators=[Length(max=200)])
+    code = StringField("Code from the app or a recovery code",
+                       validators=[OneValue(), Length(max=40)])
+    password = PasswordField("Or your password", validators=[OneValue(), Length(max=200)])
 
 
 # --- the half-signed-in state -------------------------------------------------------------
@@ -311,6 +314,8 @@ def _finish(step: Pending) -> Response:
 def _account_allowed() -> bool:
     """Count a code against the account's own limit, as well as the address's."""
     kept = session.get(PENDING) or {}
+    if not limiter.enabled:  # RATELIMIT_ENABLED off: no limit is kept, this one neither
+        return True
     try:
         return limiter.limiter.hit(parse(CODE_LIMIT), CODE_SCOPE, str(kept.get("id", "")))
     except redis.RedisError:

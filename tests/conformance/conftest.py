@@ -8,7 +8,9 @@ from collections.abc import Iterator
 import pytest
 
 from checker.extensions import db
+from checker.nurse import second_factor
 from tests.conformance.checks import SENT
+from tests.conformance.forms_registry import SECOND_FACTOR_TIME
 from tests.conformance.harness import Harness, make_app
 from tests.conformance.run import DRAWN
 
@@ -33,7 +35,10 @@ def harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
     folder = tmp_path_factory.mktemp("conformance")
     app = make_app(f"sqlite:///{folder}/conformance.db")
     harness = Harness(app)
-    yield harness
+    with pytest.MonkeyPatch.context() as patch:
+        # Second-factor codes are checked against a clock held still, so none crosses a step.
+        patch.setattr(second_factor, "now", lambda: SECOND_FACTOR_TIME)
+        yield harness
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

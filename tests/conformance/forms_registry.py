@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 from flask.testing import FlaskClient
 from werkzeug.datastructures import MultiDict
 
+from checker.extensions import db
 from checker.followup.forms import EndForm, EnrolForm, NewCodeForm, OpenForm, ReviewForm
 from checker.followup.models import Enrolment, EnrolmentEnd, LinkCode, Review, shown_code
+from checker.nurse import second_factor
 from checker.nurse.forms import AddendumForm, CallForm, CloseForm, LoginForm
 from checker.nurse.models import Addendum, Encounter, Nurse
 from tests.conformance.harness import BIRTH, NURSE, PASSWORD, Harness, Patient, caller_fields, today
@@ -213,6 +216,116 @@ def _code(h: Harness, gene: bytes) -> str:
     return h.patient_result(form_fields(PROTOCOL, answers).items()).short_code
 
 
+
+# --- a nurse's second factor: a clock held still (conftest), fresh nurses for each form ---
+
+SECOND_FACTOR_TIME = 1_800_000_000.0  # the moment every second-factor code is checked at
+STEP = 30
+
+
+def _totp(secret: str, steps: int = 0) -> str:
+    """The authenticator app's code at the held moment, or that many steps from it."""
+    return pyotp.TOTP(secret).at(int(SECOND_FACTOR_TIME) + steps * STEP)
+
+
+def _new_nurse(h: Harness) -> tuple[int, FlaskClient]:
+    """A nurse of her own for one submission, signed in with the password."""
+    h.serial += 1
+    with h.app.app_context():
+        nurse = Nurse(username=f"sf{h.serial}", is_admin=False, active=True)
+        nurse.set_password(PASSWORD)
+        db.session.add(nurse)
+        db.session.commit()
+        nurse_id = nurse.id
+    client = h.app.test_client()
+    client.post("/nurse/login", data={"username": f"sf{h.serial}", "password": PASSWORD})
+    return nurse_id, client
+
+
+CLIENTS: dict[str, FlaskClient] = {}
+SECRETS: dict[str, str] = {}
+
+
+def _setup_page(client: FlaskClient) -> tuple[str, str]:
+    """The set-up page's sealed secret and the secret it shows."""
+    page = client.get("/nurse/account/second-factor").get_data(as_text=True)
+    sealed = re.search(r'name="sealed" type="hidden" value="([^"]+)"', page)
+    shown = re.search(r"Key: <code>([A-Z2-7 ]+)</code>", page)
+    if not sealed or not shown:
+        raise RuntimeError("the set-up page shows no secret")
+    return sealed.group(1), "".join(shown.group(1).split())
+
+
+def _enrolling(h: Harness) -> dict[str, str]:
+    """A nurse on the set-up page, with its sealed secret and a current code."""
+    nurse_id, client = _new_nurse(h)
+    sealed, secret = _setup_page(client)
+    CLIENTS[str(nurse_id)], SECRETS[str(nurse_id)] = client, secret
+    return {"nurse": str(nurse_id), "sealed": sealed, "code": _totp(secret)}
+
+
+def _enrolled(h: Harness) -> tuple[str, FlaskClient]:
+    """A nurse with TOTP set up one step before the held moment, still signed in."""
+    base = _enrolling(h)
+    client = CLIENTS[base["nurse"]]
+    done = client.post("/nurse/account/second-factor/enrol",
+                       data={"sealed": base["sealed"], "code": _totp(SECRETS[base["nurse"]], -1)})
+    if done.status_code != 200:
+        raise RuntimeError("the harness nurse could not set a second factor up")
+    return base["nurse"], client
+
+
+def _at_code_step(h: Harness) -> dict[str, str]:
+    """A nurse with a factor who gave her password and is asked for the code."""
+    nurse, client = _enrolled(h)
+    client.post("/nurse/logout")
+    client.post("/nurse/login", data={"username": f"sf{h.serial}", "password": PASSWORD})
+    return {"nurse": nurse, "code": _totp(SECRETS[nurse])}
+
+
+def _removing(h: Harness) -> dict[str, str]:
+    """A signed-in nurse with a factor, on the page that removes it."""
+    nurse, _ = _enrolled(h)
+    return {"nurse": nurse, "code": _totp(SECRETS[nurse]), "password": PASSWORD}
+
+
+def _latest_secret(_h: Harness) -> str:
+    """The code of the newest nurse's secret one step after the held moment (also valid)."""
+    return _totp(list(SECRETS.values())[-1], 1)
+
+
+def _another_sealed(_h: Harness) -> str:
+    """A second sealed secret for the newest nurse, from the set-up page asked again."""
+    return _setup_page(list(CLIENTS.values())[-1])[0]
+
+
+def _without(base: dict[str, str], pairs: list[tuple[str, str]]) -> tuple[FlaskClient, MultiDict]:
+    """The submission's nurse's client, and the pairs without the harness's own key."""
+    return CLIENTS[base["nurse"]], MultiDict([(k, v) for k, v in pairs if k != "nurse"])
+
+
+def _has_factor(h: Harness, nurse: str) -> bool:
+    with h.app.app_context():
+        return second_factor.has_second_factor(db.session, int(nurse))
+
+
+def _refused_enrol(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    client, data = _without(base, pairs)
+    client.post("/nurse/account/second-factor/enrol", data=data)
+    return not _has_factor(h, base["nurse"])
+
+
+def _refused_code(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    client, data = _without(base, pairs)
+    client.post("/nurse/login/second-factor", data=data)
+    return client.get("/nurse/").status_code != 200
+
+
+def _refused_removal(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    client, data = _without(base, pairs)
+    client.post("/nurse/account/second-factor/remove", data=data)
+    return _has_factor(h, base["nurse"])
+
 CASES = [
     Case("login", lambda h: {"username": NURSE, "password": PASSWORD},
          {"username": OTHER_NURSE, "password": PASSWORD + " (wrong)"}, _refused_login,
@@ -261,4 +374,12 @@ CASES = [
          _refused_linked_call, ["checkin"]),
     Case("call from a short code", lambda h: {"code": _code(h, bytes(1))},
          {"code": lambda h: _code(h, bytes([3, 0] + [255] * 60))}, _console_code, ["code"]),
+    Case("setting up a second factor", _enrolling,
+         {"sealed": _another_sealed, "code": _latest_secret}, _refused_enrol,
+         form_class=second_factor.EnrolForm),
+    Case("a second-factor code at sign-in", _at_code_step, {"code": _latest_secret},
+         _refused_code, form_class=second_factor.CodeForm),
+    Case("removing a second factor", _removing,
+         {"code": _latest_secret, "password": PASSWORD + " (wrong)"}, _refused_removal,
+         form_class=second_factor.ConfirmForm),
 ]
