@@ -280,7 +280,12 @@ def test_it_offers_no_route_that_edits_or_deletes_an_encounter(app: Flask) -> No
                       ("/nurse/followup/enrol", "POST"),
                       ("/nurse/followup/patients/<int:enrolment_id>/code", "POST"),
                       ("/nurse/followup/checkins/<int:checkin_id>/review", "POST"),
-                      ("/nurse/followup/patients/<int:enrolment_id>/end", "POST")}
+                      ("/nurse/followup/patients/<int:enrolment_id>/end", "POST"),
+                      # the nurse's own second factor: account rows, added, never changed
+                      ("/nurse/login/second-factor", "POST"),
+                      ("/nurse/account/second-factor/enrol", "POST"),
+                      ("/nurse/account/second-factor/remove", "POST"),
+                      ("/nurse/account/second-factor/recovery-codes", "POST")}
 
 
 def test_it_stores_times_in_utc(app: Flask, client: FlaskClient) -> None:
