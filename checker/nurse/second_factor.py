@@ -470,15 +470,21 @@ def _confirmed_nurse() -> Nurse | None:
     return nurse
 
 
+def _confirmed_or_elsewhere() -> Nurse | Response:
+    """The signed-in nurse who confirmed with a code or the password; else where to go."""
+    if not current_user.is_authenticated:  # signed out: to sign-in, never further
+        return redirect(url_for("nurse.login", next=url_for("nurse.second_factor")))
+    nurse = _confirmed_nurse()
+    return nurse if nurse is not None else redirect(url_for("nurse.second_factor"))
+
+
 @bp.route("/account/second-factor/remove", methods=["POST"])
 @limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
 def second_factor_remove() -> Response:
     """Remove the second factor and its recovery codes, after a code or the password."""
-    if not current_user.is_authenticated:  # signed out: to sign-in, never further
-        return redirect(url_for("nurse.login", next=url_for("nurse.second_factor")))
-    nurse = _confirmed_nurse()
-    if nurse is None:
-        return redirect(url_for("nurse.second_factor"))
+    nurse = _confirmed_or_elsewhere()
+    if isinstance(nurse, Response):
+        return nurse
     end_all(db.session, nurse.id, "removed")
     audit(nurse, "second_factor_remove")
     db.session.commit()
@@ -497,11 +503,9 @@ def second_factor_remove() -> Response:
 @limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
 def second_factor_recovery_codes() -> Response:
     """Replace the recovery codes with ten new ones, after a code or the password."""
-    if not current_user.is_authenticated:  # signed out: to sign-in, never further
-        return redirect(url_for("nurse.login", next=url_for("nurse.second_factor")))
-    nurse = _confirmed_nurse()
-    if nurse is None:
-        return redirect(url_for("nurse.second_factor"))
+    nurse = _confirmed_or_elsewhere()
+    if isinstance(nurse, Response):
+        return nurse
     codes = issue_recovery_codes(db.session, nurse.id)
     audit(nurse, "recovery_codes_new")
     if not commit_use():
