@@ -148,6 +148,14 @@ class Encounter(Model):
     override_reason: Mapped[str] = mapped_column(Text, default="")
     advice_given: Mapped[list[str]] = mapped_column(JSON)
     notes: Mapped[str] = mapped_column(Text, default="")
+    # The call's plan (migration 0012): what the nurse did, whether the caller agreed, and the
+    # call-back plan. NULL in a call saved before: "not recorded" (a NULL column also leaves an
+    # older row's seal as it was). The words for each value are in checker/nurse/plan.py.
+    action_taken: Mapped[str | None] = mapped_column(String(40))
+    agreement: Mapped[str | None] = mapped_column(String(20))
+    disagreement_reason: Mapped[str | None] = mapped_column(Text)
+    call_back_signs_given: Mapped[bool | None] = mapped_column()
+    nurse_call_back_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The note exactly as the nurse saw it, so what was pasted can always be shown again.
     note: Mapped[str] = mapped_column(Text)
 

@@ -1,9 +1,11 @@
-"""The call's plan: the action the nurse took, the patient's agreement and the call-back plan.
+"""The call's plan: the action the nurse took, the caller's agreement and the call-back plan.
 
-New columns on `encounter`, an append-only table. Each has a server default, so calls saved
-before read as "not recorded": an empty string, or NULL for the nurse's call-back time. Adding a
-column with a default changes no stored row (no UPDATE runs, so the table's triggers stay quiet,
-and SQLite copies no table).
+New columns on `encounter`, an append-only table. All are nullable without a default: a call
+saved before holds NULL in each, which the console shows as "not recorded". NULL also keeps
+every older row's seal valid, since a row's digest leaves NULL columns out (docs/records.md,
+"Columns added later"); a default would change what older rows hold and break their seals.
+Adding a nullable column changes no stored row: no UPDATE runs, the table's triggers stay
+quiet, and SQLite copies no table.
 
 Revision ID: 0012
 Revises: 0011
@@ -17,21 +19,24 @@ branch_labels = None
 depends_on = None
 
 TABLE = "encounter"
-COLUMNS = (
-    sa.Column("action_taken", sa.String(40), nullable=False, server_default=""),
-    sa.Column("patient_agreement", sa.String(20), nullable=False, server_default=""),
-    sa.Column("disagreement_reason", sa.Text(), nullable=False, server_default=""),
-    sa.Column("callback_signs_given", sa.String(10), nullable=False, server_default=""),
-    sa.Column("nurse_callback_at", sa.DateTime(timezone=True), nullable=True),
-)
+
+
+def _columns():
+    return [
+        sa.Column("action_taken", sa.String(40), nullable=True),
+        sa.Column("agreement", sa.String(20), nullable=True),
+        sa.Column("disagreement_reason", sa.Text(), nullable=True),
+        sa.Column("call_back_signs_given", sa.Boolean(), nullable=True),
+        sa.Column("nurse_call_back_at", sa.DateTime(timezone=True), nullable=True),
+    ]
 
 
 def upgrade():
-    for column in COLUMNS:
+    for column in _columns():
         op.add_column(TABLE, column)
 
 
 def downgrade():
-    # One batch, so SQLite copies the table once; its triggers are made again by 0003's names.
-    for column in reversed(COLUMNS):
+    # SQLite (3.35 and later) drops a column in place, so the table's triggers stay.
+    for column in reversed(_columns()):
         op.drop_column(TABLE, column.name)
