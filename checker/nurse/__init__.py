@@ -63,6 +63,7 @@ def init_app(app: Flask) -> None:
         cli,
         console,
         handout,
+        passkeys,
         records,
         replay,
         reports,

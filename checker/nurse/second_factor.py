@@ -17,12 +17,14 @@ import base64
 import hashlib
 import hmac
 import io
+import json
 import logging
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import pyotp
 import redis
@@ -52,14 +54,16 @@ from checker.nurse.models import (
     SecondFactorEnd,
     SecondFactorUse,
 )
+from checker.nurse.sessions import end_every_session
 from checker.validators import OneValue
 
 log = logging.getLogger(__name__)
 
 TOTP = "totp"
 RECOVERY = "recovery"
-# Factors a nurse signs in with; recovery codes only stand in for one. A passkey joins here.
-SIGN_IN_KINDS = (TOTP,)
+PASSKEY = "passkey"  # checker/nurse/passkeys.py
+# Factors a nurse signs in with; recovery codes only stand in for one.
+SIGN_IN_KINDS = (TOTP, PASSKEY)
 ISSUER = "Recovery Check"
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
@@ -72,10 +76,12 @@ PASSED = "second_factor_passed"
 CODE_LIMIT = "10 per minute"  # per account, besides the sign-in page's limit per address
 CODE_SCOPE = "nurse-second-factor"
 WRONG_CODE = "That code is wrong or was already used. Please try the next one."
+TOO_MANY_CODES = "Too many codes for this account. Please wait a minute."
 # Pages a nurse may open while REQUIRE_SECOND_FACTOR sends them to set a factor up.
 SETUP_ENDPOINTS = frozenset({
     "nurse.login", "nurse.logout", "nurse.second_factor_step", "nurse.second_factor",
-    "nurse.second_factor_enrol", "static",
+    "nurse.second_factor_enrol", "nurse.passkey_options", "nurse.passkey_add",
+    "nurse.passkey_sign_in_options", "nurse.passkey_sign_in", "static",
 })
 
 
@@ -304,15 +310,15 @@ def pending() -> Pending | None:
     return Pending(nurse, bool(kept.get("enrol")), str(kept.get("next") or ""))
 
 
-def _finish(step: Pending) -> Response:
+def finish(step: Pending) -> Response:
     """Sign the pending nurse in for real, and go where they were going."""
     start_session(step.nurse)
     session[PASSED] = True
     return redirect(step.next or url_for("nurse.home"))
 
 
-def _account_allowed() -> bool:
-    """Count a code against the account's own limit, as well as the address's."""
+def account_allowed() -> bool:
+    """Count a try against the account's own limit, as well as the address's."""
     kept = session.get(PENDING) or {}
     if not limiter.enabled:  # RATELIMIT_ENABLED off: no limit is kept, this one neither
         return True
@@ -323,10 +329,21 @@ def _account_allowed() -> bool:
         return True
 
 
+def step_page(step: Pending, form: CodeForm | None = None, status: int = 200,
+              error: str = "") -> tuple[str, int]:
+    """The code step's page: the nurse's passkey first when there is one, then a code."""
+    kinds = {f.kind for f in active_factors(db.session, step.nurse.id)}
+    form = form or CodeForm(formdata=None)
+    if error:
+        form.form_errors.append(error)
+    return render_template("nurse/second_factor_step.html", form=form,
+                           passkey=PASSKEY in kinds, totp=TOTP in kinds), status
+
+
 @bp.route("/login/second-factor", methods=["GET", "POST"])
 @limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
-def second_factor_step() -> Response | str | tuple[str, int]:
-    """The second step of signing in: a TOTP code or a recovery code."""
+def second_factor_step() -> Response | tuple[str, int]:
+    """The second step of signing in: a passkey, a TOTP code or a recovery code."""
     step = pending()
     if step is None:
         session.pop(PENDING, None)
@@ -335,20 +352,18 @@ def second_factor_step() -> Response | str | tuple[str, int]:
         return redirect(url_for("nurse.second_factor"))
     form = CodeForm()
     if not form.validate_on_submit():
-        return render_template("nurse/second_factor_step.html", form=form)
-    if not _account_allowed():
-        form.form_errors.append("Too many codes for this account. Please wait a minute.")
-        return render_template("nurse/second_factor_step.html", form=form), 429
+        return step_page(step, form)
+    if not account_allowed():
+        return step_page(step, form, 429, TOO_MANY_CODES)
     if check_code(step.nurse, form.code.data or "") and commit_use():
-        return _finish(step)
-    form.form_errors.append(WRONG_CODE)
-    return render_template("nurse/second_factor_step.html", form=form), 401
+        return finish(step)
+    return step_page(step, form, 401, WRONG_CODE)
 
 
 # --- the account page: set up, remove, new recovery codes ---------------------------------
 
 
-def _account() -> tuple[Nurse | None, Pending | None]:
+def account() -> tuple[Nurse | None, Pending | None]:
     """The nurse whose page this is: the signed-in one, or one sent here to set a factor up."""
     if current_user.is_authenticated:
         return db.session.get(Nurse, current_user.id), None
@@ -366,31 +381,48 @@ def qr_svg(uri: str) -> str:
     return buffer.getvalue().decode("utf-8")
 
 
-def _setup_page(nurse: Nurse, form: EnrolForm | None = None, status: int = 200,
-                ) -> tuple[str, int]:
-    """The page that shows a new secret, as a QR code and as text, and asks for a code."""
-    form = form or EnrolForm()
+def _totp_setup(nurse: Nurse, form: EnrolForm) -> dict[str, str]:
+    """A new TOTP secret for the page, as a QR code and as text (kept sealed in the form)."""
     secret = open_secret(form.sealed.data or "", nurse.id) if form.sealed.data else None
     if secret is None:
         secret = pyotp.random_base32()
         form.sealed.data = seal_secret(secret, nurse.id)
     uri = pyotp.TOTP(secret).provisioning_uri(name=nurse.username, issuer_name=ISSUER)
     grouped = " ".join(secret[i:i + 4] for i in range(0, len(secret), 4))
-    return render_template("nurse/second_factor.html", nurse=nurse, form=form, qr=qr_svg(uri),
-                           secret=grouped, enrolled=False), status
+    return {"qr": qr_svg(uri), "secret": grouped}
+
+
+class ShownPasskey(NamedTuple):
+    """A passkey as the account page lists it."""
+
+    id: int
+    name: str
+    added: datetime
+
+
+def account_page(nurse: Nurse, form: EnrolForm | None = None, status: int = 200,
+                 passkey_form: FlaskForm | None = None) -> tuple[str, int]:
+    """The nurse's second factors: passkeys, the authenticator app, and the recovery codes."""
+    factors = active_factors(db.session, nurse.id)
+    totp = any(f.kind == TOTP for f in factors)
+    form = form or EnrolForm()
+    setup = {} if totp else _totp_setup(nurse, form)
+    passkeys = [ShownPasskey(f.id, json.loads(f.secret).get("name", ""), f.created_at)
+                for f in factors if f.kind == PASSKEY]
+    return render_template(
+        "nurse/second_factor.html", nurse=nurse, form=form, totp=totp, **setup,
+        passkeys=passkeys, passkey_form=passkey_form,
+        enrolled=any(f.kind in SIGN_IN_KINDS for f in factors), left=_codes_left(nurse.id),
+        confirm=ConfirmForm()), status
 
 
 @bp.route("/account/second-factor")
 def second_factor() -> Response | tuple[str, int]:
-    """The nurse's second factor: set one up, or remove it and replace the recovery codes."""
-    nurse, _ = _account()
+    """The nurse's second factors: set one up, remove one, replace the recovery codes."""
+    nurse, _ = account()
     if nurse is None:
         return redirect(url_for("nurse.login", next=request.path))
-    if not has_second_factor(db.session, nurse.id):
-        return _setup_page(nurse)
-    left = _codes_left(nurse.id)
-    return render_template("nurse/second_factor.html", nurse=nurse, enrolled=True, left=left,
-                           form=ConfirmForm()), 200
+    return account_page(nurse)
 
 
 def _codes_left(nurse_id: int) -> int:
@@ -401,7 +433,7 @@ def _codes_left(nurse_id: int) -> int:
                              .where(RecoveryCode.factor_id.in_(sets), ~used)) or 0
 
 
-def _codes_page(nurse: Nurse, codes: list[str], step: Pending | None) -> Response:
+def codes_page(codes: list[str], step: Pending | None) -> Response:
     """The recovery codes, shown this once and never stored by the browser."""
     page = render_template("nurse/second_factor_codes.html", codes=codes,
                            next=(step.next or url_for("nurse.home")) if step else None)
@@ -410,14 +442,43 @@ def _codes_page(nurse: Nurse, codes: list[str], step: Pending | None) -> Respons
     return response
 
 
+def first_codes(nurse_id: int) -> list[str]:
+    """Recovery codes for a nurse setting up a first factor; none when a set is current."""
+    if any(f.kind == RECOVERY for f in active_factors(db.session, nurse_id)):
+        return []
+    return issue_recovery_codes(db.session, nurse_id)
+
+
+def set_up(nurse: Nurse, step: Pending | None, codes: list[str], done: str) -> Response:
+    """After a new factor: end the nurse's other sessions, keep this one signed in.
+
+    The caller added the factor; it is committed here with the new session version. The
+    recovery codes are shown when this factor brought them, else the account page.
+    """
+    end_every_session(nurse.id)
+    db.session.commit()
+    db.session.refresh(nurse)
+    if step is not None:
+        finish(step)
+    else:
+        start_session(nurse)
+        session[PASSED] = True
+    flash(done)
+    if codes:
+        return codes_page(codes, step)
+    if step is not None:
+        return redirect(step.next or url_for("nurse.home"))
+    return redirect(url_for("nurse.second_factor"))
+
+
 @bp.route("/account/second-factor/enrol", methods=["POST"])
 @limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
 def second_factor_enrol() -> Response | tuple[str, int]:
     """Confirm a new TOTP secret with a current code; show the recovery codes once."""
-    nurse, step = _account()
+    nurse, step = account()
     if nurse is None:
         return redirect(url_for("nurse.login"))
-    if has_second_factor(db.session, nurse.id):
+    if any(f.kind == TOTP for f in active_factors(db.session, nurse.id)):
         return redirect(url_for("nurse.second_factor"))
     form = EnrolForm()
     secret = open_secret(form.sealed.data or "", nurse.id) if form.validate_on_submit() else None
@@ -427,20 +488,15 @@ def second_factor_enrol() -> Response | tuple[str, int]:
                                 "code it shows now.")
         audit(nurse, "second_factor_failed")
         db.session.commit()
-        return _setup_page(nurse, form, 400)
+        return account_page(nurse, form, 400)
     factor = SecondFactor(nurse_id=nurse.id, kind=TOTP, secret=seal_secret(secret or "", nurse.id))
     db.session.add(factor)
     db.session.flush()
     db.session.add(SecondFactorUse(factor_id=factor.id, step=at))
-    codes = issue_recovery_codes(db.session, nurse.id)
+    codes = first_codes(nurse.id)
     audit(nurse, "second_factor_enrol")
-    db.session.commit()
     log.info("nurse %s set up a second factor", nurse.id)
-    if step is not None:
-        _finish(step)
-    else:
-        session[PASSED] = True
-    return _codes_page(nurse, codes, step)
+    return set_up(nurse, step, codes, "Your authenticator app is set up.")
 
 
 def _confirmed(nurse: Nurse, form: ConfirmForm) -> bool:
@@ -459,10 +515,9 @@ def _signed_in_nurse() -> Nurse | None:
     return db.session.get(Nurse, current_user.id) if current_user.is_authenticated else None
 
 
-def _confirmed_nurse() -> Nurse | None:
+def _confirmed_nurse(form: ConfirmForm) -> Nurse | None:
     """The signed-in nurse with a factor, once they gave a current code or their password."""
     nurse = _signed_in_nurse()
-    form = ConfirmForm()
     if nurse is None or not has_second_factor(db.session, nurse.id) or not (
             form.validate_on_submit() and _confirmed(nurse, form)):
         flash("Nothing was changed: give a current code or your password.")
@@ -470,26 +525,28 @@ def _confirmed_nurse() -> Nurse | None:
     return nurse
 
 
-def _confirmed_or_elsewhere() -> Nurse | Response:
+def confirmed_or_elsewhere(form: ConfirmForm | None = None) -> Nurse | Response:
     """The signed-in nurse who confirmed with a code or the password; else where to go."""
     if not current_user.is_authenticated:  # signed out: to sign-in, never further
         return redirect(url_for("nurse.login", next=url_for("nurse.second_factor")))
-    nurse = _confirmed_nurse()
+    nurse = _confirmed_nurse(form or ConfirmForm())
     return nurse if nurse is not None else redirect(url_for("nurse.second_factor"))
 
 
-@bp.route("/account/second-factor/remove", methods=["POST"])
-@limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
-def second_factor_remove() -> Response:
-    """Remove the second factor and its recovery codes, after a code or the password."""
-    nurse = _confirmed_or_elsewhere()
-    if isinstance(nurse, Response):
-        return nurse
-    end_all(db.session, nurse.id, "removed")
-    audit(nurse, "second_factor_remove")
+def removed(nurse: Nurse, factors: list[SecondFactor], action: str) -> Response:
+    """End these factors, and the recovery codes with the last one; where to go next."""
+    _end(db.session, factors, "removed")
+    ended = {f.id for f in factors}
+    left = [f for f in active_factors(db.session, nurse.id) if f.id not in ended]
+    if not any(f.kind in SIGN_IN_KINDS for f in left):
+        _end(db.session, left, "removed")
+    audit(nurse, action)
     db.session.commit()
+    log.info("nurse %s removed a second factor", nurse.id)
+    if has_second_factor(db.session, nurse.id):
+        flash("It is removed. Your other second factors still work.")
+        return redirect(url_for("nurse.second_factor"))
     session.pop(PASSED, None)
-    log.info("nurse %s removed their second factor", nurse.id)
     if current_app.config.get("REQUIRE_SECOND_FACTOR"):
         logout_user()
         session.clear()
@@ -499,18 +556,31 @@ def second_factor_remove() -> Response:
     return redirect(url_for("nurse.second_factor"))
 
 
+@bp.route("/account/second-factor/remove", methods=["POST"])
+@limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
+def second_factor_remove() -> Response:
+    """Remove the authenticator app (with the recovery codes when nothing else is left)."""
+    nurse = confirmed_or_elsewhere()
+    if isinstance(nurse, Response):
+        return nurse
+    totp = [f for f in active_factors(db.session, nurse.id) if f.kind == TOTP]
+    if not totp:
+        return redirect(url_for("nurse.second_factor"))
+    return removed(nurse, totp, "second_factor_remove")
+
+
 @bp.route("/account/second-factor/recovery-codes", methods=["POST"])
 @limiter.shared_limit(LOGIN_LIMIT, scope=SIGN_IN_SCOPE, methods=["POST"])
 def second_factor_recovery_codes() -> Response:
     """Replace the recovery codes with ten new ones, after a code or the password."""
-    nurse = _confirmed_or_elsewhere()
+    nurse = confirmed_or_elsewhere()
     if isinstance(nurse, Response):
         return nurse
     codes = issue_recovery_codes(db.session, nurse.id)
     audit(nurse, "recovery_codes_new")
     if not commit_use():
         return redirect(url_for("nurse.second_factor"))
-    return _codes_page(nurse, codes, None)
+    return codes_page(codes, None)
 
 
 # --- REQUIRE_SECOND_FACTOR for sessions signed in without one -----------------------------

@@ -21,11 +21,12 @@ from werkzeug.datastructures import MultiDict
 from checker.extensions import db
 from checker.followup.forms import EndForm, EnrolForm, NewCodeForm, OpenForm, ReviewForm
 from checker.followup.models import Enrolment, EnrolmentEnd, LinkCode, Review, shown_code
-from checker.nurse import second_factor
+from checker.nurse import passkeys, second_factor
 from checker.nurse.forms import AddendumForm, CallForm, CloseForm, LoginForm
 from checker.nurse.models import Addendum, Encounter, Nurse
 from tests.conformance.harness import BIRTH, NURSE, PASSWORD, Harness, Patient, caller_fields, today
 from tests.conformance.space import PROTOCOL, complete_answers, form_fields
+from tests.nurse.authenticator import SoftPasskey
 
 OTHER_NURSE = "conformance-two"
 # Sent once per tick by design (docs/input.md): a list, not one answer sent twice.
@@ -326,6 +327,101 @@ def _refused_removal(h: Harness, base: dict[str, str], pairs: list[tuple[str, st
     client.post("/nurse/account/second-factor/remove", data=data)
     return _has_factor(h, base["nurse"])
 
+# --- passkeys: a software authenticator stands in for the browser -------------------------
+
+PASSKEY_OPTIONS: dict[str, dict[str, Any]] = {}
+PASSKEYS: dict[str, SoftPasskey] = {}
+
+
+def _asked(client: FlaskClient, url: str) -> dict[str, Any]:
+    """A ceremony's options, as the page's script asks for them."""
+    answer: dict[str, Any] | None = client.post(url).get_json()
+    if answer is None:
+        raise RuntimeError(f"{url} gave no options")
+    return answer
+
+
+def _adding_passkey(h: Harness) -> dict[str, str]:
+    """A signed-in nurse adding a passkey, with the browser's answer to her challenge."""
+    nurse_id, client = _new_nurse(h)
+    CLIENTS[str(nurse_id)] = client
+    asked = _asked(client, "/nurse/account/second-factor/passkeys/options")
+    PASSKEY_OPTIONS[str(nurse_id)] = asked
+    return {"nurse": str(nurse_id), "name": "Desk computer",
+            "credential": SoftPasskey().create(asked)}
+
+
+def _another_new_passkey(_h: Harness) -> str:
+    """Another authenticator's answer to the newest nurse's challenge (valid too)."""
+    return SoftPasskey().create(list(PASSKEY_OPTIONS.values())[-1])
+
+
+def _passkeys_of(h: Harness, nurse: str) -> list[int]:
+    with h.app.app_context():
+        return [f.id for f in second_factor.active_factors(db.session, int(nurse))
+                if f.kind == second_factor.PASSKEY]
+
+
+def _refused_passkey(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]) -> bool:
+    client, data = _without(base, pairs)
+    client.post("/nurse/account/second-factor/passkeys", data=data)
+    return not _passkeys_of(h, base["nurse"])
+
+
+def _with_passkeys(h: Harness, count: int) -> tuple[str, FlaskClient]:
+    """A signed-in nurse with TOTP and this many passkeys (the newest kept in PASSKEYS)."""
+    nurse, client = _enrolled(h)
+    for _ in range(count):
+        key = SoftPasskey()
+        made = key.create(_asked(client, "/nurse/account/second-factor/passkeys/options"))
+        client.post("/nurse/account/second-factor/passkeys",
+                    data={"name": f"Key {len(_passkeys_of(h, nurse))}", "credential": made})
+        PASSKEYS[nurse] = key
+    return nurse, client
+
+
+def _at_passkey_step(h: Harness) -> dict[str, str]:
+    """A nurse with a passkey who gave her password, with the passkey's answer."""
+    nurse, client = _with_passkeys(h, 1)
+    client.post("/nurse/logout")
+    client.post("/nurse/login", data={"username": f"sf{h.serial}", "password": PASSWORD})
+    asked = _asked(client, "/nurse/login/passkey/options")
+    PASSKEY_OPTIONS[nurse] = asked
+    return {"nurse": nurse, "credential": PASSKEYS[nurse].get(asked)}
+
+
+def _another_answer(_h: Harness) -> str:
+    """The same passkey's next answer to the newest nurse's challenge (valid too)."""
+    nurse = list(PASSKEY_OPTIONS)[-1]
+    return PASSKEYS[nurse].get(PASSKEY_OPTIONS[nurse])
+
+
+def _refused_passkey_step(h: Harness, base: dict[str, str],
+                          pairs: list[tuple[str, str]]) -> bool:
+    client, data = _without(base, pairs)
+    client.post("/nurse/login/passkey", data=data)
+    return client.get("/nurse/").status_code != 200
+
+
+def _removing_passkey(h: Harness) -> dict[str, str]:
+    """A signed-in nurse with two passkeys, removing the first."""
+    nurse, _ = _with_passkeys(h, 2)
+    return {"nurse": nurse, "passkey": str(_passkeys_of(h, nurse)[0]),
+            "code": _totp(SECRETS[nurse]), "password": PASSWORD}
+
+
+def _other_passkey(h: Harness) -> str:
+    """The newest nurse's second passkey."""
+    return str(_passkeys_of(h, list(SECRETS)[-1])[1])
+
+
+def _refused_passkey_removal(h: Harness, base: dict[str, str],
+                             pairs: list[tuple[str, str]]) -> bool:
+    client, data = _without(base, pairs)
+    client.post("/nurse/account/second-factor/passkeys/remove", data=data)
+    return len(_passkeys_of(h, base["nurse"])) == 2
+
+
 CASES = [
     Case("login", lambda h: {"username": NURSE, "password": PASSWORD},
          {"username": OTHER_NURSE, "password": PASSWORD + " (wrong)"}, _refused_login,
@@ -382,4 +478,13 @@ CASES = [
     Case("removing a second factor", _removing,
          {"code": _latest_secret, "password": PASSWORD + " (wrong)"}, _refused_removal,
          form_class=second_factor.ConfirmForm),
+    Case("adding a passkey", _adding_passkey,
+         {"name": "Blue key", "credential": _another_new_passkey}, _refused_passkey,
+         form_class=passkeys.PasskeyForm),
+    Case("a passkey at sign-in", _at_passkey_step, {"credential": _another_answer},
+         _refused_passkey_step, form_class=passkeys.PasskeySignInForm),
+    Case("removing a passkey", _removing_passkey,
+         {"passkey": _other_passkey, "code": _latest_secret,
+          "password": PASSWORD + " (wrong)"}, _refused_passkey_removal,
+         form_class=passkeys.RemovePasskeyForm),
 ]

@@ -128,6 +128,11 @@ WITHOUT_DATABASE = {
     ("nurse.second_factor_enrol", "POST"): 503,
     ("nurse.second_factor_remove", "POST"): 503,
     ("nurse.second_factor_recovery_codes", "POST"): 503,
+    ("nurse.passkey_options", "POST"): 503,
+    ("nurse.passkey_add", "POST"): 503,
+    ("nurse.passkey_remove", "POST"): 503,
+    ("nurse.passkey_sign_in_options", "POST"): 401,  # no sign-in in progress to read
+    ("nurse.passkey_sign_in", "POST"): 302,
     ("nurse.logout", "POST"): 302,  # last: it ends the session the others need
 }
 # The form each POST route is sent, so it gets as far as the database.

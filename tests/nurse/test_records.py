@@ -285,7 +285,12 @@ def test_it_offers_no_route_that_edits_or_deletes_an_encounter(app: Flask) -> No
                       ("/nurse/login/second-factor", "POST"),
                       ("/nurse/account/second-factor/enrol", "POST"),
                       ("/nurse/account/second-factor/remove", "POST"),
-                      ("/nurse/account/second-factor/recovery-codes", "POST")}
+                      ("/nurse/account/second-factor/recovery-codes", "POST"),
+                      ("/nurse/account/second-factor/passkeys/options", "POST"),
+                      ("/nurse/account/second-factor/passkeys", "POST"),
+                      ("/nurse/account/second-factor/passkeys/remove", "POST"),
+                      ("/nurse/login/passkey/options", "POST"),
+                      ("/nurse/login/passkey", "POST")}
 
 
 def test_it_stores_times_in_utc(app: Flask, client: FlaskClient) -> None:

@@ -31,14 +31,14 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
     yield moment
 
 
-def _secret_of(page: str) -> str:
+def secret_of(page: str) -> str:
     """The key the setup page shows as text."""
     match = re.search(r"Key: <code>([A-Z2-7 ]+)</code>", page)
     assert match, "the setup page shows no key"
     return match.group(1).replace(" ", "")
 
 
-def _sealed_of(page: str) -> str:
+def sealed_of(page: str) -> str:
     match = re.search(r'name="sealed" type="hidden" value="([^"]+)"', page)
     assert match, "the setup page has no sealed secret"
     return match.group(1)
@@ -52,10 +52,10 @@ def enrol(client: FlaskClient, at: float = T0) -> tuple[str, list[str]]:
     """Set TOTP up from the account page: (the secret, the recovery codes shown)."""
     page = client.get("/nurse/account/second-factor").get_data(as_text=True)
     assert "<svg" in page  # the QR code, drawn inline
-    secret = _secret_of(page)
+    secret = secret_of(page)
     code = pyotp.TOTP(secret).at(int(at))
     response = client.post("/nurse/account/second-factor/enrol",
-                           data={"sealed": _sealed_of(page), "code": code})
+                           data={"sealed": sealed_of(page), "code": code})
     assert response.status_code == 200, response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "no-store"
     codes = _codes_of(response.get_data(as_text=True))
@@ -116,12 +116,12 @@ def test_setting_up_needs_a_current_code(app: Flask, clock: list[float]) -> None
     client = app.test_client()
     login(client)
     page = client.get("/nurse/account/second-factor").get_data(as_text=True)
-    secret, sealed = _secret_of(page), _sealed_of(page)
+    secret, sealed = secret_of(page), sealed_of(page)
     stale = pyotp.TOTP(secret).at(int(T0) - 90)
     refused = client.post("/nurse/account/second-factor/enrol",
                           data={"sealed": sealed, "code": stale})
     assert refused.status_code == 400
-    assert _secret_of(refused.get_data(as_text=True)) == secret  # the same key, to try again
+    assert secret_of(refused.get_data(as_text=True)) == secret  # the same key, to try again
     with app.app_context():
         assert db.session.scalar(select(SecondFactor)) is None
 
