@@ -124,7 +124,25 @@ class CheckIn(Model):
     submission_id: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (Index("uq_followup_checkin_submission", "enrolment_id", "submission_id",
-                            unique=True),)
+                            unique=True),
+                      Index("ix_followup_checkin_enrolment_time", "enrolment_id", "submitted_at"))
+
+
+class Waiting(Model):
+    """A check-in nobody has reviewed yet, for the worklist; written by the database alone.
+
+    Triggers (migration 0011) add a check-in's row as it is stored and take it away when its
+    first review is stored or the check-in is purged. The app's role may only read it.
+    """
+
+    __tablename__ = "followup_waiting"
+
+    checkin_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    enrolment_id: Mapped[int] = mapped_column(index=True)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disposition: Mapped[str] = mapped_column(String(40))
+    # The follow-up's last day, copied from its enrolment, so the list needs no other table.
+    ends_on: Mapped[date] = mapped_column(Date)
 
 
 class LinkCode(Model):

@@ -28,7 +28,7 @@ from sqlalchemy.sql import Subquery
 from checker.clock import utcnow
 from checker.db_types import UTCDateTime
 from checker.extensions import db
-from checker.followup.models import CheckIn, Enrolment, EnrolmentEnd, Review
+from checker.followup.models import CheckIn, Enrolment, EnrolmentEnd, Waiting
 from checker.followup.monitoring import MonitoringHours, watched_time
 from checker.wording import finding, finding_value
 from rules import Protocol
@@ -189,117 +189,187 @@ def _open(today: date) -> ColumnElement[bool]:
     return and_(~ended, running)
 
 
-def _keyed(protocol: Protocol, today: date, now: datetime, deadline: Deadline) -> Subquery:
-    """Every open follow-up with its place on the worklist, worked out in the database.
+# The worklist's groups, in its order: check-ins to review, a missed check-in, everyone else.
+WAITS, MISSED, REST = 0, 2, 3
+GROUPS = (WAITS, MISSED, REST)
 
-    The key: group 0 with check-ins to review, then the most urgent one's rank (the
-    protocol's, passed in; an unknown result counts as most urgent), 0 when overdue, its
-    time; group 2 missed, 3 the rest, by name; the enrolment's id last so no two rows tie.
-    """
-    ranks = {d.id: n for n, d in enumerate(protocol.dispositions)}
-    rank = case(ranks, value=CheckIn.disposition, else_=-1)
-    calm = [d.id for d in protocol.dispositions if not alerts(protocol, d.id)]
-    alerting = CheckIn.disposition.not_in(calm) if calm else true()
-    reviewed = exists().where(Review.checkin_id == CheckIn.id)
-    by_patient: dict[str, Any] = {"partition_by": CheckIn.enrolment_id}
-    waiting = (select(CheckIn.enrolment_id, CheckIn.id, CheckIn.submitted_at, rank.label("rank"),
-                      func.row_number().over(order_by=(rank, CheckIn.submitted_at, CheckIn.id),
+
+@dataclass(frozen=True)
+class Ask:
+    """What every group's query needs: the protocol, the day, the moment, the deadline."""
+
+    protocol: Protocol
+    today: date
+    now: datetime
+    deadline: Deadline
+
+    def overdue(self, oldest_alert: ColumnElement[Any]) -> ColumnElement[bool]:
+        """An alert older than the deadline allows."""
+        return oldest_alert <= literal(overdue_before(self.deadline, self.now), UTCDateTime)
+
+
+def _first_waiting(ask: Ask) -> Subquery:
+    """Each open follow-up with check-ins to review: the most urgent one (its rank is the
+    protocol's, an unknown result counting as most urgent, then the oldest), how many wait,
+    when the oldest alert came, whether it is overdue, and how many are overdue on the whole
+    list. Read from `followup_waiting` alone, the check-ins nobody has reviewed, which the
+    database keeps (migration 0011): a few rows, not every check-in ever stored."""
+    ranks = {d.id: n for n, d in enumerate(ask.protocol.dispositions)}
+    rank = case(ranks, value=Waiting.disposition, else_=-1)
+    calm = [d.id for d in ask.protocol.dispositions if not alerts(ask.protocol, d.id)]
+    alerting = Waiting.disposition.not_in(calm) if calm else true()
+    by_patient: dict[str, Any] = {"partition_by": Waiting.enrolment_id}
+    ended = exists().where(EnrolmentEnd.enrolment_id == Waiting.enrolment_id)
+    waiting = (select(Waiting.enrolment_id, Waiting.checkin_id, Waiting.submitted_at,
+                      rank.label("rank"),
+                      func.row_number().over(order_by=(rank, Waiting.submitted_at,
+                                                       Waiting.checkin_id),
                                              **by_patient).label("place"),
                       func.count().over(**by_patient).label("to_review"),
-                      func.min(case((alerting, CheckIn.submitted_at))).over(**by_patient)
+                      func.min(case((alerting, Waiting.submitted_at))).over(**by_patient)
                       .label("oldest_alert"))
-               .where(~reviewed).subquery("waiting"))
-    first = select(waiting).where(waiting.c.place == 1).subquery("first")
-    cutoff = literal(now - MISSED_AFTER, UTCDateTime)
-    # Missed: no check-in since the cutoff, and one before it or enrolled before it.
+               .where(Waiting.ends_on >= ask.today, ~ended)
+               .subquery("waiting"))
+    overdue = ask.overdue(waiting.c.oldest_alert)
+    return (select(waiting, case((overdue, 0), else_=1).label("late"),
+                   func.sum(case((overdue, 1), else_=0)).over().label("overdue_total"))
+            .where(waiting.c.place == 1).subquery("first"))
+
+
+def _latest() -> Any:
+    """Each row's newest check-in time (the index on enrolment and time answers it)."""
+    earlier = aliased(CheckIn)
+    return (select(func.max(earlier.submitted_at)).where(earlier.enrolment_id == Enrolment.id)
+            .scalar_subquery().label("last_at"))
+
+
+def _waiting_rows(ask: Ask, edge: Place | None, backwards: bool,
+                  limit: int) -> tuple[list[Any], int]:
+    """Rows of patients with check-ins to review in the worklist's order from an edge, and
+    the overdue alerts on the whole list. The page is chosen from the waiting rows alone;
+    only its own rows are then read from the enrolments and check-ins."""
+    first = _first_waiting(ask)
+    key = [first.c.rank, first.c.late, first.c.submitted_at, first.c.enrolment_id]
+    chosen = select(first)
+    if edge is not None:
+        mark = tuple_(literal(edge.urgency), literal(edge.late),
+                      literal(edge.moment(), UTCDateTime), literal(edge.enrolment_id))
+        chosen = chosen.where(tuple_(*key) < mark if backwards else tuple_(*key) > mark)
+    page = (chosen.order_by(*(k.desc() for k in key) if backwards else key).limit(limit)
+            .subquery("page"))
+    order = [page.c.rank, page.c.late, page.c.submitted_at, page.c.enrolment_id]
+    query = (select(Enrolment, CheckIn, page.c.to_review, page.c.oldest_alert,
+                    page.c.rank.label("urgency"), page.c.late,
+                    page.c.submitted_at.label("since"), page.c.overdue_total, _latest())
+             .join(page, page.c.enrolment_id == Enrolment.id)
+             .join(CheckIn, CheckIn.id == page.c.checkin_id)
+             .order_by(*(k.desc() for k in order) if backwards else order))
+    rows = list(db.session.execute(query).all())
+    return rows, int(rows[0].overdue_total) if rows else -1
+
+
+def _missed(ask: Ask) -> ColumnElement[bool]:
+    """No check-in since the cutoff, and one before it or enrolled before it."""
+    cutoff = literal(ask.now - MISSED_AFTER, UTCDateTime)
     recent = exists().where(CheckIn.enrolment_id == Enrolment.id, CheckIn.submitted_at >= cutoff)
     ever = exists().where(CheckIn.enrolment_id == Enrolment.id)
-    missed = and_(~recent, or_(Enrolment.created_at < cutoff, ever))
-    overdue = first.c.oldest_alert <= literal(overdue_before(deadline, now), UTCDateTime)
-    waits = first.c.id.is_not(None)
-    return (select(Enrolment.id, case((waits, 0), (missed, 2), else_=3).label("grp"),
-                   func.coalesce(first.c.rank, 0).label("urgency"),
-                   case((overdue, 0), else_=1).label("late"),
-                   func.coalesce(first.c.submitted_at, literal(NO_TIME, UTCDateTime))
-                   .label("since"),
-                   case((waits, ""), else_=func.lower(Enrolment.patient_name)).label("name"),
-                   first.c.id.label("first_id"),
-                   func.coalesce(first.c.to_review, 0).label("to_review"),
-                   first.c.oldest_alert, case((missed, 1), else_=0).label("missed"),
-                   func.sum(case((overdue, 1), else_=0)).over().label("overdue_total"))
-            .outerjoin(first, first.c.enrolment_id == Enrolment.id)
-            .where(_open(today)).subquery("keyed"))
+    return and_(~recent, or_(Enrolment.created_at < cutoff, ever))
+
+
+def _named_rows(ask: Ask, group: int, edge: Place | None, backwards: bool,
+                limit: int) -> list[Any]:
+    """Rows of patients with nothing to review, those who missed a check-in (MISSED) or the
+    rest (REST), by name, from an edge."""
+    waits = exists().where(Waiting.enrolment_id == Enrolment.id)
+    missed = _missed(ask)
+    name = func.lower(Enrolment.patient_name)
+    key = [name, Enrolment.id]
+    query = (select(Enrolment, _latest())
+             .where(_open(ask.today), ~waits, missed if group == MISSED else ~missed))
+    if edge is not None:
+        named = aliased(Enrolment)
+        edge_name = (select(func.lower(named.patient_name))
+                     .where(named.id == edge.enrolment_id).scalar_subquery())
+        mark = tuple_(func.coalesce(edge_name, ""), literal(edge.enrolment_id))
+        query = query.where(tuple_(*key) < mark if backwards else tuple_(*key) > mark)
+    query = query.order_by(*(k.desc() for k in key) if backwards else key).limit(limit)
+    return list(db.session.execute(query).all())
+
+
+def _overdue_total(ask: Ask) -> int:
+    """Patients with an overdue alert on the whole list, not only the page shown."""
+    first = _first_waiting(ask)
+    return int(db.session.scalar(select(func.count()).select_from(first)
+                                 .where(first.c.late == 0)) or 0)
 
 
 def worklist(protocol: Protocol, today: date, now: datetime | None = None,
              deadline: Deadline | None = None, *, after: Place | None = None,
              before: Place | None = None, size: int = PAGE_SIZE) -> Page:
-    """One page of open follow-ups, the ones that need a person first, in one statement.
+    """One page of open follow-ups, the ones that need a person first.
 
     Patients with unreviewed check-ins come first: the most urgent result first (an overdue
     alert never goes above a more urgent one), among equals the overdue ones, then the one
     waiting longest; then patients who missed their check-in; then everyone else by name.
     A page starts after the place `after`, or ends before `before` (keyset pages: a page's
-    edge stays where it is when patients are added or leave).
+    edge stays where it is when patients are added or leave). Each group is read in the
+    database, in order, only as far as the page needs: a handful of statements, whatever
+    the number of patients.
     """
-    now = now or utcnow()
-    deadline = deadline or Deadline()
-    keyed = _keyed(protocol, today, now, deadline)
-    key = [keyed.c.grp, keyed.c.urgency, keyed.c.late, keyed.c.since, keyed.c.name, keyed.c.id]
-    earlier = aliased(CheckIn)
-    latest = (select(func.max(earlier.submitted_at)).where(earlier.enrolment_id == keyed.c.id)
-              .scalar_subquery())
-    query = (select(Enrolment, CheckIn, keyed.c.to_review, keyed.c.oldest_alert,
-                    keyed.c.missed, keyed.c.late, keyed.c.overdue_total, keyed.c.grp,
-                    keyed.c.urgency, keyed.c.since, latest.label("last_at"))
-             .join(keyed, keyed.c.id == Enrolment.id)
-             .outerjoin(CheckIn, CheckIn.id == keyed.c.first_id))
-    edge = after or before
-    if edge is not None:
-        named = aliased(Enrolment)
-        name = (select(func.lower(named.patient_name))
-                .where(named.id == edge.enrolment_id).scalar_subquery())
-        mark = tuple_(literal(edge.group), literal(edge.urgency), literal(edge.late),
-                      literal(edge.moment(), UTCDateTime),
-                      literal("") if edge.group == 0 else func.coalesce(name, ""),
-                      literal(edge.enrolment_id))
-        query = query.where(tuple_(*key) > mark if after is not None else tuple_(*key) < mark)
-    backwards = after is None and before is not None
-    query = query.order_by(*(k.desc() for k in key) if backwards else key).limit(size + 1)
+    ask = Ask(protocol, today, now or utcnow(), deadline or Deadline())
     if db.session.get_bind().dialect.name == "postgresql":
-        # For this transaction only: its cost estimate sets off PostgreSQL's JIT compiler,
-        # which takes longer than the query (about 1 s at 50,000 patients); and once the driver
-        # prepares it (the 5th time) a generic plan, blind to the times bound, takes 10 s.
+        # For this transaction only: its cost estimate may set off PostgreSQL's JIT compiler,
+        # which takes longer than the query; and once the driver prepares it (the 5th time) a
+        # generic plan, blind to the times bound, is far slower.
         db.session.execute(text("SELECT set_config('jit', 'off', true), "
                                 "set_config('plan_cache_mode', 'force_custom_plan', true)"))
-    rows = list(db.session.execute(query).all())
-    more = len(rows) > size
-    rows = rows[:size]
+    edge = after or before
+    backwards = after is None and before is not None
+    groups = [g for g in GROUPS if edge is None or (g <= edge.group if backwards
+                                                     else g >= edge.group)]
+    found: list[tuple[Patient, Place]] = []
+    overdue = -1  # not known until the waiting rows are read, or counted on their own
+    for group in reversed(groups) if backwards else groups:
+        from_edge = edge if edge is not None and edge.group == group else None
+        limit = size + 1 - len(found)
+        if group == WAITS:
+            rows, overdue = _waiting_rows(ask, from_edge, backwards, limit)
+            found += [_waiting(row, ask) for row in rows]
+        else:
+            found += [_named(row, group) for row in
+                      _named_rows(ask, group, from_edge, backwards, limit)]
+        if len(found) > size:
+            break
+    more = len(found) > size
+    found = found[:size]
     if backwards:
-        rows.reverse()
-    page = Page([_patient(row, deadline, now) for row in rows],
-                int(rows[0].overdue_total) if rows else 0)
-    if rows:
-        page.after = _place(rows[-1]) if (more or backwards) else None
-        page.before = _place(rows[0]) if (more if backwards else edge is not None) else None
+        found.reverse()
+    page = Page([patient for patient, _ in found], overdue if overdue >= 0 else
+                _overdue_total(ask))
+    if found:
+        page.after = found[-1][1] if (more or backwards) else None
+        page.before = found[0][1] if (more if backwards else edge is not None) else None
     return page
 
 
-def _place(row: Any) -> Place:
-    """A row's place on the list."""
-    since = aware(row.since) - NO_TIME
-    return Place(int(row.grp), int(row.urgency), int(row.late),
-                 since // timedelta(microseconds=1), row.Enrolment.id)
+def _waiting(row: Any, ask: Ask) -> tuple[Patient, Place]:
+    """A line with check-ins to review, and its place."""
+    first: CheckIn = row.CheckIn
+    since = aware(row.since)
+    patient = Patient(row.Enrolment, most_urgent=first, to_review=int(row.to_review),
+                      last_checkin_at=aware(row.last_at) if row.last_at else None,
+                      alert=row.oldest_alert is not None, overdue=row.late == 0,
+                      waiting=ask.now - since)
+    place = Place(WAITS, int(row.urgency), int(row.late),
+                  (since - NO_TIME) // timedelta(microseconds=1), row.Enrolment.id)
+    return patient, place
 
 
-def _patient(row: Any, deadline: Deadline, now: datetime) -> Patient:
-    """A worklist line from its row: the most urgent check-in, the flags, the wait."""
-    first: CheckIn | None = row.CheckIn
-    return Patient(row.Enrolment, most_urgent=first, to_review=int(row.to_review),
-                   last_checkin_at=aware(row.last_at) if row.last_at else None,
-                   missed=bool(row.missed), alert=row.oldest_alert is not None,
-                   overdue=row.late == 0,
-                   waiting=now - aware(first.submitted_at) if first is not None else None)
+def _named(row: Any, group: int) -> tuple[Patient, Place]:
+    """A line with nothing to review (missed or not), and its place."""
+    patient = Patient(row.Enrolment, last_checkin_at=aware(row.last_at) if row.last_at else None,
+                      missed=group == MISSED)
+    return patient, Place(group, 0, 1, 0, row.Enrolment.id)
 
 
 def changes(protocol: Protocol, before: Mapping[str, Any] | None,

@@ -42,6 +42,12 @@ REFUSED = {
     "the purge function": "SELECT followup_purge_ended(1)",
     "skipping triggers": "SET session_replication_role = replica",
     "DROP TABLE": "DROP TABLE followup_review",
+    # The worklist's waiting check-ins are the database's own (migration 0011): only a review
+    # takes one away.
+    "taking a check-in off the worklist": "DELETE FROM followup_waiting",
+    "putting one on the worklist by hand": "INSERT INTO followup_waiting SELECT id, "
+                                           "enrolment_id, submitted_at, disposition, "
+                                           "current_date FROM followup_checkin",
 }
 
 
