@@ -78,6 +78,18 @@ def defaults() -> dict[str, Any]:
         # The site's address as patients reach it, such as https://check.clinic.example: a
         # reminder links to its fixed check-in page (/followup). Empty: reminders carry no link.
         "PUBLIC_URL": "",
+        # Single sign-on through the clinic's identity provider (OpenID Connect, docs/sign-in.md):
+        # no issuer, none. The role claim's values say who is a nurse and who an administrator.
+        "OIDC_ISSUER": "",
+        "OIDC_CLIENT_ID": "",
+        "OIDC_CLIENT_SECRET": "",
+        "OIDC_SCOPES": "openid profile email",
+        "OIDC_ROLE_CLAIM": "roles",
+        "OIDC_ADMIN_ROLES": (),
+        "OIDC_NURSE_ROLES": (),
+        "OIDC_CA_BUNDLE": "",  # a PEM file of the CAs that may sign the provider's certificate
+        # Off: no password signs in, single sign-on only (it must be set up).
+        "LOCAL_SIGN_IN": True,
     }
 
 
@@ -173,6 +185,11 @@ def _stripped(name: str, environ: Mapping[str, str]) -> str:
     return environ[name].strip()
 
 
+def _names(name: str, environ: Mapping[str, str]) -> tuple[str, ...]:
+    """A list of names separated by commas, blanks around each left out."""
+    return tuple(part.strip() for part in environ[name].split(",") if part.strip())
+
+
 def _database(name: str, environ: Mapping[str, str]) -> str:
     """A database URL, for psycopg 3 when it names PostgreSQL."""
     return _database_url(environ[name].strip())
@@ -223,6 +240,15 @@ _SETTINGS: tuple[
     ("PUBLIC_URL", _not_blank, _stripped),
     ("SESSION_COOKIE_SECURE", _not_blank, yes_or_no),
     ("REQUIRE_SECOND_FACTOR", _not_blank, yes_or_no),
+    *(
+        (name, _not_blank, _stripped)
+        for name in ("OIDC_ISSUER", "OIDC_CLIENT_ID", "OIDC_SCOPES", "OIDC_ROLE_CLAIM",
+                     "OIDC_CA_BUNDLE")
+    ),
+    ("OIDC_CLIENT_SECRET", _given, _as_written),  # never logged
+    ("OIDC_ADMIN_ROLES", _given, _names),
+    ("OIDC_NURSE_ROLES", _given, _names),
+    ("LOCAL_SIGN_IN", _not_blank, yes_or_no),
     ("DATABASE_LOCK_TIMEOUT", _not_blank, _count),
     ("DATABASE_STATEMENT_TIMEOUT", _not_blank, _count),
 )

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from checker.clock import utcnow
-from checker.db_types import ImmutableRecord, UTCDateTime
+from checker.db_types import ImmutableRecord, UTCDateTime, append_only
 from checker.extensions import Model
 
 # scrypt is slow by design, so a stolen table of hashes is expensive to guess through.
@@ -179,6 +179,47 @@ class Addendum(Model):
 
     encounter: Mapped[Encounter] = relationship(back_populates="addenda")
     nurse: Mapped[Nurse] = relationship(lazy="joined")
+
+
+class NurseIdentity(Model):
+    """The account at the clinic's identity provider that signs in as a nurse (single sign-on).
+
+    Keyed by the provider (its issuer) and the account's subject there, never by an e-mail
+    address, which can be given to someone else. Made at the account's first sign-in and never
+    changed; one per nurse.
+    """
+
+    __tablename__ = "nurse_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_nurse_identity_subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), unique=True)
+    issuer: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SignInEvent(Model):
+    """A sign-in through the identity provider, a refusal or a sign-out, with who it was.
+
+    The provider (issuer) and the account's subject there, the nurse when there is one, and a
+    short reason for a refusal; never a token, a code or a secret. Only ever added, and sealed
+    in the keyed chain like every record (checker.audit).
+    """
+
+    __tablename__ = "sign_in_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    issuer: Mapped[str] = mapped_column(String(255))
+    # Empty when the provider refused before naming the account.
+    subject: Mapped[str] = mapped_column(String(255), default="")
+    nurse_id: Mapped[int | None] = mapped_column(ForeignKey("nurse.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(80), default="")
+
+
+append_only(NurseIdentity, SignInEvent)
 
 
 def _refuse(mapper: Any, connection: Any, target: Any) -> None:
