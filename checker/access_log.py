@@ -1,6 +1,7 @@
 """Logs that never hold what follows /followup/ in an address: gunicorn's two logs and ours.
 
-Nor a check page's sealed form (?sealed=..., checker/public/sealed.py): shown as [sealed].
+Nor a check page's sealed form (?sealed=..., checker/public/sealed.py): shown as [sealed]; nor
+the code and state that single sign-on's callback is sent (/nurse/sso/callback?[hidden]).
 
 A patient's code is typed and posted, never put in an address, and the pages after it are
 /followup/checkin and /followup/history. Links printed before codes (/followup/<token>) carried
@@ -40,12 +41,16 @@ HIDDEN = "/followup/[link]"
 # A check's page address holds its form sealed (checker/public/sealed.py): unreadable without
 # the key, and still never written to a log.
 SEALED_QUERY = re.compile(r"(?P<before>[?&]sealed=)[^&#\s\"']+")
+# The identity provider sends a nurse back to the single sign-on callback with a one-time code
+# and the sign-in's state in the address: shown as [hidden].
+SIGN_IN_QUERY = re.compile(r"(?P<before>/nurse/sso/callback\?)[^\s\"']*", re.IGNORECASE)
 
 
 def without_links(text: str) -> str:
     """A request line, path or message with whatever follows /followup/ replaced."""
     text = FOLLOWUP_LINK.sub(lambda m: m.group("before") + HIDDEN, text)
     text = SEALED_QUERY.sub(lambda m: m.group("before") + "[sealed]", text)
+    text = SIGN_IN_QUERY.sub(lambda m: m.group("before") + "[hidden]", text)
     return FOLLOWUP_QUERY.sub(lambda m: m.group("before") + "/followup?[hidden]", text)
 
 

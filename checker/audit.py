@@ -54,7 +54,7 @@ SEALED: dict[str, str] = {
     "followup_enrolment": "follow-up enrolment", "followup_end": "follow-up end",
     "followup_checkin": "check-in", "followup_review": "review", "followup_call": "call link",
     "followup_reminder": "reminder", "followup_purge": "purge record",
-    "followup_code": "follow-up code",
+    "followup_code": "follow-up code", "sign_in_event": "sign-in event",
 }
 
 commands = AppGroup("audit", help="Check the audit log and the records it seals.")

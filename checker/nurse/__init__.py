@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
     from checker import audit
     from checker.nurse import (  # noqa: F401  (routes)
         auth,
+        back_channel,
         cli,
         console,
         handout,
@@ -67,8 +68,10 @@ def init_app(app: Flask) -> None:
         records,
         replay,
         reports,
+        single_sign_on,
     )
 
+    single_sign_on.init_app(app)  # the clinic's identity provider, when one is set up
     app.register_blueprint(bp)
     app.cli.add_command(cli.nurses)
     app.cli.add_command(audit.commands)

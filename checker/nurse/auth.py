@@ -34,6 +34,8 @@ SIGN_IN_SCOPE = "nurse-sign-in"
 WRONG = "The username or password is wrong."
 UNAVAILABLE = "Signing in is not possible right now because the record system is unavailable."
 TOO_MANY = "Too many sign-in attempts from here. Please wait a minute, then try again."
+LOCAL_OFF = ("Signing in with a password is turned off: please sign in with the clinic "
+             "account.")
 SECOND_STEP_ELSEWHERE = ("This account signs in with a second factor, which this box cannot "
                          "take: please sign in on the sign-in page.")
 # Counts sign-ins from the console's block in this process while the shared store is down.
@@ -61,6 +63,8 @@ def _safe_next(target: str | None) -> str:
 
 def check_credentials(username: str, password: str) -> Nurse | None:
     """The active nurse with these credentials, after exactly one slow hash whatever the case."""
+    if not current_app.config.get("LOCAL_SIGN_IN", True):
+        raise SignInRefused(LOCAL_OFF, 403)
     try:
         nurse = db.session.scalar(select(Nurse).filter_by(username=username))
     except DBAPIError:
@@ -166,6 +170,7 @@ def login() -> Response | str | tuple[str, int]:
 def logout() -> Response:
     """Sign out here and end every other copy of this nurse's session."""
     nurse_id = current_user.id
+    at_provider = single_sign_on.sign_out_at_provider()  # for a nurse signed in through it
     logout_user()
     session.clear()
     try:
@@ -175,8 +180,11 @@ def logout() -> Response:
         db.session.rollback()
         log.error("ending the nurse's other sessions failed: the database is unavailable")
     flash("You are signed out.")
+    if at_provider:
+        return single_sign_on.leave_for(at_provider)
     return redirect(url_for("nurse.login"))
 
 
-# The code step's routes use this module's names, so they are imported once those exist.
-from checker.nurse import second_factor  # noqa: E402
+# The code step's and single sign-on's routes use this module's names, so they are imported
+# once those exist.
+from checker.nurse import second_factor, single_sign_on  # noqa: E402

@@ -133,6 +133,10 @@ WITHOUT_DATABASE = {
     ("nurse.passkey_remove", "POST"): 503,
     ("nurse.passkey_sign_in_options", "POST"): 401,  # no sign-in in progress to read
     ("nurse.passkey_sign_in", "POST"): 302,
+    # Single sign-on is not set up in this app (tests/sso tests it with a provider).
+    ("nurse.sso_login", "GET"): 404,
+    ("nurse.sso_callback", "GET"): 404,
+    ("nurse.sso_back_channel_logout", "POST"): 404,
     ("nurse.logout", "POST"): 302,  # last: it ends the session the others need
 }
 # The form each POST route is sent, so it gets as far as the database.

@@ -281,6 +281,8 @@ def test_it_offers_no_route_that_edits_or_deletes_an_encounter(app: Flask) -> No
                       ("/nurse/followup/patients/<int:enrolment_id>/code", "POST"),
                       ("/nurse/followup/checkins/<int:checkin_id>/review", "POST"),
                       ("/nurse/followup/patients/<int:enrolment_id>/end", "POST"),
+                      # the provider ends a nurse's sessions: a sign-in event, no encounter
+                      ("/nurse/sso/back-channel-logout", "POST"),
                       # the nurse's own second factor: account rows, added, never changed
                       ("/nurse/login/second-factor", "POST"),
                       ("/nurse/account/second-factor/enrol", "POST"),
