@@ -24,15 +24,9 @@ from werkzeug.wrappers import Response
 
 from checker.extensions import csrf, db
 from checker.nurse import bp
+from checker.nurse.identities import nurse_of, nurse_of_sid, record
 from checker.nurse.sessions import end_every_session
-from checker.nurse.single_sign_on import (
-    PROVIDER_FAULTS,
-    client,
-    enabled,
-    nurse_of,
-    nurse_of_sid,
-    record,
-)
+from checker.nurse.single_sign_on import PROVIDER_FAULTS, client, enabled
 
 log = logging.getLogger(__name__)
 EVENT = "http://schemas.openid.net/event/backchannel-logout"

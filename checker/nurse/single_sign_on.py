@@ -3,9 +3,8 @@
 "Sign in with the clinic account" sends the nurse to the provider (authorization code with PKCE,
 through authlib); the provider sends them back to the callback, which exchanges the code for an
 ID token and checks it. The nurse is the one whose identity (issuer, subject) the token names,
-made at that account's first sign-in: never found by e-mail. The role is read from a claim at
-every sign-in (OIDC_ROLE_CLAIM, mapped by OIDC_ADMIN_ROLES and OIDC_NURSE_ROLES); an account
-with neither role is refused. Signing out here signs out at the provider too (RP-initiated
+made at that account's first sign-in, never found by e-mail; the role is read from a claim at
+every sign-in, and an account with neither role is refused (identities.py). Signing out here signs out at the provider too (RP-initiated
 logout); the provider's back-channel logout ends every session of the nurse (back_channel.py).
 
 Every sign-in, refusal and sign-out is a SignInEvent with the issuer and subject. No token, code
@@ -14,14 +13,12 @@ or secret is kept anywhere but the session (the ID token, for the sign-out), or 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-import redis
 import requests
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
@@ -29,16 +26,12 @@ from authlib.integrations.requests_client import OAuth2Session
 from flask import Flask, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from joserfc.errors import JoseError
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.wrappers import Response
 
 from checker.extensions import db, limiter
-from checker.nurse import bp
+from checker.nurse import bp, identities
 from checker.nurse.auth import LOGIN_LIMIT, SIGN_IN_SCOPE, _safe_next, start_session
-from checker.nurse.models import Nurse, NurseIdentity, SignInEvent
 from checker.nurse.second_factor import PASSED
-from checker.nurse.sessions import known_versions
 from checker.settings import ConfigError
 
 log = logging.getLogger(__name__)
@@ -48,12 +41,7 @@ PROVIDER_TIMEOUT = (5, 10)
 # What a session signed in here keeps for its sign-out: issuer, subject and the ID token.
 SIGNED_IN = "single_sign_on"
 NEXT = "single_sign_on_next"
-# An account made by single sign-on has no password: no hash has this form, so none matches.
-NO_PASSWORD = "!single-sign-on"
 MAX_ID_LENGTH = 255  # OpenID Connect's limit for a subject; the issuer is held to it too
-# Which nurse a provider's session id (sid) signed in, for a back-channel logout naming only it.
-SID_PREFIX = "recovery-check:oidc-sid:"
-SID_SECONDS = 24 * 3600
 # The provider's errors that mean it is down or broken, not that it refused the account.
 PROVIDER_BROKEN = frozenset({"server_error", "temporarily_unavailable"})
 # Faults of talking to the provider: unreachable, an untrusted certificate, an answer that is
@@ -153,108 +141,6 @@ def issuer() -> str:
     return str(client().load_server_metadata()["issuer"])
 
 
-# --- who the token names -----------------------------------------------------------------
-
-
-def claim_values(claims: Mapping[str, Any], name: str) -> set[str]:
-    """A claim's text values (a list, or one text), by name or dotted path: realm_access.roles."""
-    value: Any = claims.get(name)
-    if value is None and "." in name:
-        value = claims
-        for part in name.split("."):
-            value = value.get(part) if isinstance(value, Mapping) else None
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list):
-        return {item for item in value if isinstance(item, str)}
-    return set()
-
-
-def role_of(claims: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
-    """"admin", "nurse", or None for an account with neither role (administrators first)."""
-    values = claim_values(claims, str(config["OIDC_ROLE_CLAIM"]))
-    if values & set(config.get("OIDC_ADMIN_ROLES") or ()):
-        return "admin"
-    if values & set(config.get("OIDC_NURSE_ROLES") or ()):
-        return "nurse"
-    return None
-
-
-def display_name(claims: Mapping[str, Any]) -> str:
-    """The name shown for a new nurse: name, preferred_username or e-mail, one short line."""
-    for key in ("name", "preferred_username", "email"):
-        value = claims.get(key)
-        if isinstance(value, str):
-            line = " ".join("".join(c for c in value if c.isprintable()).split())[:60]
-            if line:
-                return line
-    return "Nurse"
-
-
-def _free_username(name: str, issuer_: str, subject: str) -> str:
-    """The name as a username, marked with a short digest of the identity if it is taken."""
-    if db.session.scalar(select(Nurse.id).filter_by(username=name)) is None:
-        return name
-    digest = hashlib.sha256(f"{issuer_}\0{subject}".encode()).hexdigest()[:6]
-    return f"{name} ({digest})"
-
-
-def nurse_of(issuer_: str, subject: str) -> Nurse | None:
-    """The nurse this identity signs in as, if it signed in before."""
-    nurse_id = db.session.scalar(select(NurseIdentity.nurse_id)
-                                 .filter_by(issuer=issuer_, subject=subject))
-    return db.session.get(Nurse, nurse_id) if nurse_id is not None else None
-
-
-def _new_nurse(claims: Mapping[str, Any], issuer_: str, subject: str) -> Nurse:
-    """Make the nurse for an identity at its first sign-in (or find the one made meanwhile)."""
-    nurse = Nurse(username=_free_username(display_name(claims), issuer_, subject),
-                  password_hash=NO_PASSWORD)
-    try:
-        db.session.add(nurse)
-        db.session.flush()
-        db.session.add(NurseIdentity(nurse_id=nurse.id, issuer=issuer_, subject=subject))
-        db.session.flush()
-    except IntegrityError:  # the same account's first sign-in in another window won
-        db.session.rollback()
-        made = nurse_of(issuer_, subject)
-        if made is None:
-            raise
-        return made
-    return nurse
-
-
-def record(action: str, issuer_: str, subject: str = "", nurse_id: int | None = None,
-           reason: str = "") -> None:
-    """Add a sign-in event (the caller commits)."""
-    db.session.add(SignInEvent(action=action, issuer=issuer_, subject=subject,
-                               nurse_id=nurse_id, reason=reason[:80]))
-
-
-def remember_sid(issuer_: str, sid: str, nurse_id: int) -> None:
-    """Note which nurse the provider's session id signed in, on every instance."""
-    store = known_versions().client
-    key = SID_PREFIX + hashlib.sha256(f"{issuer_}\0{sid}".encode()).hexdigest()
-    if store is None:
-        current_app.extensions.setdefault(SID_PREFIX, {})[key] = nurse_id
-        return
-    try:
-        store.set(key, nurse_id, ex=SID_SECONDS)
-    except redis.RedisError as error:
-        log.warning("the session store is unavailable: %s", type(error).__name__)
-
-
-def nurse_of_sid(issuer_: str, sid: str) -> int | None:
-    """The nurse a provider's session id signed in, if known."""
-    store = known_versions().client
-    key = SID_PREFIX + hashlib.sha256(f"{issuer_}\0{sid}".encode()).hexdigest()
-    if store is None:
-        found: int | None = current_app.extensions.get(SID_PREFIX, {}).get(key)
-        return found
-    stored = store.get(key)
-    return int(stored) if stored is not None else None
-
-
 # --- pages -------------------------------------------------------------------------------
 
 
@@ -302,7 +188,7 @@ def sso_callback() -> Response | tuple[str, int]:
         reason = "".join(c for c in error if c.isalnum() or c == "_")[:40]
         if reason in PROVIDER_BROKEN:
             return _down(reason)
-        record("refused", configured, reason=f"provider: {reason}")
+        identities.record("refused", configured, reason=f"provider: {reason}")
         db.session.commit()
         log.info("single sign-on: the provider refused a sign-in (%s)", reason)
         return _refused(REFUSED_THERE)
@@ -322,26 +208,26 @@ def sso_callback() -> Response | tuple[str, int]:
     claims = token.get("userinfo") or {}
     if str(claims.get("iss", "")).rstrip("/") != configured:
         return _down("the ID token names another issuer than OIDC_ISSUER")
-    return _sign_in(claims, str(token["id_token"]))
+    return sign_in_with(claims, str(token["id_token"]))
 
 
-def _sign_in(claims: Mapping[str, Any], id_token: str) -> Response | tuple[str, int]:
+def sign_in_with(claims: Mapping[str, Any], id_token: str) -> Response | tuple[str, int]:
     """Sign the token's nurse in (made at the first sign-in), or refuse the account."""
     issuer_, subject = str(claims["iss"]), str(claims["sub"])
     if len(subject) > MAX_ID_LENGTH:
         return _down("a subject longer than 255 characters")
-    role = role_of(claims, current_app.config)
-    nurse = nurse_of(issuer_, subject)
+    role = identities.role_of(claims, current_app.config)
+    nurse = identities.nurse_of(issuer_, subject)
     if role is None or (nurse is not None and not nurse.is_active):
         reason = "no role" if role is None else "disabled in Recovery Check"
-        record("refused", issuer_, subject, nurse.id if nurse else None, reason)
+        identities.record("refused", issuer_, subject, nurse.id if nurse else None, reason)
         db.session.commit()
         log.info("single sign-on: a sign-in was refused (%s)", reason)
         return _refused(NO_ROLE if role is None else DISABLED_HERE)
     if nurse is None:
-        nurse = _new_nurse(claims, issuer_, subject)
+        nurse = identities.new_nurse(claims, issuer_, subject)
     nurse.is_admin = role == "admin"  # read again at every sign-in
-    record("sign_in", issuer_, subject, nurse.id, role)
+    identities.record("sign_in", issuer_, subject, nurse.id, role)
     db.session.commit()
     next_page = session.get(NEXT) or url_for("nurse.home")
     start_session(nurse)
@@ -350,7 +236,7 @@ def _sign_in(claims: Mapping[str, Any], id_token: str) -> Response | tuple[str, 
     session[SIGNED_IN] = {"issuer": issuer_, "subject": subject, "id_token": id_token}
     sid = claims.get("sid")
     if isinstance(sid, str) and sid:
-        remember_sid(issuer_, sid, nurse.id)
+        identities.remember_sid(issuer_, sid, nurse.id)
     return redirect(next_page)
 
 
@@ -363,7 +249,7 @@ def sign_out_at_provider() -> str | None:
     kept = session.get(SIGNED_IN)
     if not isinstance(kept, dict) or not enabled():
         return None
-    record("sign_out", kept["issuer"], kept["subject"], int(current_user.id))
+    identities.record("sign_out", kept["issuer"], kept["subject"], int(current_user.id))
     try:
         endpoint = str(client().load_server_metadata()["end_session_endpoint"])
     except PROVIDER_FAULTS as error:
