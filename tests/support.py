@@ -8,6 +8,7 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 REDIS_SERVER = "/usr/bin/redis-server"
 NGINX = "/usr/sbin/nginx"
+NODE = "/usr/bin/node"
 
 
 def in_ci() -> bool:
@@ -49,3 +50,13 @@ def require_postgres_url() -> str:
     if not url:
         _unavailable("TEST_DATABASE_URL is not set: run scripts/test to start PostgreSQL")
     return url
+
+
+def require_node_packages(folder: Path) -> str:
+    """Return the path of Node.js once a folder's npm packages are installed, or skip (fail in
+    CI) when either is missing."""
+    if not Path(NODE).is_file():
+        _unavailable(f"{NODE} is missing: run scripts/test to install Node.js")
+    if not (folder / "node_modules").is_dir():
+        _unavailable(f"the npm packages of {folder} are missing: run scripts/test (npm ci)")
+    return NODE

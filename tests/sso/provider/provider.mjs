@@ -15,7 +15,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:https';
 
-import Provider from 'oidc-provider';
+import Provider, { interactionPolicy } from 'oidc-provider';
 
 const env = (name) => {
   const value = process.env[name];
@@ -59,6 +59,13 @@ async function findAccount(ctx, id) {
 
 const signingKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
 
+// A session here whose account was disabled since no longer signs it in: the sign-in page is
+// shown again, and refuses the account.
+const policy = interactionPolicy.base();
+const { Check } = interactionPolicy;
+policy.get('login').checks.push(new Check('account_disabled', 'the account is disabled',
+  'login_required', (ctx) => (ctx.oidc.account ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT)));
+
 const provider = new Provider(issuer, {
   clients: [{
     client_id: env('CLIENT_ID'),
@@ -97,7 +104,7 @@ const provider = new Provider(issuer, {
       },
     },
   },
-  interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
+  interactions: { policy, url: (ctx, interaction) => `/interaction/${interaction.uid}` },
   async renderError(ctx, out) {
     ctx.type = 'html';
     ctx.body = page('Sign-in error', `<p>${escape(out.error)}</p>`);
