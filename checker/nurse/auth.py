@@ -36,8 +36,8 @@ UNAVAILABLE = "Signing in is not possible right now because the record system is
 TOO_MANY = "Too many sign-in attempts from here. Please wait a minute, then try again."
 LOCAL_OFF = ("Signing in with a password is turned off: please sign in with the clinic "
              "account.")
-SECOND_STEP_ELSEWHERE = ("This account signs in with a second factor, which this box cannot "
-                         "take: please sign in on the sign-in page.")
+SET_UP_ELSEWHERE = ("This account must set up a second factor before signing in: please sign "
+                    "in on the sign-in page.")
 # Counts sign-ins from the console's block in this process while the shared store is down.
 _LOCAL_LIMIT = FixedWindowRateLimiter(MemoryStorage())
 
@@ -94,6 +94,8 @@ def start_session(nurse: Nurse) -> None:
 
 def _attempt_allowed() -> bool:
     """Count one sign-in attempt against the sign-in page's own limit (same key and window)."""
+    if not limiter.enabled:  # RATELIMIT_ENABLED off: no limit is kept, this one neither
+        return True
     args = (parse(LOGIN_LIMIT), get_remote_address(), SIGN_IN_SCOPE)
     try:
         return limiter.limiter.hit(*args)
@@ -114,19 +116,25 @@ def _needs_second_step(nurse: Nurse) -> tuple[bool, bool]:
     return has, required and not has
 
 
-def sign_in_again(username: str, password: str) -> None:
-    """Sign in from the console's block, under the same checks and limit as the sign-in page.
+def sign_in_again(username: str, password: str, code: str = "") -> None:
+    """Sign in from the console's block, under the same checks and limits as the sign-in page.
 
-    The block has no code field: an account with a second factor signs in on the sign-in page.
+    An account with a second factor gives its code (or a recovery code) in the block too, so
+    the nurse stays on the call; one that must set a factor up goes to the sign-in page.
     """
     if not _attempt_allowed():
         raise SignInRefused(TOO_MANY, 429)
     nurse = check_credentials(username, password)
     if nurse is None:
         raise SignInRefused(WRONG, 401)
-    if any(_needs_second_step(nurse)):
-        raise SignInRefused(SECOND_STEP_ELSEWHERE, 401)
+    has, must_enrol = _needs_second_step(nurse)
+    if must_enrol:
+        raise SignInRefused(SET_UP_ELSEWHERE, 401)
+    if has:
+        second_factor.check_code_again(nurse, code)
     start_session(nurse)
+    if has:
+        second_factor.passed()
 
 
 def _after_password(nurse: Nurse) -> Response:

@@ -32,7 +32,7 @@ from checker.form_fields import SelectChoice
 from checker.idle import SIGNED_OUT_AS
 from checker.nurse import bp
 from checker.nurse.auth import SignInRefused, sign_in_again
-from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm, LoginForm
+from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm
 from checker.nurse.models import Encounter
 from checker.nurse.note import NoteFacts, build_note
 from checker.nurse.questions import (
@@ -43,6 +43,7 @@ from checker.nurse.questions import (
     read_triage,
     still_to_ask,
 )
+from checker.nurse.second_factor import SignInAgainForm
 from checker.wording import disposition_label
 from rules import Protocol, fill, load_protocol
 from rules.words import condition_words
@@ -67,7 +68,8 @@ NO_ANSWERS = "No answers yet"
 NO_ANSWERS_HEADLINE = "ask the questions, most urgent first; the disposition follows the answers."
 DATE_HINT = "Type the date as YYYY-MM-DD, for example 1941-05-11."
 DATE_PATTERN = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
-# Field names of the console's own sign-in block: sign_in-username, sign_in-password.
+# Field names of the console's own sign-in block: sign_in-username, sign_in-password and
+# sign_in-code (for an account with a second factor).
 SIGN_IN_PREFIX = "sign_in"
 NAMED_TWICE = ("This call was not filled in: the {what} was sent more than once, so its answers "
                "could be either's. Open the call again from the {where}.")
@@ -278,9 +280,9 @@ def assess_call() -> Response:
     )
 
 
-def _sign_in_block() -> tuple[LoginForm, SignInRefused | None]:
+def _sign_in_block() -> tuple[SignInAgainForm, SignInRefused | None]:
     """Sign in from the console's own block; the refusal to show if that did not happen."""
-    sign_in = LoginForm(prefix=SIGN_IN_PREFIX, meta={"csrf": False})
+    sign_in = SignInAgainForm(prefix=SIGN_IN_PREFIX, meta={"csrf": False})
     if not sign_in.username.data:
         sign_in.username.data = session.get(SIGNED_OUT_AS, "")
     if sign_in.password.name not in request.form:
@@ -289,7 +291,8 @@ def _sign_in_block() -> tuple[LoginForm, SignInRefused | None]:
     if not sign_in.validate():
         return sign_in, SignInRefused(MISSING_SIGN_IN, 401)
     try:
-        sign_in_again(sign_in.username.data, sign_in.password.data or "")
+        sign_in_again(sign_in.username.data, sign_in.password.data or "",
+                      sign_in.code.data or "")
     except SignInRefused as refused:
         return sign_in, refused
     return sign_in, None

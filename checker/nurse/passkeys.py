@@ -301,7 +301,7 @@ def passkey_sign_in() -> Response | tuple[str, int]:
         return redirect(url_for("nurse.login"))
     challenge = _take(SIGN_IN, step.nurse.id)
     form = PasskeySignInForm()
-    if not account_allowed():
+    if not account_allowed(step.nurse.id):
         return step_page(step, status=429, error=TOO_MANY_CODES)
     if passkeys and form.validate_on_submit() and check_assertion(
             step.nurse, form.credential.data or "", challenge):

@@ -46,7 +46,8 @@ from wtforms.validators import DataRequired, Length
 from checker import audit as audit_log
 from checker.extensions import AnySession, db, limiter
 from checker.nurse import bp
-from checker.nurse.auth import LOGIN_LIMIT, SIGN_IN_SCOPE, start_session
+from checker.nurse.auth import LOGIN_LIMIT, SIGN_IN_SCOPE, SignInRefused, start_session
+from checker.nurse.forms import LoginForm
 from checker.nurse.models import (
     Nurse,
     RecoveryCode,
@@ -77,6 +78,8 @@ CODE_LIMIT = "10 per minute"  # per account, besides the sign-in page's limit pe
 CODE_SCOPE = "nurse-second-factor"
 WRONG_CODE = "That code is wrong or was already used. Please try the next one."
 TOO_MANY_CODES = "Too many codes for this account. Please wait a minute."
+CODE_NEEDED = ("This account signs in with a second factor: enter the code your authenticator "
+               "app shows now, or a recovery code, with your password.")
 # Pages a nurse may open while REQUIRE_SECOND_FACTOR sends them to set a factor up.
 SETUP_ENDPOINTS = frozenset({
     "nurse.login", "nurse.logout", "nurse.second_factor_step", "nurse.second_factor",
@@ -271,6 +274,13 @@ class EnrolForm(FlaskForm):
                        validators=[OneValue(), DataRequired(), Length(max=20)])
 
 
+class SignInAgainForm(LoginForm):
+    """The console's own sign-in block: the password, and a code if the account has a factor."""
+
+    code = StringField("Code from your authenticator app, or a recovery code (only if your "
+                       "account has a second factor)", validators=[OneValue(), Length(max=40)])
+
+
 class ConfirmForm(FlaskForm):
     """A current code or the password again, to remove the factor or replace the codes."""
 
@@ -310,23 +320,37 @@ def pending() -> Pending | None:
     return Pending(nurse, bool(kept.get("enrol")), str(kept.get("next") or ""))
 
 
+def passed() -> None:
+    """Mark the session just signed in as having passed a second factor."""
+    session[PASSED] = True
+
+
 def finish(step: Pending) -> Response:
     """Sign the pending nurse in for real, and go where they were going."""
     start_session(step.nurse)
-    session[PASSED] = True
+    passed()
     return redirect(step.next or url_for("nurse.home"))
 
 
-def account_allowed() -> bool:
+def account_allowed(nurse_id: int) -> bool:
     """Count a try against the account's own limit, as well as the address's."""
-    kept = session.get(PENDING) or {}
     if not limiter.enabled:  # RATELIMIT_ENABLED off: no limit is kept, this one neither
         return True
     try:
-        return limiter.limiter.hit(parse(CODE_LIMIT), CODE_SCOPE, str(kept.get("id", "")))
+        return limiter.limiter.hit(parse(CODE_LIMIT), CODE_SCOPE, str(nurse_id))
     except redis.RedisError:
         log.error("the shared second factor limit is unavailable: counting by address only")
         return True
+
+
+def check_code_again(nurse: Nurse, code: str) -> None:
+    """The console's sign-in block: a code or a recovery code, or SignInRefused says why not."""
+    if not code.strip():
+        raise SignInRefused(CODE_NEEDED, 401)
+    if not account_allowed(nurse.id):
+        raise SignInRefused(TOO_MANY_CODES, 429)
+    if not (check_code(nurse, code) and commit_use()):
+        raise SignInRefused(WRONG_CODE, 401)
 
 
 def step_page(step: Pending, form: CodeForm | None = None, status: int = 200,
@@ -353,7 +377,7 @@ def second_factor_step() -> Response | tuple[str, int]:
     form = CodeForm()
     if not form.validate_on_submit():
         return step_page(step, form)
-    if not account_allowed():
+    if not account_allowed(step.nurse.id):
         return step_page(step, form, 429, TOO_MANY_CODES)
     if check_code(step.nurse, form.code.data or "") and commit_use():
         return finish(step)
@@ -462,7 +486,7 @@ def set_up(nurse: Nurse, step: Pending | None, codes: list[str], done: str) -> R
         finish(step)
     else:
         start_session(nurse)
-        session[PASSED] = True
+        passed()
     flash(done)
     if codes:
         return codes_page(codes, step)

@@ -422,6 +422,23 @@ def _refused_passkey_removal(h: Harness, base: dict[str, str],
     return len(_passkeys_of(h, base["nurse"])) == 2
 
 
+def _signing_in_again(h: Harness) -> dict[str, str]:
+    """A nurse with TOTP, signed out, at the console's own sign-in block."""
+    nurse, client = _enrolled(h)
+    client.post("/nurse/logout")
+    return {"nurse": nurse, "username": f"sf{h.serial}", "password": PASSWORD,
+            "code": _totp(SECRETS[nurse])}
+
+
+def _refused_sign_in_again(h: Harness, base: dict[str, str],
+                           pairs: list[tuple[str, str]]) -> bool:
+    client, data = _without(base, pairs)
+    block = MultiDict([(f"sign_in-{k}", v) for k, v in data.items(multi=True)])
+    block.add("action", "update")
+    client.post("/nurse/call", data=block)
+    return client.get("/nurse/").status_code != 200
+
+
 CASES = [
     Case("login", lambda h: {"username": NURSE, "password": PASSWORD},
          {"username": OTHER_NURSE, "password": PASSWORD + " (wrong)"}, _refused_login,
@@ -487,4 +504,7 @@ CASES = [
          {"passkey": _other_passkey, "code": _latest_secret,
           "password": PASSWORD + " (wrong)"}, _refused_passkey_removal,
          form_class=passkeys.RemovePasskeyForm),
+    Case("the console's sign-in block", _signing_in_again,
+         {"username": OTHER_NURSE, "password": PASSWORD + " (wrong)", "code": _latest_secret},
+         _refused_sign_in_again, form_class=second_factor.SignInAgainForm),
 ]

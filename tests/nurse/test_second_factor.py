@@ -2,6 +2,7 @@
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 
 import pyotp
@@ -13,12 +14,14 @@ from werkzeug.test import TestResponse
 
 from checker.audit import AuditEvent
 from checker.extensions import db, limiter
+from checker.idle import LAST_SEEN
 from checker.nurse import second_factor
 from checker.nurse.auth import SignInRefused, sign_in_again
 from checker.nurse.models import SecondFactor
 from checker.settings import ConfigError, from_environment
-from tests.nurse.conftest import PASSWORD, add_nurse, sign_in
+from tests.nurse.conftest import PASSWORD, add_nurse, call_data, new_call, sign_in
 
+WRONG_CODE_WORDS = "That code is wrong or was already used."
 # A moment in the middle of a 30-second step, so one step either side is a clear 30 s away.
 T0 = 1_800_000_015.0
 
@@ -285,11 +288,81 @@ def test_the_setting_signs_out_a_session_signed_in_without_a_factor(
     assert not _signed_in(client)
 
 
-def test_the_consoles_sign_in_block_refuses_an_account_with_a_factor(
-        app: Flask, enrolled: tuple[str, list[str]]) -> None:
+def _block(client: FlaskClient, token: str, action: str = "save", **fields: str) -> TestResponse:
+    """Post the call with the console's sign-in block filled in."""
+    data = call_data(token, action=action,
+                     **{f"sign_in-{name}": value for name, value in fields.items()})
+    return client.post("/nurse/call", data=data)
+
+
+@pytest.fixture
+def on_a_call(app: Flask, enrolled: tuple[str, list[str]],
+              clock: list[float]) -> tuple[FlaskClient, str]:
+    """Ann, who has TOTP, with a call open, signed out after idling: the call's token."""
+    client = app.test_client()
+    login(client)
+    assert _code_step(client, pyotp.TOTP(enrolled[0]).at(int(T0) + 30)) == 302
+    token = new_call(client)
+    with client.session_transaction() as kept:
+        kept[LAST_SEEN] = time.time() - 24 * 3600
+    return client, token
+
+
+def test_the_consoles_sign_in_block_takes_a_code_and_saves_the_call(
+        app: Flask, enrolled: tuple[str, list[str]], clock: list[float],
+        on_a_call: tuple[FlaskClient, str]) -> None:
+    client, token = on_a_call
+    page = _block(client, token).get_data(as_text=True)
+    assert 'name="sign_in-code"' in page and 'autocomplete="one-time-code"' in page
+    with app.app_context():
+        limiter.reset()
+    clock[0] = T0 + 300
+    code = pyotp.TOTP(enrolled[0]).at(int(clock[0]))
+    saved = _block(client, token, username="ann", password=PASSWORD, code=code)
+    assert saved.status_code == 302 and saved.location.startswith("/nurse/encounters/")
+    assert _signed_in(client)
+
+
+def test_the_consoles_sign_in_block_refuses_a_missing_wrong_or_used_code(
+        app: Flask, enrolled: tuple[str, list[str]], on_a_call: tuple[FlaskClient, str]) -> None:
+    client, token = on_a_call
+    used = pyotp.TOTP(enrolled[0]).at(int(T0) + 30)
+    for code, words in (("", "enter the code your authenticator app shows now"),
+                        ("000000", WRONG_CODE_WORDS), (used, WRONG_CODE_WORDS)):
+        with app.app_context():
+            limiter.reset()
+        refused = _block(client, token, action="update", username="ann", password=PASSWORD,
+                         code=code)
+        page = refused.get_data(as_text=True)
+        assert refused.status_code == 401 and words in page, code
+        assert 'value="Harriet Quimby"' in page  # the call stays on screen
+        assert not _signed_in(client)
+    assert _actions(app).count("second_factor_failed") == 2
+
+
+def test_a_recovery_code_signs_in_from_the_block_once(
+        app: Flask, enrolled: tuple[str, list[str]], on_a_call: tuple[FlaskClient, str]) -> None:
+    client, token = on_a_call
+    code = enrolled[1][3]
+    assert _block(client, token, action="update", username="ann", password=PASSWORD,
+                  code=code).status_code == 200
+    assert _signed_in(client)
+    other = app.test_client()
+    with app.app_context():
+        limiter.reset()
+    assert _block(other, token, action="update", username="ann", password=PASSWORD,
+                  code=code).status_code == 401
+    assert _actions(app).count("recovery_code_used") == 1
+
+
+def test_the_block_sends_an_account_that_must_set_a_factor_up_to_the_sign_in_page(
+        app: Flask, client: FlaskClient) -> None:
+    token = new_call(client)
+    app.config["REQUIRE_SECOND_FACTOR"] = True
     with app.test_request_context("/nurse/call"), pytest.raises(SignInRefused) as refused:
         sign_in_again("ann", PASSWORD)
-    assert refused.value.status == 401 and "second factor" in refused.value.message
+    assert refused.value.status == 401 and "sign-in page" in refused.value.message
+    assert token
 
 
 def test_an_admin_resets_a_lost_factor_from_the_command_line(
