@@ -30,7 +30,7 @@ from checker.followup import handoff
 from checker.followup.handoff import CHECKIN, CODE, Start
 from checker.form_fields import SelectChoice
 from checker.idle import SIGNED_OUT_AS
-from checker.nurse import bp
+from checker.nurse import bp, plan
 from checker.nurse.auth import SignInRefused, sign_in_again
 from checker.nurse.forms import SAME_AS_ENGINE, CallForm, CloseForm
 from checker.nurse.models import Encounter
@@ -170,6 +170,7 @@ def _close_choices(close: CloseForm, protocol: Protocol, triage: Triage) -> None
     close.advice_given.choices = [
         SelectChoice(a["id"], a["text"]) for a in triage.assessment["advice"]
     ]
+    close.action_taken.choices = plan.actions(current_app.config["EMERGENCY_NUMBER"])
 
 
 def first_to_answer(form: CallForm, triage: Triage, protocol: Protocol) -> str:
@@ -216,6 +217,7 @@ def _render(form: CallForm, close: CloseForm, triage: Triage, protocol: Protocol
         still_to_ask=still_to_ask(protocol, triage),
         default_unit=current_app.config["DEFAULT_TEMPERATURE_UNIT"],
         date_hint=DATE_HINT,
+        call_back_hint=plan.call_back_hint(utcnow(), clinic_zone(current_app.config)),
         date_pattern=DATE_PATTERN,
         conditions=conditions_in_words(protocol),
         not_asked=not_asked(protocol, triage),
@@ -400,6 +402,13 @@ def _note_facts(
         # The check-in the call was opened from, when this nurse's console signed it.
         checkin_id=handoff.referenced(request.form.get(CHECKIN)),
         from_code=handoff.began_from_code(request.form),
+        action_taken=close.action_taken.data or "", agreement=close.agreement.data or "",
+        # A reason is kept only for a caller who did not agree (its box may hold an old one).
+        disagreement_reason=(close.disagreement_reason.data or "").strip()
+        if close.agreement.data == plan.DISAGREED else "",
+        call_back_signs_given=close.call_back_signs.data == plan.YES,
+        nurse_call_back_at=close.call_back_at,
+        emergency_number=current_app.config["EMERGENCY_NUMBER"],
     )
 
 
@@ -454,4 +463,8 @@ def _encounter(facts: NoteFacts, token: str, note: str, protocol: Protocol) -> E
         protocol_sha256=identity["sha256"], engine_disposition=facts.assessment["disposition"],
         final_disposition=facts.final_disposition, override_reason=facts.override_reason,
         advice_given=list(facts.advice_given), notes=facts.notes, note=note,
+        action_taken=facts.action_taken, agreement=facts.agreement,
+        disagreement_reason=facts.disagreement_reason or None,
+        call_back_signs_given=facts.call_back_signs_given,
+        nurse_call_back_at=facts.nurse_call_back_at,
     )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -16,9 +17,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from checker.clock import clinic_zone, utcnow
 from checker.form_fields import (
     MANY_LINES,
     ONE_LINE,
@@ -27,6 +36,7 @@ from checker.form_fields import (
     SelectChoice,
     TypedDateField,
 )
+from checker.nurse import plan
 from checker.validators import OneValue
 from rules import Protocol, load_protocol
 
@@ -36,6 +46,9 @@ CALLERS = [
     SelectChoice("professional", "A health professional"),
 ]
 SAME_AS_ENGINE = ""
+CHOOSE_ACTION = "Choose the action you took."
+CHOOSE_AGREEMENT = "Say whether the caller agreed with the plan."
+CHOOSE_SIGNS = "Say whether you told the caller when to call back."
 
 
 def covered_days(protocol: Protocol) -> int | None:
@@ -109,7 +122,7 @@ class CheckboxListField(SelectMultipleField):
 
 
 class CloseForm(FlaskForm):
-    """The nurse's final disposition, advice given and notes."""
+    """The nurse's final disposition, advice given, the call's plan and notes."""
 
     class Meta:
         csrf = False  # part of the console form, whose CallForm carries the token
@@ -121,7 +134,43 @@ class CloseForm(FlaskForm):
         "Reason for a less urgent disposition", validators=[*MANY_LINES, Length(max=2000)]
     )
     advice_given = CheckboxListField("Advice given", validate_choice=True)
+    # The plan (checker/nurse/plan.py). InputRequired, not a default, so a form that never
+    # showed a field (one opened before it existed) records nothing the nurse did not choose.
+    action_taken = RadioField("Action taken", choices=plan.ACTIONS, default=plan.TOLD,
+                              validators=[OneValue(), InputRequired(CHOOSE_ACTION)])
+    agreement = RadioField("Did the caller agree with the plan?", choices=plan.AGREEMENTS,
+                           validators=[OneValue(), InputRequired(CHOOSE_AGREEMENT)])
+    disagreement_reason = StringField("Why the caller did not agree",
+                                      validators=[*ONE_LINE, Length(max=500)])
+    call_back_signs = RadioField(
+        "Did you tell the caller when to call back (the protocol's call-back signs)?",
+        choices=plan.SIGNS, validators=[OneValue(), InputRequired(CHOOSE_SIGNS)])
+    nurse_call_back_at = StringField("When you will call the patient back (optional)",
+                                     validators=[*ONE_LINE, Length(max=40)])
     notes = TextAreaField("Notes (optional)", validators=[*MANY_LINES, Length(max=5000)])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """FlaskForm's form; the nurse's call-back time is read when the form is validated."""
+        super().__init__(*args, **kwargs)
+        self.call_back_at: datetime | None = None
+
+    def validate_disagreement_reason(self, field: StringField) -> None:
+        """A caller who did not agree: the record says why."""
+        if self.agreement.data == plan.DISAGREED and not (field.data or "").strip():
+            raise ValidationError("Say why the caller did not agree.")
+
+    def validate_nurse_call_back_at(self, field: StringField) -> None:
+        """A time on the clinic's clock, ahead of now and within a week."""
+        try:
+            self.call_back_at = plan.call_back_time(
+                field.data or "", utcnow(), clinic_zone(current_app.config))
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+    def validate_notes(self, field: TextAreaField) -> None:
+        """An action of "other" is said in the notes."""
+        if self.action_taken.data == plan.OTHER and not (field.data or "").strip():
+            raise ValidationError("Say in the notes what you did: the action taken is Other.")
 
 
 class AddendumForm(FlaskForm):

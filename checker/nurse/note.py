@@ -10,6 +10,7 @@ from typing import Any
 
 from checker.clock import local
 from checker.form_fields import PROCEDURES, labels
+from checker.nurse import plan
 from checker.nurse.forms import CALLERS
 from checker.nurse.questions import asked_questions
 from checker.validators import first_unstorable
@@ -45,6 +46,13 @@ class NoteFacts:
     # patient read out (the code itself holds answers and is never written down).
     checkin_id: int | None = None
     from_code: bool = False
+    # The call's plan (checker/nurse/plan.py); empty or None: not recorded.
+    action_taken: str = ""
+    agreement: str = ""
+    disagreement_reason: str = ""
+    call_back_signs_given: bool | None = None
+    nurse_call_back_at: datetime | None = None
+    emergency_number: str = ""
 
 
 def advice_words(protocol: Protocol, advice_id: str, shown: Mapping[str, str]) -> str:
@@ -198,7 +206,7 @@ def _run(rules: list[str], order: list[str]) -> str:
     return ", ".join(rules)
 
 
-def _call_back(protocol: Protocol, final: str) -> str:
+def _call_back_signs(protocol: Protocol, final: str) -> str:
     """When to call back: the rules of the protocol's call-back list under each disposition."""
     disposition = protocol.disposition(final) if final in protocol.rank else None
     if disposition is not None and not disposition.call_back:
@@ -259,8 +267,9 @@ def _assessment(facts: NoteFacts, protocol: Protocol) -> list[str]:
     ]
 
 
-def _recommendation(facts: NoteFacts, protocol: Protocol) -> list[str]:
-    """The disposition given (and any change by the nurse), advice, call back and notes."""
+def _recommendation(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None) -> list[str]:
+    """The disposition given (and any change by the nurse), advice, action and agreement, the
+    call-back plan, and notes."""
     engine = facts.assessment["disposition"]
     lines = ["RECOMMENDATION AND PLAN",
              f"DISPOSITION: {disposition_label(facts.final_disposition)}"]
@@ -273,16 +282,42 @@ def _recommendation(facts: NoteFacts, protocol: Protocol) -> list[str]:
     texts = {item["id"]: item["text"] for item in facts.assessment["advice"]}
     given = [one_line(advice_words(protocol, a, texts)) for a in facts.advice_given]
     lines.append(f"ADVICE GIVEN: {'; '.join(given) or 'none recorded'}.")
-    call_back = _call_back(protocol, facts.final_disposition)
-    if call_back:
-        lines.append(f"Call back: {call_back}.")
+    action = _action(facts)  # a typed reason may end the sentence itself
+    lines.append(f"ACTION: {action}" + ("" if action.endswith((".", "!", "?")) else "."))
+    lines.append(f"Call back: {_call_back(facts, protocol)}.")
+    if facts.nurse_call_back_at is not None:
+        at = local(facts.nurse_call_back_at, zone)
+        lines.append(f"Nurse to call back: {at:%Y-%m-%d %H:%M %Z}.")
     lines.append(f"NOTES: {indented(facts.notes) or 'none'}")
     return lines
 
 
+def _action(facts: NoteFacts) -> str:
+    """What the nurse did and whether the caller agreed: "advised as above; caller agreed"."""
+    action = plan.ACTION_NOTE.get(facts.action_taken, facts.action_taken or plan.NOT_RECORDED)
+    agreement = plan.AGREEMENT_NOTE.get(facts.agreement, "")
+    return "; ".join([
+        action.replace("{emergency_number}",
+                       one_line(facts.emergency_number) or "the emergency number"),
+        agreement.replace("{reason}", one_line(facts.disagreement_reason.strip()))
+        if agreement else f"agreement {plan.NOT_RECORDED}",
+    ])
+
+
+def _call_back(facts: NoteFacts, protocol: Protocol) -> str:
+    """When the caller is to call back: the protocol's signs they were told, or that they were
+    not told (an emergency shows no list, so its signs are only said to be given)."""
+    if facts.call_back_signs_given is None:
+        return f"signs {plan.NOT_RECORDED}"
+    if not facts.call_back_signs_given:
+        return "signs not given"
+    return _call_back_signs(protocol, facts.final_disposition) or "signs given"
+
+
 def protocol_line(identity: Mapping[str, str]) -> str:
-    """The protocol that assessed the call: its id, version and the first 8 hex of its sha256."""
-    return f"Protocol: {identity['id']} {identity['version']} ({identity['sha256'][:8]})."
+    """The protocol that assessed the call: its version and the first 8 hex of its sha256 (the
+    heading names its subject; the saved call shows its id and whole hash)."""
+    return f"Protocol: {identity['version']} ({identity['sha256'][:8]})."
 
 
 def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None) -> str:
@@ -290,7 +325,7 @@ def build_note(facts: NoteFacts, protocol: Protocol, zone: tzinfo | None = None)
     parts = [
         ["TELEPHONE TRIAGE (SBAR): VERTEBROPLASTY / KYPHOPLASTY AFTERCARE"],
         _situation(facts, zone), _background(facts, protocol),
-        _assessment(facts, protocol), _recommendation(facts, protocol),
+        _assessment(facts, protocol), _recommendation(facts, protocol, zone),
         [protocol_line(facts.assessment["protocol"])],
     ]
     return "\n".join("\n".join(fitted(line) for line in part) for part in parts) + "\n"

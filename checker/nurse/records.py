@@ -10,6 +10,7 @@ from datetime import date
 from flask import (
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -28,7 +29,7 @@ from checker.clock import clinic_time, day_bounds
 from checker.extensions import db
 from checker.followup.models import CallLink
 from checker.form_fields import PROCEDURES, labels
-from checker.nurse import bp
+from checker.nurse import bp, plan
 from checker.nurse.forms import CALLERS, AddendumForm
 from checker.nurse.models import Addendum, Encounter
 from checker.nurse.search import Page, name_has, page_of, record_key
@@ -173,6 +174,11 @@ def encounter(encounter_id: int) -> str:
         label=disposition_label, callers=labels(CALLERS), procedures=labels(PROCEDURES),
         when=clinic_time,
         began=db.session.scalar(select(CallLink).filter_by(encounter_id=record.id)),
+        plan_rows=plan.saved_rows(
+            record.action_taken, record.agreement, record.disagreement_reason,
+            record.call_back_signs_given,
+            clinic_time(record.nurse_call_back_at) if record.nurse_call_back_at else None,
+            current_app.config["EMERGENCY_NUMBER"]),
     )
 
 

@@ -92,12 +92,13 @@
       timer = window.setTimeout(send, 300);
     }
 
+    // Neither the advice ticked nor the call's plan changes the assessment.
     form.addEventListener("change", function (event) {
-      if (event.target.closest("#advice")) { return; }
+      if (event.target.closest("#advice, #plan")) { return; }
       send();
     });
     form.addEventListener("input", function (event) {
-      if (event.target.matches("input[type=text]")) { later(); }
+      if (event.target.matches("input[type=text]") && !event.target.closest("#plan")) { later(); }
     });
   }
 
@@ -154,27 +155,73 @@
       }
       return;
     }
-    if (event.target.type !== "radio" || key.length !== 1) { return; }
+    if (letterPick(question, event)) { moveOn(form, question); }
+  }
+
+  // The first letter of a choice picks it: true when that was the only choice with the letter
+  // (the caller then moves on); a letter shared by several steps through them and stays.
+  function letterPick(group, event) {
+    var key = event.key.toLowerCase();
+    if (event.target.type !== "radio" || key.length !== 1) { return false; }
     var matches = Array.prototype.filter.call(
-      question.querySelectorAll("input[type=radio]"), function (radio) {
-        var label = question.querySelector('label[for="' + radio.id + '"]');
+      group.querySelectorAll("input[type=radio]"), function (radio) {
+        var label = group.querySelector('label[for="' + radio.id + '"]');
         return radio.value !== "" && label &&
           label.textContent.trim().toLowerCase().charAt(0) === key;
       });
-    if (!matches.length) { return; }
+    if (!matches.length) { return false; }
     event.preventDefault();
     if (matches.length === 1) {
       pick(matches[0]);
-      moveOn(form, question);
-      return;
+      return true;
     }
-    var now = matches.indexOf(question.querySelector("input[type=radio]:checked"));
+    var now = matches.indexOf(group.querySelector("input[type=radio]:checked"));
     pick(matches[(now + 1) % matches.length]);
+    return false;
+  }
+
+  // The call's plan: a letter picks a choice and Enter moves on, as in a question, to the next
+  // plan field still to answer (an optional or hidden one is passed over), then to Save.
+  function moveOnInPlan(form, current) {
+    var fields = Array.prototype.slice.call(form.querySelectorAll(".plan .field"));
+    var next = fields.slice(fields.indexOf(current) + 1).filter(detailOpen)[0];
+    var target = next ?
+      next.querySelector("input[type=radio]:checked") || next.querySelector("input") :
+      form.querySelector('button[value="save"]');
+    if (target) { target.focus(); }
+  }
+
+  function planKey(form, field, event) {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      moveOnInPlan(form, field);
+    } else if (letterPick(field, event)) {
+      moveOnInPlan(form, field);  // the pick's change event has shown what it asks for
+    }
+  }
+
+  // A field asked only after a given choice (the reason the caller did not agree) shows only
+  // then; without the script it always shows.
+  function showWhenChosen(form) {
+    form.querySelectorAll("[data-shown-when]").forEach(function (part) {
+      var when = part.getAttribute("data-shown-when").split("=");
+      var chosen = form.querySelector('input[name="' + when[0] + '"]:checked');
+      part.hidden = !(chosen && chosen.value === when[1]);
+    });
+  }
+
+  function setupPlan() {
+    var form = document.querySelector("form.console");
+    if (!form) { return; }
+    showWhenChosen(form);
+    form.addEventListener("change", function () { showWhenChosen(form); });
   }
 
   // The caller's details: Enter moves on to the next detail still empty, then to the first
   // open question (a short code fills the answers, not the details), then to the close.
+  // A detail (or a field of the plan) is open when it must be answered and is not yet.
   function detailOpen(field) {
+    if (field.closest("[hidden]")) { return false; }
     if (field.querySelector("input[type=radio]")) {
       return !field.querySelector("input[type=radio]:checked");
     }
@@ -212,6 +259,11 @@
         moveOnFromDetail(form, detail);
         return;
       }
+      var planned = event.target.closest && event.target.closest(".plan .field");
+      if (planned && form.contains(planned)) {
+        planKey(form, planned, event);
+        return;
+      }
       var question = event.target.closest && event.target.closest("[data-question]");
       if (!question || !form.contains(question)) { return; }
       if (event.key === "Enter") {
@@ -241,6 +293,7 @@
     setupPrint();
     setupLive();
     setupKeys();
+    setupPlan();
     focusProblem();
   }
 

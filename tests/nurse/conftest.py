@@ -217,10 +217,15 @@ def new_call(client: FlaskClient) -> str:
     return match.group(1)
 
 
+# The call's plan as a nurse records it on a usual call: the disposition told (the console's
+# first choice), the caller agreed, and told when to call back.
+CALL_PLAN = {"action_taken": "told", "agreement": "agreed", "call_back_signs": "yes"}
+
+
 def call_data(token: str, answers: dict[str, str] | None = None, action: str = "save",
               **fields: str) -> dict[str, Any]:
     """A complete console submission."""
-    data: dict[str, Any] = {"call": token, "action": action, **caller()}
+    data: dict[str, Any] = {"call": token, "action": action, **caller(), **CALL_PLAN}
     data.update(CALM_ANSWERS if answers is None else answers)
     data.update(fields)
     return data

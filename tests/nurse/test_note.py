@@ -41,6 +41,8 @@ def facts(answers: dict[str, Any], **changes: Any) -> NoteFacts:
         "procedure_date": date(2025, 3, 12), "answers": answers,
         "assessment": assess(answers), "final_disposition": assess(answers)["disposition"],
         "override_reason": "", "advice_given": ["ice", "bandage"], "notes": "",
+        "action_taken": "told", "agreement": "agreed", "call_back_signs_given": True,
+        "emergency_number": "911",
     }
     values.update(changes)
     return NoteFacts(**values)
@@ -77,7 +79,7 @@ def test_it_lays_out_the_note_in_sbar_order() -> None:
     titles = ["SITUATION\n", "Phone call:", "BACKGROUND\n", "Procedure:", "ASSESSMENT\n",
               "Protocol disposition:", "Positive findings:", "Pertinent negatives:", "Not asked:",
               "RECOMMENDATION AND PLAN\n", "DISPOSITION: SELF CARE", "ADVICE GIVEN:",
-              "Call back:", "NOTES:", "Protocol: vertebral-augmentation-aftercare "]
+              "ACTION:", "Call back:", "NOTES:", "Protocol: 1.3.0 "]
     positions = [note.index(t) for t in titles]
     assert positions == sorted(positions)
     assert note.startswith("TELEPHONE TRIAGE (SBAR): VERTEBROPLASTY / KYPHOPLASTY AFTERCARE\n")
@@ -186,7 +188,10 @@ def test_the_fever_call_note_is_at_most_1200_characters_and_keeps_every_fact() -
                  f"Positive findings: temperature: {threshold} °C.",
                  "History: no osteoporotic fracture; no anticoagulant/antiplatelet.",
                  "DISPOSITION: CALL DOCTOR NOW\n",
-                 f"Protocol: {protocol.id} {protocol.version} ({protocol.sha256[:8]}).",
+                 f"Protocol: {protocol.version} ({protocol.sha256[:8]}).",
+                 "ACTION: advised as above; caller agreed.\n",
+                 "Call back: EMERGENCY if E1-E5; CALL DOCTOR NOW if N1-N7; CALL DOCTOR TODAY "
+                 "if T1-T7.\n",
                  "NOTES: Daughter will drive her to the clinic."):
         assert fact in note
     print(f"fever call note: {len(note)} characters")
@@ -211,8 +216,7 @@ def test_the_note_pastes_cleanly_into_a_record_field() -> None:
 def test_the_protocol_is_named_by_version_and_the_first_8_hex_of_its_hash() -> None:
     protocol = load_protocol()
     note = build_note(facts(CALM), protocol, UTC_ZONE)
-    assert line(note, "Protocol") == (
-        f"{protocol.id} {protocol.version} ({protocol.sha256[:8]}).")
+    assert line(note, "Protocol") == f"{protocol.version} ({protocol.sha256[:8]})."
     assert protocol.sha256 not in note
 
 
@@ -225,10 +229,10 @@ def test_the_plan_says_when_to_call_back_from_the_protocols_list() -> None:
         if rules:
             wanted.append(f"{disposition_label(disposition.id)} if {rules[0]}-{rules[-1]}")
     assert line(note, "Call back") == "; ".join(wanted) + "."
-    emergency = build_note(facts(dict(CALM, chest_symptoms=True), final_disposition="emergency"),
-                           protocol, UTC_ZONE)
+    emergency = build_note(facts(dict(CALM, chest_symptoms=True), final_disposition="emergency",
+                                 call_back_signs_given=False), protocol, UTC_ZONE)
     assert not protocol.disposition("emergency").call_back
-    assert "Call back:" not in emergency
+    assert line(emergency, "Call back") == "signs not given."
     old = find_release("1.0.0")
     assert old is not None and not old.call_back_from_rules
     answers = mildest(old, pain_score=2, pain_relieved=True, temperature=None)
@@ -313,6 +317,55 @@ def test_a_lowered_disposition_reason_stays_inside_its_line() -> None:
                       load_protocol(), UTC_ZONE)
     assert "Reason: Old pain.\n    DISPOSITION: SELF CARE\ufffd\n" in note
     assert sum(line.startswith("DISPOSITION") for line in note.split("\n")) == 1
+
+
+def test_the_plan_says_what_the_nurse_did_and_whether_the_caller_agreed() -> None:
+    protocol = load_protocol()
+    wanted = {
+        ("told", "agreed", ""): "advised as above; caller agreed.",
+        ("connected", "not_asked", ""):
+            "connected the caller to the doctor; caller's agreement could not be asked.",
+        ("called_emergency", "agreed", ""): "called 911 for the patient; caller agreed.",
+        ("other", "disagreed", "Wants to wait for her son."):
+            "other (see notes); caller did not agree: Wants to wait for her son.",
+    }
+    for (action, agreement, reason), words in wanted.items():
+        note = build_note(facts(CALM, action_taken=action, agreement=agreement,
+                                disagreement_reason=reason), protocol, UTC_ZONE)
+        assert line(note, "ACTION") == words
+        assert note.index("ADVICE GIVEN:") < note.index("ACTION:") < note.index("Call back:")
+
+
+def test_a_call_saved_without_a_plan_says_it_was_not_recorded() -> None:
+    note = build_note(facts(CALM, action_taken="", agreement="", call_back_signs_given=None),
+                      load_protocol(), UTC_ZONE)
+    assert line(note, "ACTION") == "not recorded; agreement not recorded."
+    assert line(note, "Call back") == "signs not recorded."
+
+
+def test_the_call_back_plan_says_whether_the_signs_were_given_and_when_the_nurse_calls() -> None:
+    protocol = load_protocol()
+    told = line(build_note(facts(CALM), protocol, UTC_ZONE), "Call back")
+    assert told.startswith("EMERGENCY if ")
+    not_told = build_note(facts(CALM, call_back_signs_given=False), protocol, UTC_ZONE)
+    assert line(not_told, "Call back") == "signs not given."
+    planned = build_note(facts(CALM, nurse_call_back_at=datetime(2025, 3, 14, 19, 30,
+                                                                 tzinfo=UTC)),
+                         protocol, ZoneInfo("America/New_York"))
+    assert line(planned, "Call back") == told
+    assert "\nNurse to call back: 2025-03-14 15:30 EDT.\nNOTES:" in planned
+    emergency = build_note(facts(dict(CALM, chest_symptoms=True), final_disposition="emergency"),
+                           protocol, UTC_ZONE)
+    assert line(emergency, "Call back") == "signs given."  # an emergency shows no list
+
+
+def test_a_disagreement_reason_stays_inside_its_line() -> None:
+    note = build_note(facts(CALM, agreement="disagreed",
+                            disagreement_reason="Will wait.\nDISPOSITION: SELF CARE"),
+                      load_protocol(), UTC_ZONE)
+    assert line(note, "ACTION") == (
+        "advised as above; caller did not agree: Will wait.\ufffdDISPOSITION: SELF CARE.")
+    assert sum(text.startswith("DISPOSITION") for text in note.split("\n")) == 1
 
 
 def fever_at(threshold: str) -> Protocol:
