@@ -17,7 +17,7 @@ from tests.checker.samples import form_answers
 from tests.followup.conftest import enrol
 from tests.followup.test_handoff_reference import opened_from
 from tests.followup.test_worklist import FEVER, SERVED, add_checkin
-from tests.nurse.conftest import CALM_ANSWERS, caller
+from tests.nurse.conftest import CALL_PLAN, CALM_ANSWERS, caller
 from tests.nurse.test_outage import cut_off
 
 
@@ -41,7 +41,7 @@ def _phone(console: Page) -> str:
 def _save(client: FlaskClient, console: Page) -> str:
     """Press Save on a console page as it stands; the saved call's address."""
     data = {**dict(console.hidden), **console.checked, **console.typed,
-            "callback_number": _phone(console), "action": "save"}
+            "callback_number": _phone(console), **CALL_PLAN, "action": "save"}
     response = client.post("/nurse/call", data=data)
     assert response.status_code == 302, page_of(response).text[:600]
     return response.headers["Location"]
@@ -174,7 +174,7 @@ def test_a_call_from_a_check_in_saved_while_the_database_is_down_keeps_every_ans
     try:
         response = client.post("/nurse/call", data={
             **dict(console.hidden), **console.checked, **console.typed,
-            "callback_number": _phone(console), "action": "save"})
+            "callback_number": _phone(console), **CALL_PLAN, "action": "save"})
     finally:
         broken.dispose()
     assert response.status_code == 503

@@ -10,7 +10,7 @@ from checker.extensions import db
 from checker.followup.models import CallLink
 from checker.nurse.models import Encounter
 from tests.checker.check_pages import Page, page_of
-from tests.nurse.conftest import add_nurse, sign_in
+from tests.nurse.conftest import CALL_PLAN, add_nurse, sign_in
 
 
 def opened_from(page: Page, secret: str = "test") -> int:
@@ -32,7 +32,7 @@ def _save_data(console: Page, **changes: str) -> dict[str, str]:
     from tests.followup.test_handoff import _phone
 
     return {**dict(console.hidden), **console.checked, **console.typed,
-            "callback_number": _phone(console), "action": "save", **changes}
+            "callback_number": _phone(console), **CALL_PLAN, "action": "save", **changes}
 
 
 def _counts(app: Flask) -> tuple[int, int]:

@@ -18,8 +18,8 @@ from checker.database import engine_options
 from checker.extensions import db
 from tests.checker.samples import CALM_ANSWERS as API_ANSWERS
 from tests.checker.samples import CALM_FORM
-from tests.nurse.conftest import CALM_ANSWERS, PASSWORD, add_nurse, caller, sign_in
-from tests.nurse.test_privacy import DISTINCTIVE
+from tests.nurse.conftest import CALL_PLAN, CALM_ANSWERS, PASSWORD, add_nurse, caller, sign_in
+from tests.nurse.test_privacy import DISAGREED, DISTINCTIVE
 from tests.serving import serve
 from tests.typed import typed_in
 
@@ -35,8 +35,8 @@ PATIENT_FORM = {"temperature": "101.3", "days_since_procedure": "zq-days-Cholmon
 FRAGMENTS = sorted({
     *CALLER.values(), *ANSWERS.values(), *INVALID.values(), *SIGN_IN.values(),
     *PATIENT_FORM.values(), ADDENDUM, *SEARCH.values(), "Zebulon", "Quixotically", "1933",
-    "987654", "5309", "Ptolemy", "Okonkwo", "Wobbegong", "Fortnum", "Mason", "Aldous",
-    "Huxtable", "Cholmondeley", "99.7", "101.3",
+    "987654", "5309", "Ptolemy", "Okonkwo", "Thistlewaite", "Wobbegong", "Fortnum", "Mason",
+    "Aldous", "Huxtable", "Cholmondeley", "99.7", "101.3",
 } - {"F"})
 # Loggers that keep their own level; everything else follows the root logger.
 LOUD = ("sqlalchemy", "werkzeug", "psycopg", "alembic", "flask_limiter", "checker")
@@ -114,7 +114,7 @@ class Browser:
         """A whole call with every marker, on a fresh token."""
         answers = {k: v for k, v in CALM_ANSWERS.items() if k != "temperature_not_measured"}
         return {"call": self.new_call(), "action": "save", **caller(), **answers, **ANSWERS,
-                **CALLER, "final_disposition": "self_care", **fields}
+                **CALL_PLAN, **DISAGREED, **CALLER, "final_disposition": "self_care", **fields}
 
 
 @pytest.fixture

@@ -18,7 +18,10 @@ DISTINCTIVE = {
     "callback_number": "555 867 5309",
     "notes": "Grandson Ptolemy visiting",
     "override_reason": "Spoke with Dr Okonkwo-Vasquez",
+    "disagreement_reason": "Waiting for nephew Thistlewaite",
 }
+# The caller did not agree, so the reason above is recorded and in the note.
+DISAGREED = {"agreement": "disagreed"}
 
 
 def test_it_logs_no_patient_detail_through_a_whole_call(
@@ -30,7 +33,7 @@ def test_it_logs_no_patient_detail_through_a_whole_call(
     caplog.set_level(logging.DEBUG)
     token = new_call(client)
     answers = dict(CALM_ANSWERS, new_back_pain="yes")
-    data = call_data(token, answers, final_disposition="self_care", **DISTINCTIVE)
+    data = call_data(token, answers, final_disposition="self_care", **DISAGREED, **DISTINCTIVE)
     client.post("/nurse/call/assess", data=data)
     client.post("/nurse/call", data=dict(data, action="update"))
     saved = client.post("/nurse/call", data=data)
@@ -44,7 +47,8 @@ def test_it_logs_no_patient_detail_through_a_whole_call(
         raise OperationalError("INSERT", {}, Exception("server closed the connection"))
 
     monkeypatch.setattr(db.session, "commit", broken)
-    client.post("/nurse/call", data=call_data(new_call(client), answers, **DISTINCTIVE))
+    client.post("/nurse/call", data=call_data(new_call(client), answers, **DISAGREED,
+                                              **DISTINCTIVE))
     assert caplog.records, "the test should see the app's own log lines"
     logged = caplog.text + " ".join(str(r.args) for r in caplog.records)
     for value in [*DISTINCTIVE.values(), "Zebulon"]:
