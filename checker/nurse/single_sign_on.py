@@ -4,8 +4,9 @@
 through authlib); the provider sends them back to the callback, which exchanges the code for an
 ID token and checks it. The nurse is the one whose identity (issuer, subject) the token names,
 made at that account's first sign-in, never found by e-mail; the role is read from a claim at
-every sign-in, and an account with neither role is refused (identities.py). Signing out here signs out at the provider too (RP-initiated
-logout); the provider's back-channel logout ends every session of the nurse (back_channel.py).
+every sign-in, and an account with neither role is refused (identities.py). Signing out here
+signs out at the provider too (RP-initiated logout); the provider's back-channel logout ends
+every session of the nurse (back_channel.py).
 
 Every sign-in, refusal and sign-out is a SignInEvent with the issuer and subject. No token, code
 or secret is kept anywhere but the session (the ID token, for the sign-out), or ever logged.
@@ -29,9 +30,8 @@ from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from checker.extensions import db, limiter
-from checker.nurse import bp, identities
+from checker.nurse import bp, identities, second_factor
 from checker.nurse.auth import LOGIN_LIMIT, SIGN_IN_SCOPE, _safe_next, start_session
-from checker.nurse.second_factor import PASSED
 from checker.settings import ConfigError
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ START_AGAIN = ("This sign-in was started too long ago or in another window. Plea
 DOWN = ("The clinic's sign-in service cannot be reached or did not answer as it should, so "
         "signing in with the clinic account is not possible right now. Try again in a few "
         "minutes.")
+BREAK_GLASS = ("Meanwhile the clinic's break-glass accounts (Recovery Check's own, with a "
+               "password and a second factor) can sign in")
 
 
 class ProviderSession(OAuth2Session):
@@ -145,9 +147,8 @@ def issuer() -> str:
 
 
 def _page(title: str, message: str, status: int) -> tuple[str, int]:
-    """A sign-in problem, with the emergency line and, when the provider is down, break-glass."""
-    return render_template("nurse/single_sign_on.html", title=title, message=message,
-                           code=status, outage=status >= 500), status
+    """A sign-in problem on the console's error page, which gives the emergency line."""
+    return render_template("nurse/error.html", title=title, message=message, code=status), status
 
 
 def _refused(message: str) -> tuple[str, int]:
@@ -159,7 +160,10 @@ def _down(error: BaseException | str) -> tuple[str, int]:
     """The page for a provider that is down or misconfigured; the log names the fault's class."""
     what = error if isinstance(error, str) else type(error).__name__
     log.error("single sign-on failed: the provider is unreachable or misconfigured (%s)", what)
-    return _page("Signing in with the clinic account is not possible right now", DOWN, 503)
+    break_glass = BREAK_GLASS if current_app.config.get("LOCAL_SIGN_IN", True) else (
+        BREAK_GLASS + " once an administrator turns signing in with a password back on")
+    return _page("Signing in with the clinic account is not possible right now",
+                 f"{DOWN} {break_glass}.", 503)
 
 
 @bp.route("/sso/login")
@@ -232,7 +236,7 @@ def sign_in_with(claims: Mapping[str, Any], id_token: str) -> Response | tuple[s
     next_page = session.get(NEXT) or url_for("nurse.home")
     start_session(nurse)
     # The provider decides how the account proves itself (its own multi-factor rules).
-    session[PASSED] = True
+    session[second_factor.PASSED] = True
     session[SIGNED_IN] = {"issuer": issuer_, "subject": subject, "id_token": id_token}
     sid = claims.get("sid")
     if isinstance(sid, str) and sid:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import Certificate, browser  # noqa: F401
+from tests.browser.conftest import Certificate, browser, page  # noqa: F401
 from tests.deploy.conftest import Deployment, database_url  # noqa: F401
 from tests.faults.processes import Server, free_port
 from tests.nurse.conftest import migrated_sqlite  # noqa: F401

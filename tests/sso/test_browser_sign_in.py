@@ -13,16 +13,14 @@ import http.client
 import re
 import ssl
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Request, expect
+from playwright.sync_api import Page, Request, expect
 from sqlalchemy import create_engine, make_url, text
 
-from tests.browser.conftest import HttpsBrowser
 from tests.sso.conftest import ACCOUNTS, SingleSignOn
 
 pytestmark = pytest.mark.browser
@@ -35,15 +33,7 @@ REQUEST_SECONDS = 10
 
 
 @pytest.fixture
-def context(browser: HttpsBrowser) -> Iterator[BrowserContext]:
-    """A fresh desktop-sized browser, with no session at the app or the provider."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def seen(context: BrowserContext) -> set[str]:
+def seen(page: Page) -> set[str]:
     """Every secret value the browser carried in an address (codes, states, ID tokens)."""
     values: set[str] = set()
 
@@ -52,7 +42,7 @@ def seen(context: BrowserContext) -> set[str]:
             if name in SECRET_PARAMETERS and len(value) >= 8:
                 values.add(value)
 
-    context.on("request", note)
+    page.context.on("request", note)
     return values
 
 
@@ -73,14 +63,13 @@ def signed_in(page: Page, sso: SingleSignOn) -> bool:
     return response.request.redirected_from is None and response.status == 200
 
 
-def console_on_each_instance(context: BrowserContext, page: Page,
-                             sso: SingleSignOn) -> list[int]:
+def console_on_each_instance(page: Page, sso: SingleSignOn) -> list[int]:
     """The console page's status from each instance itself, with this browser's session.
 
     Asked of each gunicorn directly, as nginx would ask it (the same client address, scheme and
     browser), so neither answer depends on nginx's turn-taking.
     """
-    cookie = [c["value"] for c in context.cookies() if c["name"] == "session"]
+    cookie = [c["value"] for c in page.context.cookies() if c["name"] == "session"]
     agent = page.evaluate("navigator.userAgent")
     host = urlsplit(sso.url)
     statuses = []
@@ -113,6 +102,14 @@ def events(sso: SingleSignOn, subject: str) -> list[dict[str, Any]]:
         engine.dispose()
 
 
+def assert_refused(page: Page, words: str) -> None:
+    """The app's page for an account it does not sign in, with the emergency line."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "You cannot sign in with this account")
+    expect(page.get_by_text(words)).to_be_visible()
+    assert page.locator('a[href="tel:911"]').count() >= 1
+
+
 def assert_no_secret_in_logs(sso: SingleSignOn, seen: set[str]) -> None:
     """No log of the app, nginx or the provider holds a token, code, secret or password."""
     logs = {path.name: path.read_text(errors="replace") for path in Path(sso.workdir).glob("*.log")}
@@ -127,23 +124,22 @@ def assert_no_secret_in_logs(sso: SingleSignOn, seen: set[str]) -> None:
 
 
 def test_a_nurse_signed_in_on_either_instance_is_signed_out_of_both_by_the_provider(
-    context: BrowserContext, seen: set[str], single_sign_on: SingleSignOn
+    page: Page, seen: set[str], single_sign_on: SingleSignOn
 ) -> None:
-    page = context.new_page()
     page.goto(single_sign_on.url + "/nurse/login")
     expect(page.locator("#password")).to_have_count(0)  # LOCAL_SIGN_IN is off
     sign_in(page, single_sign_on, "nadia")
     expect(page.get_by_text("Signed in as Nadia Nightingale")).to_be_visible()
-    assert console_on_each_instance(context, page, single_sign_on) == [200, 200]
+    assert console_on_each_instance(page, single_sign_on) == [200, 200]
 
     # The nurse signs out at the provider (in another tab): it tells the app server to server.
-    provider = context.new_page()
+    provider = page.context.new_page()
     provider.goto(single_sign_on.issuer + "/session/end")
     provider.get_by_role("button", name="Yes, sign me out").click()
     expect(provider.get_by_role("heading", name="Signed out")).to_be_visible()
     assert "back-channel logout sent to" in (single_sign_on.workdir / "provider.log").read_text()
 
-    assert console_on_each_instance(context, page, single_sign_on) == [302, 302]
+    assert console_on_each_instance(page, single_sign_on) == [302, 302]
     assert not signed_in(page, single_sign_on)
 
     issuer = single_sign_on.issuer
@@ -155,9 +151,8 @@ def test_a_nurse_signed_in_on_either_instance_is_signed_out_of_both_by_the_provi
 
 
 def test_an_account_disabled_at_the_provider_is_refused_at_its_next_sign_in(
-    context: BrowserContext, seen: set[str], single_sign_on: SingleSignOn
+    page: Page, seen: set[str], single_sign_on: SingleSignOn
 ) -> None:
-    page = context.new_page()
     sign_in(page, single_sign_on, "dora")
     expect(page.get_by_text("Signed in as Dora Departing")).to_be_visible()
 
@@ -169,12 +164,9 @@ def test_an_account_disabled_at_the_provider_is_refused_at_its_next_sign_in(
 
     # A new sign-in (the app's session gone, her session at the provider kept): the provider
     # no longer takes that session, asks for the password and refuses the account.
-    context.clear_cookies(domain="127.0.0.1", path="/", name="session")
+    page.context.clear_cookies(domain="127.0.0.1", path="/", name="session")
     sign_in(page, single_sign_on, "dora")
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "You cannot sign in with this account")
-    expect(page.get_by_text("did not sign this account in")).to_be_visible()
-    assert page.locator('a[href="tel:911"]').count() >= 1
+    assert_refused(page, "did not sign this account in")
     assert [e["action"] for e in events(single_sign_on, "dora")] == ["sign_in"]
     refusal = [e for e in events(single_sign_on, "") if e["reason"] == "provider: access_denied"]
     assert refusal and refusal[-1]["issuer"] == single_sign_on.issuer
@@ -182,13 +174,10 @@ def test_an_account_disabled_at_the_provider_is_refused_at_its_next_sign_in(
 
 
 def test_an_account_without_a_role_is_refused_and_made_no_nurse(
-    context: BrowserContext, seen: set[str], single_sign_on: SingleSignOn
+    page: Page, seen: set[str], single_sign_on: SingleSignOn
 ) -> None:
-    page = context.new_page()
     sign_in(page, single_sign_on, "otto")
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "You cannot sign in with this account")
-    expect(page.get_by_text("has no role in Recovery Check")).to_be_visible()
+    assert_refused(page, "has no role in Recovery Check")
     assert events(single_sign_on, "otto") == [{
         "action": "refused", "issuer": single_sign_on.issuer, "subject": "otto",
         "nurse_id": None, "reason": "no role"}]
@@ -196,9 +185,8 @@ def test_an_account_without_a_role_is_refused_and_made_no_nurse(
 
 
 def test_signing_out_of_the_app_signs_out_at_the_provider_too(
-    context: BrowserContext, seen: set[str], single_sign_on: SingleSignOn
+    page: Page, seen: set[str], single_sign_on: SingleSignOn
 ) -> None:
-    page = context.new_page()
     sign_in(page, single_sign_on, "adam")
     expect(page.get_by_text("Signed in as Adam Admin")).to_be_visible()
     expect(page.get_by_role("link", name="Audit log")).to_be_visible()  # the admin role
