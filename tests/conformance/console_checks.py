@@ -8,7 +8,7 @@ from typing import Any
 
 from rules import load_protocol
 from tests.conformance.checks import SENT, disagree, expected
-from tests.conformance.harness import Harness, caller_fields, today
+from tests.conformance.harness import PLAN, Harness, caller_fields, today
 
 # The answer the app gives itself: the protocol's context question (days since the procedure).
 DAYS = next(q.id for q in load_protocol().questions if q.context)
@@ -40,7 +40,7 @@ def check_call_under_way(h: Harness, readable: dict[str, Any], fields: dict[str,
     if got != wanted:
         raise disagree(SURFACE, fields, wanted, got)
     ticked = [("advice_given", a) for a in page.advice]
-    _, saved = h.console_post([*pairs, *ticked, ("action", "save")], SURFACE)
+    _, saved = h.console_post([*pairs, *ticked, *PLAN.items(), ("action", "save")], SURFACE)
     if closable != (saved is not None):
         raise disagree(SURFACE, fields, "saved" if closable else "not saved",
                        f"saved as call {saved}" if saved else "not saved")

@@ -24,7 +24,7 @@ from tests.conformance.checks import (
     rank,
     same_result,
 )
-from tests.conformance.harness import Harness, Patient
+from tests.conformance.harness import PLAN, Harness, Patient
 from tests.conformance.pages import Shown
 from tests.conformance.space import (
     DOUBLING,
@@ -223,7 +223,8 @@ def check_console_twice(h: Harness, answers: dict[str, Any], caller: dict[str, s
     if shown.disposition is None or rank(shown.disposition) > rank(urgent) or not got[1]:
         raise disagree(shown.surface, (answers, name, values),
                        f"at least {urgent}, and the question marked wrong", got)
-    page, saved = h.console_post([*pairs, ("action", "save")], "console, an answer twice")
+    page, saved = h.console_post([*pairs, *PLAN.items(), ("action", "save")],
+                                 "console, an answer twice")
     if saved is not None:
         raise disagree("saving the call", (answers, name, values), "not saved", saved)
     SENT["console, an answer twice"] += 1

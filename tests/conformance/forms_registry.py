@@ -24,7 +24,16 @@ from checker.followup.models import Enrolment, EnrolmentEnd, LinkCode, Review, s
 from checker.nurse import passkeys, second_factor
 from checker.nurse.forms import AddendumForm, CallForm, CloseForm, LoginForm
 from checker.nurse.models import Addendum, Encounter, Nurse
-from tests.conformance.harness import BIRTH, NURSE, PASSWORD, Harness, Patient, caller_fields, today
+from tests.conformance.harness import (
+    BIRTH,
+    NURSE,
+    PASSWORD,
+    PLAN,
+    Harness,
+    Patient,
+    caller_fields,
+    today,
+)
 from tests.conformance.space import PROTOCOL, complete_answers, form_fields
 from tests.nurse.authenticator import SoftPasskey
 
@@ -72,7 +81,13 @@ def _calm(h: Harness) -> dict[str, str]:
     assert token is not None
     procedure = today() - timedelta(days=answers["days_since_procedure"])
     return {**fields, **caller_fields(procedure), "call": token.group(1), "action": "save",
-            "final_disposition": "", "override_reason": "", "notes": ""}
+            "final_disposition": "", "override_reason": "", "notes": "", **PLAN,
+            "disagreement_reason": "", "nurse_call_back_at": ""}
+
+
+def _tomorrow_morning() -> str:
+    """A call-back time the console takes: tomorrow at nine on the clinic's clock."""
+    return (today() + timedelta(days=1)).isoformat() + " 09:00"
 
 
 def _saved_call(h: Harness) -> int:
@@ -203,7 +218,7 @@ def _console_code(h: Harness, base: dict[str, str], pairs: list[tuple[str, str]]
 def _with_checkin(h: Harness) -> dict[str, str]:
     """A calm call opened from a stored check-in, as its console page stands, to be saved."""
     page = h.console_from_checkin(_checked_in(h)[1])
-    return {**dict(page.fields), "action": "save"}
+    return {**dict(page.fields), **PLAN, "action": "save"}
 
 
 def _other_reference(h: Harness) -> str:
@@ -451,7 +466,10 @@ CASES = [
         "call": lambda h: _calm(h)["call"]}, _refused_call, form_class=CallForm),
     Case("closing the call", _calm, {
         "final_disposition": PROTOCOL.dispositions[0].id, "override_reason": "Reason.",
-        "notes": "Called back."}, _refused_call, form_class=CloseForm),
+        "notes": "Called back.", "action_taken": "connected", "agreement": "not_asked",
+        "disagreement_reason": "Prefers to wait.", "call_back_signs": "no",
+        "nurse_call_back_at": lambda h: _tomorrow_morning()}, _refused_call,
+         form_class=CloseForm),
     Case("addendum", lambda h: {"encounter": str(_saved_call(h)), "text": "Corrected."},
          {"text": "Another correction."}, _refused_addendum, form_class=AddendumForm),
     Case("enrolment", lambda h: {

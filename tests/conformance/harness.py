@@ -273,6 +273,11 @@ class Harness:
             return int(db.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
+# The call's plan a nurse gives on closing a call: the final disposition told (the console's
+# first choice), the caller agreed, and told when to call back.
+PLAN = {"action_taken": "told", "agreement": "agreed", "call_back_signs": "yes"}
+
+
 def caller_fields(procedure: date) -> dict[str, str]:
     """The caller's details a nurse types in when the call began from a short code."""
     return {"patient_name": "Ada Byron", "date_of_birth": BIRTH.isoformat(),

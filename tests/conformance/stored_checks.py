@@ -20,7 +20,7 @@ from tests.conformance.checks import (
     rank,
     same_result,
 )
-from tests.conformance.harness import Harness, Patient, caller_fields, today
+from tests.conformance.harness import PLAN, Harness, Patient, caller_fields, today
 from tests.conformance.pages import Shown, note_line
 from tests.conformance.space import PROTOCOL, as_read, form_fields
 
@@ -104,8 +104,9 @@ def console_shows(console: Shown, want: dict[str, Any], given: Any) -> None:
 
 
 def save(h: Harness, console: Shown, call: Call, typed: dict[str, str] | None = None) -> None:
-    """Save the call as the console stands, every offered advice ticked; it must be saved."""
-    typed = typed or {}
+    """Save the call as the console stands, every offered advice ticked and the plan given;
+    it must be saved."""
+    typed = {**PLAN, **(typed or {})}
     pairs = [(k, v) for k, v in console.fields if k not in typed]
     pairs += [*typed.items(), *(("advice_given", a) for a in console.advice), SAVE]
     page, saved = h.console_post(pairs, "saving the call")
