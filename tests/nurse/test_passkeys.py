@@ -16,7 +16,14 @@ from checker.nurse import passkeys, second_factor
 from checker.nurse.models import SecondFactor, SecondFactorUse
 from tests.nurse.authenticator import SoftPasskey
 from tests.nurse.conftest import PASSWORD, add_nurse, sign_in
-from tests.nurse.test_second_factor import T0, login, sealed_of, secret_of
+from tests.nurse.test_second_factor import (
+    T0,
+    actions,
+    login,
+    sealed_of,
+    secret_of,
+    signed_in,
+)
 
 STEP = "/nurse/login/second-factor"
 pytestmark = pytest.mark.usefixtures("clock")
@@ -48,15 +55,6 @@ def use_passkey(client: FlaskClient, passkey: SoftPasskey) -> int:
     """Answer the code step with the passkey; the status."""
     answer = passkey.get(options(client, "/nurse/login/passkey/options"))
     return client.post("/nurse/login/passkey", data={"credential": answer}).status_code
-
-
-def signed_in(client: FlaskClient) -> bool:
-    return client.get("/nurse/").status_code == 200
-
-
-def actions(app: Flask) -> list[str]:
-    with app.app_context():
-        return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
 
 def stored_passkeys(app: Flask) -> list[dict[str, Any]]:

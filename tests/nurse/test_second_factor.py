@@ -70,11 +70,11 @@ def _code_step(client: FlaskClient, code: str) -> int:
     return client.post("/nurse/login/second-factor", data={"code": code}).status_code
 
 
-def _signed_in(client: FlaskClient) -> bool:
+def signed_in(client: FlaskClient) -> bool:
     return client.get("/nurse/").status_code == 200
 
 
-def _actions(app: Flask) -> list[str]:
+def actions(app: Flask) -> list[str]:
     with app.app_context():
         return list(db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
 
@@ -111,7 +111,7 @@ def test_a_nurse_without_a_factor_signs_in_with_the_password_alone(app: Flask) -
     add_nurse(app)
     client = app.test_client()
     assert login(client).location == "/nurse/"
-    assert _signed_in(client)
+    assert signed_in(client)
 
 
 def test_setting_up_needs_a_current_code(app: Flask, clock: list[float]) -> None:
@@ -136,15 +136,15 @@ def test_totp_signs_in_for_the_current_step_and_one_either_side(
     for moment, offset in ((T0 + 300, -30), (T0 + 600, 0), (T0 + 900, 30)):
         clock[0] = moment
         assert login(client).location == "/nurse/login/second-factor"
-        assert not _signed_in(client)  # half signed in: no nurse page
+        assert not signed_in(client)  # half signed in: no nurse page
         assert _code_step(client, totp.at(int(moment + offset))) == 302
-        assert _signed_in(client)
+        assert signed_in(client)
         client.post("/nurse/logout")
     for offset in (-60, 60):  # two steps away
         clock[0] += 300
         login(client)
         assert _code_step(client, totp.at(int(clock[0] + offset))) == 401
-        assert not _signed_in(client)
+        assert not signed_in(client)
 
 
 def test_a_code_is_refused_a_second_time_in_its_step(
@@ -177,14 +177,14 @@ def test_each_recovery_code_works_once(
         client = app.test_client()
         login(client)
         assert _code_step(client, code.upper().replace("-", " ")) == 302, code
-        assert _signed_in(client)
+        assert signed_in(client)
     for code in codes[:2]:
         client = app.test_client()
         login(client)
         assert _code_step(client, code) == 401
-        assert not _signed_in(client)
-    assert _actions(app).count("recovery_code_used") == 10
-    assert _actions(app).count("second_factor_failed") == 2
+        assert not signed_in(client)
+    assert actions(app).count("recovery_code_used") == 10
+    assert actions(app).count("second_factor_failed") == 2
 
 
 def test_new_recovery_codes_replace_the_old_ones(
@@ -200,7 +200,7 @@ def test_new_recovery_codes_replace_the_old_ones(
     login(other)
     assert _code_step(other, enrolled[1][1]) == 401
     assert _code_step(other, new[0]) == 302
-    assert "recovery_codes_new" in _actions(app)
+    assert "recovery_codes_new" in actions(app)
 
 
 def test_removing_needs_a_code_or_the_password(
@@ -219,9 +219,9 @@ def test_removing_needs_a_code_or_the_password(
         assert not second_factor.has_second_factor(db.session, 1)
     client.post("/nurse/logout")
     assert login(client).location == "/nurse/"  # the password alone again
-    actions = _actions(app)
-    assert actions.count("second_factor_failed") == 2
-    assert actions[-1] == "second_factor_remove" and actions[0] == "second_factor_enrol"
+    events = actions(app)
+    assert events.count("second_factor_failed") == 2
+    assert events[-1] == "second_factor_remove" and events[0] == "second_factor_enrol"
 
 
 def test_the_half_signed_in_state_opens_no_nurse_page(
@@ -269,23 +269,23 @@ def test_the_setting_sends_a_nurse_without_a_factor_to_set_one_up(
     assert login(client).location == "/nurse/account/second-factor"
     for url in ("/nurse/", "/nurse/call", "/nurse/encounters", "/nurse/login/second-factor"):
         assert client.get(url).status_code == 302, url
-        assert not _signed_in(client)
+        assert not signed_in(client)
     secret, _ = enrol(client)
-    assert _signed_in(client)
+    assert signed_in(client)
     client.post("/nurse/logout")
     clock[0] = T0 + 60
     assert login(client).location == "/nurse/login/second-factor"
     assert _code_step(client, pyotp.TOTP(secret).at(int(clock[0]))) == 302
-    assert _signed_in(client)
+    assert signed_in(client)
 
 
 def test_the_setting_signs_out_a_session_signed_in_without_a_factor(
         client: FlaskClient, app: Flask) -> None:
-    assert _signed_in(client)
+    assert signed_in(client)
     app.config["REQUIRE_SECOND_FACTOR"] = True
     response = client.get("/nurse/")
     assert response.status_code == 302 and response.location == "/nurse/login"
-    assert not _signed_in(client)
+    assert not signed_in(client)
 
 
 def _block(client: FlaskClient, token: str, action: str = "save", **fields: str) -> TestResponse:
@@ -320,7 +320,7 @@ def test_the_consoles_sign_in_block_takes_a_code_and_saves_the_call(
     code = pyotp.TOTP(enrolled[0]).at(int(clock[0]))
     saved = _block(client, token, username="ann", password=PASSWORD, code=code)
     assert saved.status_code == 302 and saved.location.startswith("/nurse/encounters/")
-    assert _signed_in(client)
+    assert signed_in(client)
 
 
 def test_the_consoles_sign_in_block_refuses_a_missing_wrong_or_used_code(
@@ -336,8 +336,8 @@ def test_the_consoles_sign_in_block_refuses_a_missing_wrong_or_used_code(
         page = refused.get_data(as_text=True)
         assert refused.status_code == 401 and words in page, code
         assert 'value="Harriet Quimby"' in page  # the call stays on screen
-        assert not _signed_in(client)
-    assert _actions(app).count("second_factor_failed") == 2
+        assert not signed_in(client)
+    assert actions(app).count("second_factor_failed") == 2
 
 
 def test_a_recovery_code_signs_in_from_the_block_once(
@@ -346,13 +346,13 @@ def test_a_recovery_code_signs_in_from_the_block_once(
     code = enrolled[1][3]
     assert _block(client, token, action="update", username="ann", password=PASSWORD,
                   code=code).status_code == 200
-    assert _signed_in(client)
+    assert signed_in(client)
     other = app.test_client()
     with app.app_context():
         limiter.reset()
     assert _block(other, token, action="update", username="ann", password=PASSWORD,
                   code=code).status_code == 401
-    assert _actions(app).count("recovery_code_used") == 1
+    assert actions(app).count("recovery_code_used") == 1
 
 
 def test_the_block_sends_an_account_that_must_set_a_factor_up_to_the_sign_in_page(
@@ -373,7 +373,7 @@ def test_an_admin_resets_a_lost_factor_from_the_command_line(
     again = app.test_cli_runner().invoke(args=["nurses", "reset-second-factor", "ann"])
     assert again.exit_code != 0 and "has no second factor" in again.output
     assert login(app.test_client()).location == "/nurse/"
-    assert _actions(app)[-1] == "second_factor_reset"
+    assert actions(app)[-1] == "second_factor_reset"
 
 
 def test_no_secret_or_code_reaches_a_log_or_the_audit_log(
@@ -390,7 +390,7 @@ def test_no_secret_or_code_reaches_a_log_or_the_audit_log(
     login(client)
     for code in typed:
         _code_step(client, code)
-    assert _signed_in(client)
+    assert signed_in(client)
     with app.app_context():
         stored = repr([(e.action, e.nurse_name, e.shown_ids) for e in
                        db.session.scalars(select(AuditEvent))])
