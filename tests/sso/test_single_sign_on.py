@@ -259,6 +259,16 @@ def test_the_providers_answer_of_an_error_gets_a_clear_page(
         assert events(app) == [("refused", DOWN, "", f"provider: {error}")]
 
 
+def test_the_callback_counts_against_the_sign_in_limit(app: Flask) -> None:
+    add_nurse(app)
+    client = app.test_client()
+    wrong = [sign_in(client, password="wrong").status_code for _ in range(5)]
+    codes = [client.get("/nurse/sso/callback?error=access_denied").status_code
+             for _ in range(6)]
+    assert wrong == [401] * 5
+    assert codes == [403] * 5 + [429]
+
+
 def test_a_callback_no_sign_in_started_asks_to_sign_in_again(app: Flask) -> None:
     response = app.test_client().get("/nurse/sso/callback?code=c0de-value&state=forged")
     assert response.status_code == 400
