@@ -138,12 +138,12 @@ class CloseForm(FlaskForm):
     # showed a field (one opened before it existed) records nothing the nurse did not choose.
     action_taken = RadioField("Action taken", choices=plan.ACTIONS, default=plan.TOLD,
                               validators=[OneValue(), InputRequired(CHOOSE_ACTION)])
-    agreement = RadioField("Did the caller agree with the plan?", choices=plan.AGREEMENTS,
+    agreement = RadioField("Caller's agreement with the plan", choices=plan.AGREEMENTS,
                            validators=[OneValue(), InputRequired(CHOOSE_AGREEMENT)])
     disagreement_reason = StringField("Why the caller did not agree",
                                       validators=[*ONE_LINE, Length(max=500)])
     call_back_signs = RadioField(
-        "Did you tell the caller when to call back (the protocol's call-back signs)?",
+        "Told the caller when to call back",
         choices=plan.SIGNS, validators=[OneValue(), InputRequired(CHOOSE_SIGNS)])
     nurse_call_back_at = StringField("When you will call the patient back (optional)",
                                      validators=[*ONE_LINE, Length(max=40)])

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from checker.extensions import db
+from checker.extensions import db, limiter
 from checker.nurse.models import Nurse
 
 pytestmark = pytest.mark.browser
@@ -142,6 +142,8 @@ def test_a_nurse_completes_a_call_by_keyboard_and_finds_it_again(
     expect(page.locator(".error-summary")).to_contain_text("Give a reason")
     assert_no_violations(page, axe)
     type_into(page, "#override_reason", "Old fracture pain, reviewed by the surgeon today.")
+    choose(page, "agreement", "agreed")
+    choose(page, "call_back_signs", "yes")
     tab_to(page, 'button[value="save"]')
     activate(page)
     expect(page.get_by_text("The call is saved.")).to_be_visible()
@@ -213,6 +215,22 @@ class KeyCounter:
         raise AssertionError(f"Tab never reached {selector}")
 
 
+def close_the_call(keys: KeyCounter) -> None:
+    """From the close menu: tick the first advice, say the caller agreed and was told when to
+    call back (the action taken, the disposition told, is chosen already), and save."""
+    page = keys.page
+    keys.tab_to("input[name=advice_given]")
+    keys.press("Space")  # the first advice read to the caller
+    keys.tab_to("input[name=agreement]")  # past the action taken, chosen already
+    keys.press("a")  # agreed: on to the call-back signs
+    assert page.evaluate("document.activeElement.name") == "call_back_signs"
+    keys.press("y")  # told when to call back: the call-back time is optional, so on to Save
+    assert page.evaluate("document.activeElement.value") == "save"
+    expect(page.locator("#shown-disposition")).to_be_in_viewport()
+    with page.expect_navigation():
+        keys.press("Enter")
+
+
 # The fever call: 38.5 °C and every other answer calm. Each step is the keys of one answer and
 # the disposition the panel must show after it.
 FEVER_CALL = [
@@ -276,12 +294,7 @@ def test_a_fever_call_takes_at_most_40_keys_with_the_disposition_always_in_view(
         # After the last open question the focus is on the close.
         assert page.evaluate("document.activeElement.id") == "final_disposition"
         page.wait_for_load_state("networkidle")  # the last live update has been drawn
-        keys.tab_to("input[name=advice_given]")
-        keys.press("Space")
-        keys.tab_to('button[value="save"]')
-        expect(page.locator("#shown-disposition")).to_be_in_viewport()
-        with page.expect_navigation():
-            keys.press("Enter")
+        close_the_call(keys)
         expect(page.get_by_text("The call is saved.")).to_be_visible()
         expect(page.locator("#note")).to_have_value(re.compile(r"DISPOSITION: CALL DOCTOR NOW\n"))
         print(f"fever call: {keys.count} keys after the caller's details")
@@ -303,6 +316,71 @@ def test_alt_s_jumps_to_the_close_and_a_refused_save_focuses_the_problem(
     assert page.evaluate("document.activeElement.id") == "error-summary"
     expect(page.locator("#error-summary")).to_contain_text("Patient's name")
     assert_no_violations(page, axe)
+
+
+def focused(page: Page, what: str) -> str:
+    """An attribute of the element that has the focus: its id, name or value."""
+    return str(page.evaluate(f"document.activeElement.{what}"))
+
+
+def test_the_plan_by_keyboard_at_320_px_with_200_percent_text(
+    browser: Any, accounts: str, live_server: Any, axe: Check
+) -> None:
+    """Enter in each field of the plan moves on and never posts the form; a letter picks."""
+    with live_server.app.app_context():
+        limiter.reset()  # this module signs in more than the sign-in limit allows a minute
+    context = browser.new_context(viewport={"width": 320, "height": 640},
+                                  bypass_csp=True)  # only so add_style_tag can enlarge the text
+    try:
+        page = context.new_page()
+        sign_in(page, accounts, "nora")
+        page.goto(f"{accounts}/nurse/call")
+        page.add_style_tag(content="html { font-size: 200% !important; }")
+        page.evaluate("window.stayed = true")  # gone if any key posts the form
+        reason = page.locator("#disagreement_reason")
+        expect(reason).to_be_hidden()
+        page.focus("input[name=action_taken]:checked")
+        page.keyboard.press("c")  # two actions begin with C: the first is chosen, focus stays
+        assert page.eval_on_selector("input[name=action_taken]:checked", "e => e.value") == \
+            "connected"
+        page.keyboard.press("Enter")  # on to the first plan field still to answer
+        assert focused(page, "name") == "agreement"
+        page.keyboard.press("d")  # did not agree: the reason shows, and is asked next
+        expect(reason).to_be_visible()
+        assert focused(page, "id") == "disagreement_reason"
+        page.keyboard.press("Enter")  # left empty for now: on to the call-back signs
+        assert focused(page, "name") == "call_back_signs"
+        page.keyboard.press("Enter")  # not answered yet; the call-back time is optional: Save
+        assert focused(page, "value") == "save"
+        reason.focus()
+        page.keyboard.type("Wants to wait for her son.")
+        page.keyboard.press("Enter")
+        assert focused(page, "name") == "call_back_signs"
+        page.keyboard.press("n")  # not told when to call back: to Save
+        assert focused(page, "value") == "save"
+        page.focus("#nurse_call_back_at")
+        page.keyboard.type("16:30")
+        page.keyboard.press("Enter")
+        assert focused(page, "value") == "save"
+        assert page.evaluate("window.stayed") is True
+
+        # Every control of the plan fits the phone's width with the text doubled.
+        plan = page.locator("#plan")
+        plan.scroll_into_view_if_needed()
+        assert plan.evaluate("e => e.scrollWidth <= e.clientWidth"), "the plan scrolls sideways"
+        parts = page.locator("#plan label, #plan legend, #plan input, #plan .hint")
+        for n in range(parts.count()):
+            box = parts.nth(n).bounding_box()
+            assert box and box["x"] >= 0 and box["x"] + box["width"] <= 321, \
+                parts.nth(n).evaluate("e => e.outerHTML")
+        assert_no_violations(page, axe)
+
+        page.focus("input[name=agreement]:checked")
+        page.keyboard.press("a")  # agreed after all: the reason is asked no more
+        expect(reason).to_be_hidden()
+        assert focused(page, "value") == "save"
+    finally:
+        context.close()
 
 
 def test_below_1024_pixels_the_panel_stacks_under_the_questions(

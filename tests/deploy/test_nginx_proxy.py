@@ -17,7 +17,7 @@ from tests.browser.patient import answer_step, complete, get_result, press_conti
 from tests.checker.samples import HEADLINES, form_answers
 from tests.deploy.conftest import NURSE, Deployment
 from tests.faults.processes import free_port
-from tests.nurse.conftest import CALM_ANSWERS, PASSWORD, caller
+from tests.nurse.conftest import CALL_PLAN, CALM_ANSWERS, PASSWORD, caller
 
 pytestmark = pytest.mark.browser
 
@@ -117,7 +117,7 @@ def test_a_nurse_signs_in_saves_a_call_and_signs_out_through_the_proxy(
     assert session and session[0]["secure"] and session[0]["httpOnly"]
 
     page.goto(deployment.url + "/nurse/call")
-    _fill(page, {**caller(patient_name=PATIENT_NAME), **CALM_ANSWERS})
+    _fill(page, {**caller(patient_name=PATIENT_NAME), **CALM_ANSWERS, **CALL_PLAN})
     page.locator('button[value="save"]').click()
     expect(page.get_by_text("The call is saved.")).to_be_visible()
     assert PATIENT_NAME in page.locator("#note").input_value()

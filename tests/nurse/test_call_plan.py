@@ -47,7 +47,8 @@ def test_the_console_starts_with_the_disposition_told_and_nothing_else_chosen(
     client: FlaskClient,
 ) -> None:
     html = page_text(client.get("/nurse/call"))
-    assert "The plan" in html and "Did the caller agree with the plan?" in html
+    assert "The plan" in html and "Caller's agreement with the plan" in html
+    assert "Told the caller when to call back" in html
     assert checked(html, "action_taken") == ["told"]
     assert "Told the caller the final disposition and the advice" in html
     assert "Called 911 for the patient" in html
