@@ -171,6 +171,27 @@ def test_with_no_instance_up_nginx_says_to_call_911(
     assert headers["Retry-After"] == "30"
 
 
+def test_a_sign_in_code_reaches_no_log_even_when_no_instance_answers(
+    tmp_path: Path, certificate: Certificate
+) -> None:
+    code, state = "Kq8SignInCode5Log", "Wm3SignInState7Log"
+    alone = Deployment(tmp_path, database_url="")
+    try:
+        alone.start_nginx(certificate, [free_port(), free_port()])
+        status, _, text = _answer(f"{alone.url}/nurse/sso/callback?code={code}&state={state}")
+        assert _answer(alone.url + "/nurse/login?next=%2Fnurse%2F")[0] == 503
+    finally:
+        alone.stop()
+    assert status == 503 and "call 911" in text
+    logs = _logs(alone)
+    for name, written in logs.items():
+        assert code not in written and state not in written, f"a sign-in code is in {name}"
+    assert '"GET /nurse/sso/callback?[hidden] HTTP/1.1" 503 ' in logs[
+        "recovery-check.access.log"]
+    # The error log still names other failed requests: only the callback's are left out.
+    assert "/nurse/login?next=%2Fnurse%2F" in logs["error.log"]
+
+
 def test_a_follow_up_links_token_reaches_no_log(deployment: Deployment) -> None:
     token = "Zq7FollowupToken4Log"
     for path in (f"/followup/{token}", f"/followup/{token}/history?lang=es"):
