@@ -9,14 +9,18 @@ from html import unescape
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import MetaData, Table, insert, select
 
 import checker.nurse.forms
+from checker import audit as audit_log
 from checker.extensions import db
 from checker.nurse.models import Encounter
-from tests.nurse.conftest import call_data, new_call
+from tests.nurse.conftest import add_nurse, call_data, new_call
+from tests.nurse.test_audit_tamper import verify
 from tests.nurse.test_console import encounters
 
 CLINIC = "America/New_York"
@@ -198,3 +202,32 @@ def test_the_saved_call_lists_the_plan_and_an_older_call_says_not_recorded(
         older_id = row.id
     page = page_text(client.get(f"/nurse/encounters/{older_id}"))
     assert ("<dt>Action taken, agreement and call-back plan</dt><dd>not recorded</dd>") in page
+
+
+def test_a_call_sealed_before_the_plan_existed_keeps_its_seal_after_the_upgrade(
+    app: Flask,
+) -> None:
+    nurse_id = add_nurse(app)
+    now = datetime.now(UTC)
+    with app.app_context():
+        flask_migrate.downgrade(revision="0011")
+        with db.engine.begin() as connection:  # a call as the app saved it before 0012
+            table = Table("encounter", MetaData(), autoload_with=connection)
+            assert not set(PLAN_COLUMNS) & set(table.c.keys())
+            connection.execute(insert(table).values(
+                submit_token="before-the-plan", nurse_id=nurse_id, nurse_name="ann",
+                started_at=now, ended_at=now, patient_name="Old Call",
+                date_of_birth=date(1941, 5, 11), record_number="", callback_number="555 0100",
+                caller="patient", procedure_type="kyphoplasty", procedure_date=date.today(),
+                answers={}, assessment={}, protocol_id="p", protocol_version="1.3.0",
+                protocol_sha256="0" * 64, engine_disposition="self_care",
+                final_disposition="self_care", override_reason="", advice_given=[], notes="",
+                note="Saved before the plan."))
+            row = connection.execute(select(table)).mappings().one()
+            audit_log.lock_chain(connection)
+            audit_log.append_entries(connection, [("encounter", dict(row))])
+        flask_migrate.upgrade()
+        older = db.session.scalars(select(Encounter)).one()
+        assert [getattr(older, name) for name in PLAN_COLUMNS] == [None] * len(PLAN_COLUMNS)
+    result = verify(app)  # NULL columns are left out of a digest: the seal still matches
+    assert result.exit_code == 0, result.output
