@@ -33,6 +33,8 @@ OTHER_SENSES = {
     ("nurse/console.py", "shown_class"): "a CSS class for no answers yet",
     ("nurse/note.py", "or 'none'"): "the note's own word for an empty part",
     ("templates/nurse/reports.html", "<svg"): "an SVG fill",
+    ("nurse/back_channel.py", 'name != "none"'): "a JSON Web Token's unsigned algorithm",
+    ("nurse/passkeys.py", 'attestation "none"'): "a WebAuthn attestation format",
 }
 # A question type's name ("temperature") is also a question's id: a type or a display kind.
 TYPES = frozenset(QUESTION_TYPES)
