@@ -31,7 +31,7 @@ from checker.followup.models import CallLink
 from checker.form_fields import PROCEDURES, labels
 from checker.nurse import bp, plan
 from checker.nurse.forms import CALLERS, AddendumForm
-from checker.nurse.models import Addendum, Encounter
+from checker.nurse.models import Addendum, Encounter, Nurse, SignInEvent
 from checker.nurse.search import Page, name_has, page_of, record_key
 from checker.wording import answer_text, disposition_label
 from rules import Protocol, find_release, load_protocol
@@ -229,6 +229,10 @@ def add_addendum(encounter_id: int) -> BaseResponse | tuple[str, int]:
     return redirect(url_for("nurse.encounter", encounter_id=record.id))
 
 
+# Sign-ins through the identity provider listed on the audit page (the newest).
+SIGN_INS_SHOWN = 50
+
+
 @bp.route("/audit")
 @login_required
 def audit() -> str:
@@ -237,4 +241,9 @@ def audit() -> str:
         abort(403)
     query = select(AuditEvent).order_by(AuditEvent.id.desc())  # the chain's own order
     page = db.paginate(query, per_page=50, error_out=False)
-    return render_template("nurse/audit.html", page=page, when=clinic_time)
+    # Single sign-on's own record (checker/nurse/identities.py): the newest, on the first page.
+    sign_ins = [] if page.page > 1 else list(db.session.execute(
+        select(SignInEvent, Nurse.username).outerjoin(Nurse, Nurse.id == SignInEvent.nurse_id)
+        .order_by(SignInEvent.id.desc()).limit(SIGN_INS_SHOWN)))
+    return render_template("nurse/audit.html", page=page, when=clinic_time, sign_ins=sign_ins,
+                           sign_ins_shown=SIGN_INS_SHOWN)

@@ -209,6 +209,24 @@ def test_sign_in_events_are_sealed_in_the_keyed_chain(app: Flask) -> None:
     assert result.exit_code == 0, result.output
 
 
+def test_the_audit_page_lists_sign_ins_with_provider_subject_and_reason(app: Flask) -> None:
+    sign_in_as(app, claims())
+    sign_in_as(app, claims("sub-2", roles=[]))
+    add_nurse(app, "root", admin=True)
+    app.config["LOCAL_SIGN_IN"] = True
+    client = app.test_client()
+    assert sign_in(client, "root").status_code == 302
+    html = client.get("/nurse/audit").get_data(as_text=True)
+    section = html.split("<h2>Single sign-on</h2>", 1)[1]
+    rows = section.split("<tbody>", 1)[1].split("</tbody>", 1)[0].split("<tr>")[1:]
+    # Newest first: the refusal of the account with no role, then the nurse's sign-in.
+    assert "Refused" in rows[0] and f"{DOWN} (sub-2)" in rows[0] and "no role" in rows[0]
+    assert "Signed in" in rows[1] and f"{DOWN} (sub-1)" in rows[1]
+    assert "an ID token" not in html
+    # Only on the first page of the audit log.
+    assert "Single sign-on" not in client.get("/nurse/audit?page=2").get_data(as_text=True)
+
+
 # --- pages ---------------------------------------------------------------------------------
 
 
