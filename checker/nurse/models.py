@@ -61,20 +61,21 @@ class Nurse(UserMixin, Model):
 
 
 class SecondFactor(Model):
-    """One second factor of a local account: a TOTP secret, or a set of recovery codes.
+    """One second factor of a local account: a TOTP secret, a passkey, or a set of recovery
+    codes.
 
     Account data, not a patient record. Rows are only ever added: a factor ends by a
-    SecondFactorEnd row naming it, and each use is a SecondFactorUse row, so the app's role
-    needs no UPDATE or DELETE here. `kind` leaves room for a passkey ("webauthn") later, whose
-    credential would be kept in `secret` as TOTP's is.
+    SecondFactorEnd row naming it, and each use is a SecondFactorUse row (a passkey's sign
+    count is its `step`), so the app's role needs no UPDATE or DELETE here.
     """
 
     __tablename__ = "second_factor"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     nurse_id: Mapped[int] = mapped_column(ForeignKey("nurse.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "totp" or "recovery"
-    # A TOTP secret, encrypted under a key derived from SECRET_KEY; empty for recovery codes.
+    kind: Mapped[str] = mapped_column(String(20))  # "totp", "passkey" or "recovery"
+    # A TOTP secret, encrypted under a key derived from SECRET_KEY; a passkey's name, credential
+    # id, public key and transports (checker/nurse/passkeys.py); empty for recovery codes.
     secret: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
