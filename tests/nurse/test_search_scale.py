@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, select, text
+from sqlalchemy import Select, event, select, text
 
 from checker.extensions import db
 from checker.nurse import search
@@ -34,10 +35,10 @@ def statements(app: Flask) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", keep)
 
 
-def plan(app: Flask, word: str) -> str:
-    """How the database means to run a name search for one word."""
+def plan(app: Flask, word: str, finder: Callable[[str], Select[Any]] | None = None) -> str:
+    """How the database means to run a name search for one word (or the finder's query)."""
     with app.app_context():
-        query = select(Encounter.id).where(name_has(word))
+        query = finder(word) if finder else select(Encounter.id).where(name_has(word))
         compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
         with db.engine.connect() as connection:
             if connection.dialect.name == "sqlite":
@@ -50,7 +51,7 @@ def plan(app: Flask, word: str) -> str:
 
 def test_a_name_word_is_found_through_the_trigram_index(app: Flask, client: FlaskClient) -> None:
     save(client, patient_name="Harriet Quimby")
-    described = plan(app, "quimb")
+    described = plan(app, "quimb", search.matches)  # the page is then read by their ids
     assert "encounter_name" in described or "ix_encounter_name_trgm" in described
     assert "VIRTUAL TABLE INDEX" in described or "Bitmap Index Scan" in described
 
@@ -121,3 +122,18 @@ def test_a_common_word_is_searched_by_the_newest_first_walk(
         assert search.is_common("mary") and not search.is_common("lopez")
         assert not search.is_common("mary", "jones")  # together they are rare
     assert "encounter_name" not in plan(app, "mary") and "trgm" not in plan(app, "mary")
+
+
+def test_a_name_is_common_when_the_latest_calls_hold_a_page_of_it(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "PAGE_AT", 2)
+    monkeypatch.setattr(search, "RECENT", 3)
+    for name in ["Ann Lopez", "Bea Lopez", "Cy Smith", "Di Smith", "Ed Jones"]:  # oldest first
+        save(client, patient_name=name)
+    with app.app_context():
+        assert search.is_common("smith")  # two of the latest three
+        assert not search.is_common("lopez")  # two as well, but before the latest three
+        assert not search.is_common("smith", "di")  # together rarer than either
+    page = find(client, name="Smith, Di")
+    assert "Di Smith" in page and "Cy Smith" not in page
