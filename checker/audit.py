@@ -41,6 +41,8 @@ from checker.settings import ConfigError
 GENESIS = "0" * 64
 # Any fixed number names the lock; PostgreSQL holds it until the transaction ends.
 CHAIN_LOCK = 7_262_015
+# Where a connection notes the transaction (or savepoint) that holds the lock.
+_LOCKED_BY = "recovery_check.chain_locked_by"
 # Rows fetched or written per round trip, so a long log never sits in memory at once.
 BATCH = 1000
 # The audit key derived from SECRET_KEY when AUDIT_KEY is not set (docs/records.md).
@@ -163,12 +165,18 @@ def entry_mac(key: bytes, entry: Mapping[str, Any]) -> str:
 
 def lock_chain(connection: Connection) -> None:
     """Make this transaction the only one appending until it ends, so no chain can fork."""
+    # Held already when this same transaction (or savepoint) took it: an append takes it, then
+    # its flush and the seal would ask again, each a round trip while every other waits.
+    holder = connection.get_nested_transaction() or connection.get_transaction()
+    if holder is not None and connection.info.get(_LOCKED_BY) is holder:
+        return
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK})
     else:
         # A write that touches no row still takes SQLite's write lock (BEGIN IMMEDIATE's
         # effect), so the last hash is read inside the write transaction; no trigger fires.
         connection.execute(text("UPDATE audit_event SET id = id WHERE 0"))
+    connection.info[_LOCKED_BY] = holder
 
 
 def head(connection: Connection) -> tuple[int, str]:
