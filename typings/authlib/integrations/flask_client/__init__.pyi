@@ -1,10 +1,9 @@
 from typing import Any
 
-from flask import Flask
-from werkzeug.wrappers import Response
-
 from authlib.integrations.base_client import OAuthError as OAuthError
 from authlib.integrations.requests_client import OAuth2Session
+from flask import Flask
+from werkzeug.wrappers import Response
 
 class FlaskOAuth2App:
     client_id: str
