@@ -116,6 +116,11 @@ def test_a_nurse_enrols_the_patient_checks_in_three_days_and_the_fever_reaches_a
            ).to_be_visible()
     expect(page.locator("input[name=temperature_value]")).to_have_value("38.9")
     assert_no_violations(page, axe)
+    # The plan: the caller agreed and was told when to call back.
+    page.get_by_role("group", name="Caller's agreement with the plan").get_by_label(
+        "Agreed", exact=True).check()
+    page.get_by_role("group", name="Told the caller when to call back").get_by_label(
+        "Yes", exact=True).check()
     page.get_by_role("button", name="Save the call").click()
     expect(page.get_by_text("The call is saved.")).to_be_visible()
     page.get_by_role("link", name="the patient's follow-up check-in").click()
