@@ -59,15 +59,17 @@ LISTED = (Encounter.id, Encounter.started_at, Encounter.patient_name, Encounter.
 # keeps, named after it) on SQLite, the pg_trgm index on PostgreSQL.
 NAME_INDEX = "encounter_name"
 TRIGRAM_INDEX = "ix_encounter_name_trgm"
+# The worklist's order of enrolments by lower-case name (migration 0011, PostgreSQL only).
+WORKLIST_NAME_INDEX = "ix_followup_enrolment_name"
 
 
 def outside_models(
     item: Any, name: str | None, kind: str, reflected: bool, compare_to: Any
 ) -> bool:
-    """For Alembic's include_object: leave out the search indexes the models do not declare."""
+    """For Alembic's include_object: leave out the indexes the models do not declare."""
     if kind == "table" and name is not None and name.startswith(NAME_INDEX):
         return False
-    return not (kind == "index" and name == TRIGRAM_INDEX)
+    return not (kind == "index" and name in (TRIGRAM_INDEX, WORKLIST_NAME_INDEX))
 
 
 def record_key(column: Any) -> ColumnElement[str]:

@@ -9,7 +9,11 @@ removed by the retention purge). The app's role may only read it (scripts/db-rol
 nobody can take a check-in off the worklist except by writing a review, which is a record.
 The rows are filled from the records when the table is made.
 
-Also an index on check-ins by enrolment and time, for each patient's newest check-in.
+Also an index on check-ins by enrolment and time, for each patient's newest check-in, and on
+PostgreSQL one on enrolments by lower-case name and id, the order of the patients with nothing
+to review: a page of them is read along it instead of sorting them all (kept out of the models,
+as SQLite's reflection cannot read an index on an expression; checker/nurse/search.py
+`outside_models`).
 
 Revision ID: 0011
 Revises: 0010
@@ -23,6 +27,7 @@ branch_labels = None
 depends_on = None
 
 TABLE = "followup_waiting"
+NAME_INDEX = "ix_followup_enrolment_name"  # PostgreSQL only, outside the models
 COLUMNS = "checkin_id, enrolment_id, submitted_at, disposition, ends_on"
 # The last day of the follow-up, from its enrolment (a row that never changes).
 ENDS_ON = {"postgresql": "e.procedure_date + e.follow_days",
@@ -73,6 +78,8 @@ def upgrade():
                     ["enrolment_id", "submitted_at"])
     schema = _postgres_schema()
     dialect = "sqlite" if schema is None else "postgresql"
+    if schema is not None:
+        op.execute(f"CREATE INDEX {NAME_INDEX} ON followup_enrolment (lower(patient_name), id)")
     op.execute(_fill(dialect))
     for name, table, when, body in _triggers(dialect):
         if schema is None:
@@ -95,6 +102,8 @@ def downgrade():
         op.execute(f"DROP TRIGGER {name} ON {table}" if schema else f"DROP TRIGGER {name}")
         if schema:
             op.execute(f'DROP FUNCTION "{schema}".{name}()')
+    if schema is not None:
+        op.execute(f"DROP INDEX {NAME_INDEX}")
     op.drop_index("ix_followup_checkin_enrolment_time", "followup_checkin")
     op.drop_index("ix_followup_waiting_enrolment_id", TABLE)
     op.drop_table(TABLE)
