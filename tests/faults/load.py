@@ -56,6 +56,8 @@ class Tally:
     saves_confirmed: int = 0
     problems: list[str] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
+    # The session cookies the clients signed in with: no log may hold one.
+    cookies: list[str] = field(default_factory=list)
     # Each posted form's token and the encounter ids its submissions were redirected to.
     saved: dict[str, list[int]] = field(default_factory=dict)
 

@@ -18,6 +18,7 @@ from tests.faults.conftest import NURSES
 from tests.faults.load import Plan, Tally, run_nurse, signed_in_cookies
 from tests.faults.processes import wait_until
 from tests.faults.stack import Stack
+from tests.nurse.conftest import PASSWORD
 
 pytestmark = pytest.mark.faults
 
@@ -95,6 +96,7 @@ def run_load(stack: Stack, tally: Tally, marker: str) -> list[str]:
     bases = [base for _, base in stack.instances]
     # Signing in is limited per address, so a few nurses sign in once and share the cookies.
     cookies = [signed_in_cookies(bases[n % 2], name) for n, name in enumerate(NURSES)]
+    tally.cookies = [value for jar in cookies for value in jar.values() if value]
     with ThreadPoolExecutor(max_workers=PLAN.clients) as pool:
         futures = [
             pool.submit(run_nurse, PLAN, client, cookies[client % len(cookies)], bases, tally,
@@ -172,3 +174,8 @@ def test_no_call_is_lost_or_doubled_through_a_database_restart_and_a_killed_work
     logs = {path.name: path.read_text(errors="replace") for path in stack.logs()}
     assert any("Booting worker" in text for text in logs.values()), sorted(logs)
     assert [name for name, text in logs.items() if marker in text] == []
+    # Nor any secret of signing in: the nurses' password, the app's key, a session cookie.
+    assert tally.cookies
+    secrets_of_sign_in = [PASSWORD, stack.secret_key, *tally.cookies]
+    assert [name for name, text in logs.items()
+            if any(secret in text for secret in secrets_of_sign_in)] == []
