@@ -96,16 +96,21 @@ def _page_number(value: str | None) -> int:
     return int(value) if value and value.isdigit() and 0 < int(value) < 10**6 else 1
 
 
-def _shown(terms: Mapping[str, str], page_number: int) -> Page:
-    """One page of matching encounters, newest first, audited by the ids it shows."""
+def _shown(terms: Mapping[str, str], page_number: int) -> str:
+    """One page of matching encounters, newest first, audited by the ids it shows.
+
+    Drawn before the audit event is committed: the commit expires the signed-in nurse the page
+    names, who would be read again in a transaction of its own.
+    """
     query = _filtered(select(Encounter), terms)
     query = query.order_by(Encounter.started_at.desc(), Encounter.id.desc())
     page = page_of(query, page_number, PER_PAGE)
+    drawn = _list_page(page, terms, {})
     action = "search" if any(terms.values()) else "list"
     audit_log.append(db.session, nurse_id=current_user.id, nurse_name=current_user.username,
                      action=action, shown_ids=[e.id for e in page.items])
     db.session.commit()
-    return page
+    return drawn
 
 
 def _list_page(page: Page | None, terms: Mapping[str, str],
@@ -122,7 +127,7 @@ def search() -> str | tuple[str, int]:
     terms, errors = _read_terms(request.form)
     if errors:
         return _list_page(None, terms, errors), 400
-    return _list_page(_shown(terms, _page_number(request.form.get("page"))), terms, {})
+    return _shown(terms, _page_number(request.form.get("page")))
 
 
 @bp.route("/encounters")
@@ -131,7 +136,7 @@ def encounters() -> str:
     """Every saved call, newest first, paginated; a search is a POST to `search`."""
     session.pop(OLD_SEARCH_KEY, None)
     terms = dict.fromkeys(FIELDS, "")
-    return _list_page(_shown(terms, _page_number(request.args.get("page"))), terms, {})
+    return _shown(terms, _page_number(request.args.get("page")))
 
 
 def _audited(encounter_id: int, action: str) -> Encounter:
