@@ -195,10 +195,13 @@ def _enrolment_of(table: str, row: Mapping[str, Any]) -> int | None:
 
 
 def append_entries(connection: Connection, rows: Iterable[tuple[str, Mapping[str, Any]]],
-                   key: bytes | None = None) -> int:
-    """Seal (table, row) pairs at the end of the keyed chain; the caller holds the lock."""
+                   key: bytes | None = None, end: tuple[int, str] | None = None) -> int:
+    """Seal (table, row) pairs at the end of the keyed chain; the caller holds the lock.
+
+    `end` is the chain's last entry when the caller has just read it under the lock.
+    """
     key = key if key is not None else audit_key(current_app.config)
-    seq, prev_mac = head(connection)
+    seq, prev_mac = end if end is not None else head(connection)
     now, batch, count = utcnow(), [], 0
     for table, row in rows:
         seq += 1
@@ -269,17 +272,30 @@ def _seal_new_records(session: Session, flush_context: Any) -> None:
 
 
 def append(session: AnySession, *, nurse_id: int, nurse_name: str, action: str,
-           encounter_id: int | None = None, shown_ids: Iterable[int] = ()) -> AuditEvent:
-    """Add one event at the end of the log; the caller commits, which releases the lock."""
-    lock_chain(session.connection())
-    last = session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1))
-    prev_hash = last or GENESIS
-    new = AuditEvent(nurse_id=nurse_id, nurse_name=nurse_name, action=action,
-                     encounter_id=encounter_id, shown_ids=list(shown_ids), at=utcnow(),
-                     prev_hash=prev_hash)
-    new.hash = hash_of(new, prev_hash)
-    session.add(new)
-    return new
+           encounter_id: int | None = None, shown_ids: Iterable[int] = ()) -> None:
+    """Add one event at the end of the log, sealed; the caller commits, which releases the lock.
+
+    Written here rather than at the session's flush, in the fewest round trips the chain
+    allows: the lock, both chains' ends, the event (returned as stored, for its seal), the seal.
+    Every other append waits from this one's lock to its commit.
+    """
+    session.flush()  # what the session holds goes first, sealed in its turn
+    connection = session.connection()
+    lock_chain(connection)
+    last = select(record_seal.c.seq, record_seal.c.mac).order_by(record_seal.c.seq.desc())
+    ends = connection.execute(select(
+        select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1).scalar_subquery(),
+        last.with_only_columns(record_seal.c.seq).limit(1).scalar_subquery(),
+        last.with_only_columns(record_seal.c.mac).limit(1).scalar_subquery(),
+    )).one()
+    prev_hash, at, ids = ends[0] or GENESIS, utcnow(), list(shown_ids)
+    event = {"nurse_id": nurse_id, "nurse_name": nurse_name, "action": action,
+             "encounter_id": encounter_id, "shown_ids": ids, "at": at, "prev_hash": prev_hash,
+             "hash": content_hash(prev_hash, nurse_id, nurse_name, action, encounter_id, ids, at)}
+    table = table_of(AuditEvent.__tablename__)
+    stored = connection.execute(insert(table).values(event).returning(*table.c)).mappings().one()
+    end = (ends[1], ends[2]) if ends[1] is not None else (0, GENESIS)
+    append_entries(connection, [(table.name, dict(stored))], end=end)
 
 
 def seal_existing(connection: Any) -> None:
